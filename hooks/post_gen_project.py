@@ -1,0 +1,98 @@
+"""Finish the generated project: keep only what the answers chose, then say what to do next.
+
+Runs inside the new project directory. It removes the licenses, golden sets and baselines
+that belong to other answers, records the answers for later re-rendering, starts a git
+repository (DVC and the gate read git) and, when uv can reach the package index, writes
+the lock file so that the first commit pins every dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
+PROJECT = Path.cwd()
+
+
+def keep_only(chosen: Path, target: Path, folder: Path) -> None:
+    """Move the chosen variant to its final name and delete the folder of alternatives."""
+    chosen.replace(target)
+    shutil.rmtree(folder)
+
+
+def record_answers() -> None:
+    """Write the public answers (not cookiecutter's private, machine-specific keys)."""
+    public = {key: value for key, value in ANSWERS.items() if not key.startswith("_")}
+    (PROJECT / ".cookiecutter.json").write_text(json.dumps(public, indent=2) + "\n")
+
+
+def run(*command: str) -> str | None:
+    """Run a helper command quietly; return None on success, else why it failed."""
+    if shutil.which(command[0]) is None:
+        return f"{command[0]} is not installed"
+    try:
+        result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return f"`{' '.join(command)}` took too long"
+    if result.returncode == 0:
+        return None
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[-1] if lines else f"`{' '.join(command)}` exited {result.returncode}"
+
+
+def start_git() -> str:
+    if shutil.which("git") is None:
+        return "git was not found: install it and run `git init -b main` here (DVC needs git)."
+    inside = subprocess.run(
+        ["git", "rev-parse", "--is-inside-work-tree"], cwd=PROJECT, capture_output=True, text=True
+    )
+    if inside.returncode == 0:
+        return "the project sits inside an existing git repository, so no new one was started."
+    failure = run("git", "init", "--quiet", "--initial-branch=main")
+    if failure:
+        return f"`git init` failed ({failure}): run `git init -b main` here yourself."
+    return "started a git repository on branch main."
+
+
+def lock_dependencies() -> str:
+    failure = run("uv", "lock", "--quiet")
+    if failure is None:
+        return "wrote uv.lock (commit it: it pins every dependency)."
+    return f"did not write uv.lock ({failure}): `make install` will create it."
+
+
+def main() -> int:
+    task, licence = ANSWERS["task"], ANSWERS["license"]
+    keep_only(PROJECT / "_licenses" / licence, PROJECT / "LICENSE", PROJECT / "_licenses")
+    keep_only(
+        PROJECT / "data" / "golden" / "variants" / f"{task}.csv",
+        PROJECT / "data" / "golden" / "golden.csv",
+        PROJECT / "data" / "golden" / "variants",
+    )
+    keep_only(
+        PROJECT / "metrics" / "variants" / f"{task}-{ANSWERS['model']}.json",
+        PROJECT / "metrics" / "baseline.json",
+        PROJECT / "metrics" / "variants",
+    )
+    record_answers()
+    notes = [start_git(), lock_dependencies()]
+    slug = ANSWERS["project_slug"]
+    print(f"\nCreated {slug}: " + " ".join(notes))
+    print(
+        "\nNext steps:\n"
+        f"  cd {slug}\n"
+        "  make install   # create .venv with uv\n"
+        "  make repro     # generate sample data, validate, train, evaluate (dvc repro)\n"
+        "  make test      # data, model and gate tests\n"
+        "  make gate      # compare the model with metrics/baseline.json on the target branch\n"
+        "  make help      # every target\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Reject bad template answers before anything is written.
+
+Cookiecutter removes the half-made project directory when this hook exits non-zero,
+so a rejected answer leaves nothing on disk. Every message names the answer and the fix.
+Choice answers (task, model, python_version, license) are checked by cookiecutter itself.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+
+
+def problems(answers: dict[str, str]) -> list[str]:
+    """Return one message per bad answer, each naming the answer and how to fix it."""
+    found = []
+    slug = answers["project_slug"]
+    if not SLUG.match(slug):
+        found.append(
+            f"project_slug={slug!r} is not kebab-case: use lowercase letters, digits and "
+            "single hyphens, starting with a letter (for example 'customer-churn')."
+        )
+    package = answers["package_name"]
+    if not package.isidentifier() or package != package.lower():
+        found.append(
+            f"package_name={package!r} is not a lowercase Python identifier: use letters, "
+            "digits and underscores, starting with a letter (for example 'customer_churn')."
+        )
+    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        found.append(f"package_name={package!r} is a Python keyword: choose another name.")
+    elif package in sys.stdlib_module_names or package in {"test", "tests"}:
+        found.append(
+            f"package_name={package!r} shadows the standard-library module {package!r}: "
+            f"choose a more specific name (for example '{package}_model')."
+        )
+    if not EMAIL.match(answers["author_email"]):
+        found.append(
+            f"author_email={answers['author_email']!r} is not an email address: "
+            "use the form name@example.com."
+        )
+    if not GITHUB_OWNER.match(answers["github_owner"]):
+        found.append(
+            f"github_owner={answers['github_owner']!r} is not a GitHub user or organisation "
+            "name: use letters, digits and single hyphens, at most 39 characters."
+        )
+    if not answers["project_name"].strip():
+        found.append("project_name is empty: give the project a human-readable name.")
+    return found
+
+
+def main() -> int:
+    found = problems(ANSWERS)
+    for message in found:
+        print(f"ERROR: {message}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Helpers to bake the template and run what it generates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+
+
+def bake(where: Path, **answers: str) -> Path:
+    """Render the template with the given answers (the rest default) and return the project."""
+    return Path(
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(where), extra_context=answers)
+    )
+
+
+def project_env() -> dict[str, str]:
+    """The environment a user's shell would have: no virtualenv of ours leaking in."""
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env.update(
+        GIT_AUTHOR_NAME="Test User",
+        GIT_AUTHOR_EMAIL="test@example.com",
+        GIT_COMMITTER_NAME="Test User",
+        GIT_COMMITTER_EMAIL="test@example.com",
+        MLFLOW_DISABLE_TELEMETRY="true",
+    )
+    env.pop("GATE_BASELINE_REF", None)
+    env.pop("GATE_OVERRIDE_REASON", None)
+    return env
+
+
+def run(
+    command: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a shell command as a user would; on an unexpected result show all its output."""
+    result = subprocess.run(
+        command,
+        shell=True,
+        cwd=cwd,
+        env={**project_env(), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"`{command}` exited {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+        )
+    return result

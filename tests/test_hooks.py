@@ -1,0 +1,59 @@
+"""Bad answers are rejected by name, with the fix, and leave nothing on disk."""
+
+from __future__ import annotations
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+
+from .conftest import bake
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        (
+            {"project_slug": "Customer Churn", "package_name": "churn"},
+            "project_slug='Customer Churn'",
+        ),
+        ({"project_slug": "1churn", "package_name": "churn"}, "is not kebab-case"),
+        ({"project_slug": "churn--model", "package_name": "churn"}, "is not kebab-case"),
+        (
+            {"package_name": "my-model"},
+            "package_name='my-model' is not a lowercase Python identifier",
+        ),
+        ({"package_name": "Churn"}, "not a lowercase Python identifier"),
+        ({"package_name": "class"}, "is a Python keyword"),
+        ({"package_name": "json"}, "shadows the standard-library module 'json'"),
+        ({"package_name": "test"}, "shadows the standard-library module 'test'"),
+        ({"author_email": "not-an-email"}, "author_email='not-an-email'"),
+        ({"github_owner": "-bad-owner"}, "github_owner='-bad-owner'"),
+        ({"project_name": "   ", "project_slug": "churn", "package_name": "churn"}, "project_name"),
+    ],
+)
+def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, **answers)
+
+    assert message in capfd.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_problem_is_reported_at_once(tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, package_name="json", author_email="nope", github_owner="a--b")
+
+    errors = capfd.readouterr().err
+    assert "package_name" in errors
+    assert "author_email" in errors
+    assert "github_owner" in errors
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("python_version", "3.9"), ("task", "clustering"), ("model", "svm"), ("license", "GPL-3.0")],
+)
+def test_unsupported_choice_is_rejected_by_name(variable, value, tmp_path):
+    with pytest.raises(ValueError, match=f"{value} provided for choice variable {variable}"):
+        bake(tmp_path, **{variable: value})
+
+    assert list(tmp_path.iterdir()) == []

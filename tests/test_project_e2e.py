@@ -1,0 +1,166 @@
+"""Generate real projects and run what a user runs: install, repro, test, lint, gate.
+
+Each project's tests share one generated project and run in file order (they build on
+each other like a user's session); `xdist_group` keeps them on one worker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import bake, run
+
+pytestmark = pytest.mark.e2e
+
+KINDS = {
+    "default": {},
+    "regression-gb": {"task": "regression", "model": "gradient_boosting", "license": "Apache-2.0"},
+}
+# A one-tree, depth-1 model (or one boosting step): clearly worse than the default.
+DEGRADED = {
+    "random_forest": {"n_estimators": 1, "max_depth": 1},
+    "gradient_boosting": {"max_iter": 1, "max_depth": 1},
+    "linear": {"C": 1e-6},
+}
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(kind, marks=pytest.mark.xdist_group(kind)) for kind in KINDS],
+)
+def project(request, tmp_path_factory) -> dict:
+    root = bake(tmp_path_factory.mktemp(request.param), **KINDS[request.param])
+    answers = json.loads((root / ".cookiecutter.json").read_text())
+    run("make install", root)
+    return {"root": root, "answers": answers, "package": answers["package_name"]}
+
+
+def set_params(root: Path, section: str, **values: object) -> None:
+    params = (root / "params.yaml").read_text()
+    for key, value in values.items():
+        params, count = re.subn(
+            rf"^(\s+{key}:)\s*[^#\n]*", rf"\g<1> {value}", params, count=1, flags=re.M
+        )
+        assert count == 1, f"{section}.{key} not found in params.yaml"
+    (root / "params.yaml").write_text(params)
+
+
+def test_pipeline_reproduces_and_reports_metrics_and_plots(project):
+    root = project["root"]
+    run("make repro", root)
+
+    metrics = run("uv run --locked dvc metrics show --json", root).stdout
+    assert "golden.json" in metrics
+    run("uv run --locked dvc plots show --out plots-html", root)
+    assert (root / "plots-html" / "index.html").is_file()
+    assert (root / "models" / "model.skops").is_file()
+
+
+def test_unchanged_pipeline_is_skipped(project):
+    output = run("make repro", project["root"]).stdout
+    for stage in ("data", "train", "evaluate"):
+        assert f"Stage '{stage}' didn't change, skipping" in output
+
+
+def test_project_tests_pass(project):
+    output = run("make test", project["root"]).stdout
+    assert re.search(r"\d+ passed", output)
+    assert "failed" not in output
+
+
+def test_fresh_project_passes_lint_and_its_own_gate(project):
+    root = project["root"]
+    run("git add -A && git commit --quiet -m 'Initial commit from template'", root)
+    run("make lint", root)
+    # Publish main to a local "origin" so the gate reads origin/main like CI does.
+    remote = root.parent / "origin.git"
+    run(f"git init --quiet --bare {remote} && git remote add origin {remote}", root)
+    run("git push --quiet -u origin main", root)
+
+    output = run("make gate", root).stdout
+
+    assert "## Model gate: PASSED" in output
+    assert "origin/main:metrics/baseline.json" in output
+    report = json.loads((root / "reports" / "gate.json").read_text())
+    assert report["passed"] is True
+
+
+def test_model_registered_in_mlflow_with_challenger_alias(project):
+    root = project["root"]
+    script = (
+        "import json, mlflow; run = json.load(open('models/run.json'));"
+        "mlflow.set_tracking_uri(run['tracking_uri']);"
+        "c = mlflow.MlflowClient();"
+        "v = c.get_model_version_by_alias(run['registered_model'], 'challenger');"
+        "r = mlflow.get_run(v.run_id);"
+        "print(json.dumps({'run': v.run_id, 'tags': r.data.tags, 'metrics': r.data.metrics}))"
+    )
+    logged = json.loads(run(f'uv run --locked python -c "{script}"', root).stdout.splitlines()[-1])
+    run_info = json.loads((root / "models" / "run.json").read_text())
+    assert logged["run"] == run_info["run_id"]
+    assert {"git_commit", "data_sha256", "golden_sha256", "contract_sha256"} <= set(logged["tags"])
+    assert any(name.startswith("golden_") for name in logged["metrics"])
+
+
+def test_degraded_model_fails_the_gate_with_the_table(project):
+    root = project["root"]
+    set_params(root, "model", **DEGRADED[project["answers"]["model"]])
+
+    result = run("make gate", root, check=False)
+
+    assert result.returncode != 0
+    assert "## Model gate: FAILED" in result.stdout
+    assert "| baseline | candidate |" in result.stdout.replace("better | ", "")
+    assert "FAIL: worse than baseline" in result.stdout
+
+
+def test_lowering_the_working_tree_baseline_does_not_rescue_it(project):
+    root = project["root"]
+    baseline_path = root / "metrics" / "baseline.json"
+    baseline = json.loads(baseline_path.read_text())
+    rules = yaml.safe_load((root / "params.yaml").read_text())["gate"]["metrics"]
+    for name, rule in rules.items():
+        baseline["metrics"][name] = -1e9 if rule["direction"] == "higher" else 1e9
+    baseline_path.write_text(json.dumps(baseline))
+
+    assert run("make gate", root, check=False).returncode != 0
+
+    # Nor does committing it on a branch: CI compares with the target branch.
+    run("git checkout --quiet -b lower-the-bar && git commit --quiet -am 'lower the bar'", root)
+    result = run("make gate", root, check=False, env={"GATE_BASELINE_REF": "origin/main"})
+    assert result.returncode != 0
+    assert "origin/main:metrics/baseline.json" in result.stdout
+
+
+def test_override_passes_and_is_recorded(project):
+    root = project["root"]
+    reason = "accepting a weaker model for the outage fix, ticket 42"
+
+    result = run("make gate", root, env={"GATE_OVERRIDE_REASON": reason})
+
+    assert "OVERRIDDEN" in result.stdout
+    assert reason in (root / "reports" / "gate.md").read_text()
+
+
+def test_corrupt_raw_file_fails_the_data_stage_naming_the_column(project):
+    root = project["root"]
+    raw = root / "data" / "raw" / "customers.csv"
+    lines = raw.read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[5].split(",")
+    row[header.index("age")] = "-7"
+    lines[5] = ",".join(row)
+    raw.write_text("\n".join(lines) + "\n")
+
+    result = run("uv run --locked dvc repro --single-item data", root, check=False)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "column 'age' fails in_range(18, 100)" in output
+    assert "line 6 = -7" in output
+    assert not (root / "data" / "prepared" / "train.parquet").exists()

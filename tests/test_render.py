@@ -1,0 +1,130 @@
+"""Every meaningful combination of answers renders to a clean, lint-free project."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import py_compile
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import bake
+
+TASKS = ("classification", "regression")
+MODELS = ("random_forest", "gradient_boosting", "linear")
+LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
+PYTHONS = ("3.11", "3.12", "3.13")
+# Every task x model x license; Python versions cycle through them (each appears 8 times).
+COMBINATIONS = [
+    {"task": task, "model": model, "license": licence, "python_version": python}
+    for (task, model, licence), python in zip(
+        itertools.product(TASKS, MODELS, LICENSES), itertools.cycle(PYTHONS), strict=False
+    )
+]
+LICENSE_MARKERS = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+    "Proprietary": "All rights reserved.",
+}
+TARGETS = {"classification": "churned", "regression": "lifetime_value"}
+# Jinja leftovers; `${{ ... }}` is GitHub Actions syntax and may stay.
+JINJA = re.compile(r"(?<!\$){{|{%|{#")
+
+
+def case_id(answers: dict[str, str]) -> str:
+    return "-".join(answers.values())
+
+
+def text_files(project: Path) -> list[Path]:
+    skip = {".git", ".venv"}
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file()
+        and not skip.intersection(path.relative_to(project).parts)
+        and path.name != "uv.lock"
+    ]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(answers, id=case_id(answers), marks=pytest.mark.xdist_group(case_id(answers)))
+        for answers in COMBINATIONS
+    ],
+)
+def project(request, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    answers = request.param
+    return bake(tmp_path_factory.mktemp("render"), **answers), answers
+
+
+def test_no_template_syntax_is_left(project):
+    root, _ = project
+    leftovers = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in text_files(root)
+        for match in [JINJA.search(path.read_text(errors="ignore"))]
+        if match
+    ]
+    assert leftovers == []
+
+
+def test_only_the_chosen_variants_remain(project):
+    root, answers = project
+    assert LICENSE_MARKERS[answers["license"]] in (root / "LICENSE").read_text()
+    assert not (root / "_licenses").exists()
+    assert not list(root.rglob("variants"))
+    header = (root / "data/golden/golden.csv").read_text().splitlines()[0]
+    assert header.endswith(TARGETS[answers["task"]])
+    baseline = json.loads((root / "metrics/baseline.json").read_text())
+    assert set(baseline["metrics"]) == set(
+        yaml.safe_load((root / "params.yaml").read_text())["gate"]["metrics"]
+    )
+
+
+def test_answers_are_recorded_without_private_keys(project):
+    root, answers = project
+    recorded = json.loads((root / ".cookiecutter.json").read_text())
+    assert {key: recorded[key] for key in answers} == answers
+    assert not [key for key in recorded if key.startswith("_")]
+
+
+def test_python_files_compile_and_pass_ruff(project):
+    root, _ = project
+    for path in root.rglob("*.py"):
+        py_compile.compile(str(path), doraise=True)
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_config_files_are_valid(project):
+    root, answers = project
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
+    assert (root / ".python-version").read_text().strip() == answers["python_version"]
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    assert list(stages) == ["generate", "data", "train", "evaluate"]
+    assert set(params) >= {"paths", "model", "gate"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_project_is_a_git_repository_on_main(project):
+    root, _ = project
+    head = (root / ".git" / "HEAD").read_text().strip()
+    assert head == "ref: refs/heads/main"

@@ -1,0 +1,32 @@
+"""The few git questions the pipeline asks: which commit, and what a file says on a ref."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+
+
+def has_commit(ref: str) -> bool:
+    try:
+        return _git("rev-parse", "--verify", "--quiet", ref + "^{commit}").returncode == 0
+    except OSError:  # git is not installed
+        return False
+
+
+def commit() -> str:
+    """The checked-out commit, marked `-dirty` when tracked files have changed."""
+    if not has_commit("HEAD"):
+        return "unknown"
+    head = _git("rev-parse", "HEAD").stdout.strip()
+    dirty = _git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    return f"{head}-dirty" if dirty else head
+
+
+def show(ref: str, path: Path) -> str | None:
+    """The file at `path` (relative to the working directory) as committed on `ref`."""
+    result = _git("show", f"{ref}:./{Path(path).as_posix()}")
+    return result.stdout if result.returncode == 0 else None

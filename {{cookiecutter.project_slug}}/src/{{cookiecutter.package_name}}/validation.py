@@ -1,0 +1,93 @@
+"""Validate customer tables and explain every failure by column, check and row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+from {{ cookiecutter.package_name }}.contract import ID_COLUMN
+from {{ cookiecutter.package_name }}.params import Validation
+from {{ cookiecutter.package_name }}.schema import customer_schema
+
+EXAMPLES_PER_PROBLEM = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule in one column, with the CSV lines (header is line 1) that break it."""
+
+    source: str
+    column: str
+    check: str
+    rows: int
+    examples: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = f" in {self.rows} row(s)" if self.rows else ""
+        shown = f": {', '.join(self.examples)}" if self.examples else ""
+        return f"{self.source}: column '{self.column}' fails {self.check}{where}{shown}"
+
+
+class DataValidationError(ValueError):
+    """The data breaks the contract; `problems` says where, for the report file."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem.describe()}" for problem in problems)
+        super().__init__(
+            f"data validation failed ({len(problems)} problem(s)):\n{lines}\n"
+            "Fix those rows at the source, or change the rule in contract.py "
+            "(ranges, categories, null shares) or params.yaml (validation) if the data is right."
+        )
+
+
+def _problems_from(error: pandera.errors.SchemaErrors, source: str) -> list[Problem]:
+    cases = error.failure_cases
+    problems: list[Problem] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        with_rows = group[group["index"].notna()]
+        examples = [
+            f"line {int(row['index']) + 2} = {row['failure_case']!r}"
+            for _, row in with_rows.head(EXAMPLES_PER_PROBLEM).iterrows()
+        ]
+        first = group["failure_case"].iloc[0]
+        if not examples and pd.notna(first) and not pd.api.types.is_bool(first):
+            examples = [str(first)]
+        name = str(column) if pd.notna(column) else str(first)
+        if str(first).startswith("TypeError(") or (name, tuple(examples)) in seen:
+            continue  # a check that could not run on a column whose type already failed
+        seen.add((name, tuple(examples)))
+        problems.append(Problem(source, name, str(check), len(with_rows), examples))
+    return problems
+
+
+def validate(frame: pd.DataFrame, rules: Validation, source: str) -> pd.DataFrame:
+    """Return the frame coerced to the contract's types, or raise naming every problem."""
+    try:
+        return customer_schema(rules).validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as error:
+        raise DataValidationError(_problems_from(error, source)) from None
+
+
+def check_no_leakage(training: pd.DataFrame, golden: pd.DataFrame, source: str) -> None:
+    """The golden set must be unseen: no customer may appear in both tables."""
+    shared = sorted(set(training[ID_COLUMN]) & set(golden[ID_COLUMN]))
+    if shared:
+        examples = [str(value) for value in shared[:EXAMPLES_PER_PROBLEM]]
+        raise DataValidationError(
+            [Problem(source, ID_COLUMN, "no_overlap_with_golden_set", len(shared), examples)]
+        )
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a table as text-typed columns, leaving typing to the schema."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(
+            f"{path} not found: run `make repro` to generate the sample data, "
+            "or put your own table there (see README, 'Bring your own data')"
+        )
+    return pd.read_csv(path, engine="pyarrow")

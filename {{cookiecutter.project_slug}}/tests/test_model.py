@@ -1,0 +1,76 @@
+"""The model learns real signal, and only trusted model files are ever loaded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import skops.io
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.pipeline import Pipeline
+
+from {{ cookiecutter.package_name }}.metrics import evaluate, trivial_model
+from {{ cookiecutter.package_name }}.model import ModelLoadError, features_of, load, save
+from {{ cookiecutter.package_name }}.train import train
+{%- if cookiecutter.task == "classification" %}
+
+PRIMARY, HIGHER_IS_BETTER = "roc_auc", True
+{%- else %}
+
+PRIMARY, HIGHER_IS_BETTER = "rmse", False
+{%- endif %}
+
+
+class Passthrough(BaseEstimator, TransformerMixin):
+    """A class skops has never heard of: loading it would import code we did not review."""
+
+    def fit(self, features, target=None):
+        return self
+
+    def transform(self, features):
+        return features
+
+
+@pytest.fixture(scope="module")
+def trained(params):
+    from {{ cookiecutter.package_name }}.sample_data import generate
+
+    return train(generate(rows=2000, seed=7), params.model)
+
+
+def test_model_beats_the_trivial_model_on_unseen_customers(trained, customers, unseen_customers):
+    model_score = evaluate(trained, unseen_customers)[PRIMARY]
+    trivial_score = evaluate(trivial_model(customers), unseen_customers)[PRIMARY]
+
+    margin = model_score - trivial_score if HIGHER_IS_BETTER else trivial_score - model_score
+    assert margin > 0.05 * abs(trivial_score)
+
+
+def test_saved_model_loads_back_with_identical_predictions(trained, unseen_customers, tmp_path):
+    path = tmp_path / "model.skops"
+    save(trained, path)
+
+    loaded = load(path)
+
+    features = features_of(unseen_customers)
+    np.testing.assert_array_equal(loaded.predict(features), trained.predict(features))
+
+
+def test_missing_model_file_says_how_to_make_it(tmp_path):
+    with pytest.raises(ModelLoadError, match="make repro"):
+        load(tmp_path / "model.skops")
+
+
+def test_corrupt_model_file_is_refused_clearly(tmp_path):
+    path = tmp_path / "model.skops"
+    path.write_bytes(b"this is not a model")
+
+    with pytest.raises(ModelLoadError, match="not a readable skops model"):
+        load(path)
+
+
+def test_model_with_an_untrusted_type_is_refused(trained, tmp_path):
+    path = tmp_path / "model.skops"
+    skops.io.dump(Pipeline([("custom", Passthrough()), ("model", trained)]), path)
+
+    with pytest.raises(ModelLoadError, match="Passthrough"):
+        load(path)
