@@ -10,6 +10,9 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# Projects asking for a Python that is not installed would make uv try to download one; the
+# test machines have no such access, so let uv fail at once (the post-gen hook then says so).
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 def bake(where: Path, **answers: str) -> Path:

@@ -1,7 +1,8 @@
-"""Generate real projects and run what a user runs: install, repro, test, lint, gate.
+"""Generate real projects and walk through what a user does: install, repro, test, lint,
+commit, gate, then break things on purpose and watch the right check fail.
 
-Each project's tests share one generated project and run in file order (they build on
-each other like a user's session); `xdist_group` keeps them on one worker.
+The steps build on each other like a user's session, so each project runs them in order in
+one test; each step is a function named after the behaviour it checks.
 """
 
 from __future__ import annotations
@@ -29,15 +30,21 @@ DEGRADED = {
 }
 
 
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(kind, marks=pytest.mark.xdist_group(kind)) for kind in KINDS],
-)
-def project(request, tmp_path_factory) -> dict:
-    root = bake(tmp_path_factory.mktemp(request.param), **KINDS[request.param])
-    answers = json.loads((root / ".cookiecutter.json").read_text())
+@pytest.mark.parametrize("kind", KINDS)
+def test_user_journey(kind, tmp_path):
+    root = bake(tmp_path, **KINDS[kind])
     run("make install", root)
-    return {"root": root, "answers": answers, "package": answers["package_name"]}
+    project = {"root": root, "answers": json.loads((root / ".cookiecutter.json").read_text())}
+
+    pipeline_reproduces_and_reports_metrics_and_plots(project)
+    unchanged_pipeline_is_skipped(project)
+    project_tests_pass(project)
+    fresh_project_passes_lint_and_its_own_gate(project)
+    model_registered_in_mlflow_with_challenger_alias(project)
+    degraded_model_fails_the_gate_with_the_table(project)
+    lowering_the_working_tree_baseline_does_not_rescue_it(project)
+    override_passes_and_is_recorded(project)
+    corrupt_raw_file_fails_the_data_stage_naming_the_column(project)
 
 
 def set_params(root: Path, section: str, **values: object) -> None:
@@ -50,30 +57,30 @@ def set_params(root: Path, section: str, **values: object) -> None:
     (root / "params.yaml").write_text(params)
 
 
-def test_pipeline_reproduces_and_reports_metrics_and_plots(project):
+def pipeline_reproduces_and_reports_metrics_and_plots(project: dict) -> None:
     root = project["root"]
     run("make repro", root)
 
     metrics = run("uv run --locked dvc metrics show --json", root).stdout
     assert "golden.json" in metrics
-    run("uv run --locked dvc plots show --out plots-html", root)
-    assert (root / "plots-html" / "index.html").is_file()
+    run("uv run --locked dvc plots show", root)
+    assert (root / "dvc_plots" / "index.html").is_file()
     assert (root / "models" / "model.skops").is_file()
 
 
-def test_unchanged_pipeline_is_skipped(project):
+def unchanged_pipeline_is_skipped(project: dict) -> None:
     output = run("make repro", project["root"]).stdout
     for stage in ("data", "train", "evaluate"):
         assert f"Stage '{stage}' didn't change, skipping" in output
 
 
-def test_project_tests_pass(project):
+def project_tests_pass(project: dict) -> None:
     output = run("make test", project["root"]).stdout
     assert re.search(r"\d+ passed", output)
     assert "failed" not in output
 
 
-def test_fresh_project_passes_lint_and_its_own_gate(project):
+def fresh_project_passes_lint_and_its_own_gate(project: dict) -> None:
     root = project["root"]
     run("git add -A && git commit --quiet -m 'Initial commit from template'", root)
     run("make lint", root)
@@ -90,7 +97,7 @@ def test_fresh_project_passes_lint_and_its_own_gate(project):
     assert report["passed"] is True
 
 
-def test_model_registered_in_mlflow_with_challenger_alias(project):
+def model_registered_in_mlflow_with_challenger_alias(project: dict) -> None:
     root = project["root"]
     script = (
         "import json, mlflow; run = json.load(open('models/run.json'));"
@@ -107,7 +114,7 @@ def test_model_registered_in_mlflow_with_challenger_alias(project):
     assert any(name.startswith("golden_") for name in logged["metrics"])
 
 
-def test_degraded_model_fails_the_gate_with_the_table(project):
+def degraded_model_fails_the_gate_with_the_table(project: dict) -> None:
     root = project["root"]
     set_params(root, "model", **DEGRADED[project["answers"]["model"]])
 
@@ -119,14 +126,14 @@ def test_degraded_model_fails_the_gate_with_the_table(project):
     assert "FAIL: worse than baseline" in result.stdout
 
 
-def test_lowering_the_working_tree_baseline_does_not_rescue_it(project):
+def lowering_the_working_tree_baseline_does_not_rescue_it(project: dict) -> None:
     root = project["root"]
     baseline_path = root / "metrics" / "baseline.json"
     baseline = json.loads(baseline_path.read_text())
     rules = yaml.safe_load((root / "params.yaml").read_text())["gate"]["metrics"]
     for name, rule in rules.items():
         baseline["metrics"][name] = -1e9 if rule["direction"] == "higher" else 1e9
-    baseline_path.write_text(json.dumps(baseline))
+    baseline_path.write_text(json.dumps(baseline, indent=2) + "\n")
 
     assert run("make gate", root, check=False).returncode != 0
 
@@ -137,7 +144,7 @@ def test_lowering_the_working_tree_baseline_does_not_rescue_it(project):
     assert "origin/main:metrics/baseline.json" in result.stdout
 
 
-def test_override_passes_and_is_recorded(project):
+def override_passes_and_is_recorded(project: dict) -> None:
     root = project["root"]
     reason = "accepting a weaker model for the outage fix, ticket 42"
 
@@ -147,7 +154,7 @@ def test_override_passes_and_is_recorded(project):
     assert reason in (root / "reports" / "gate.md").read_text()
 
 
-def test_corrupt_raw_file_fails_the_data_stage_naming_the_column(project):
+def corrupt_raw_file_fails_the_data_stage_naming_the_column(project: dict) -> None:
     root = project["root"]
     raw = root / "data" / "raw" / "customers.csv"
     lines = raw.read_text().splitlines()

@@ -16,12 +16,13 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForest{{ kind }}
 {%- elif cookiecutter.model == "gradient_boosting" %}
 from sklearn.ensemble import HistGradientBoosting{{ kind }}
-{%- elif cookiecutter.task == "classification" %}
-from sklearn.linear_model import LogisticRegression
-{%- else %}
-from sklearn.linear_model import Ridge
 {%- endif %}
 from sklearn.impute import SimpleImputer
+{%- if cookiecutter.model == "linear" and cookiecutter.task == "classification" %}
+from sklearn.linear_model import LogisticRegression
+{%- elif cookiecutter.model == "linear" %}
+from sklearn.linear_model import Ridge
+{%- endif %}
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder{% if cookiecutter.model == "linear" %}, StandardScaler{% endif %}
 

@@ -8,6 +8,7 @@ batches; `id_prefix` keeps different sets (training, golden) from sharing a cust
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +34,8 @@ def generate(
     """Return `rows` customers; churn and lifetime value follow from their features."""
     if rows < 1:
         raise ValueError(f"rows={rows}: ask for at least one row")
+    if not re.fullmatch(r"[A-Z]", id_prefix):
+        raise ValueError(f"id_prefix={id_prefix!r}: use one capital letter (see ID_PATTERN)")
     rng = np.random.default_rng(seed)
     shift = DRIFT_STRENGTH[drift]
 
