@@ -2,7 +2,8 @@
 
 Goal (issue: template foundation): growth close to linear, peak memory under 4 GB at 1M rows.
 Each size is compared with the smallest one measured in the same run (the peer): the
-"time ratio / rows ratio" column is 1.0 for perfectly linear growth.
+"time x / rows x" column is 1.0 for perfectly linear growth and below 1 while fixed costs
+(imports, MLflow, DVC) dominate; the marginal seconds per extra 100,000 rows show the rest.
 
     uv run python benchmarks/pipeline_scaling.py [rows ...]
 """
@@ -48,6 +49,9 @@ def main() -> None:
             f"{rows:>10,}{seconds:>10.1f}{peak:>10,.0f}{rows_ratio:>8.0f}{time_ratio:>8.1f}"
             f"{time_ratio / rows_ratio:>17.2f}"
         )
+    for rows, seconds, _ in results[1:]:
+        marginal = (seconds - base_seconds) / (rows - base_rows) * 100_000
+        print(f"above {base_rows:,} rows: {marginal:.1f} s per extra 100,000 rows (up to {rows:,})")
     print("goal: peak under 4,096 MiB at 1,000,000 rows; growth close to linear")
 
 

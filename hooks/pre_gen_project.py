@@ -16,6 +16,7 @@ ANSWERS: dict[str, str] = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+UNQUOTABLE = ('"', "\\", "\n", "\r")
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 
@@ -53,6 +54,12 @@ def problems(answers: dict[str, str]) -> list[str]:
         )
     if not answers["project_name"].strip():
         found.append("project_name is empty: give the project a human-readable name.")
+    for name in ("project_name", "description", "author_name"):
+        if any(char in answers[name] for char in UNQUOTABLE):
+            found.append(
+                f"{name}={answers[name]!r} contains a double quote, backslash or line break, "
+                "which would break pyproject.toml: leave them out."
+            )
     return found
 
 

@@ -28,6 +28,8 @@ from .conftest import bake
         ({"author_email": "not-an-email"}, "author_email='not-an-email'"),
         ({"github_owner": "-bad-owner"}, "github_owner='-bad-owner'"),
         ({"project_name": "   ", "project_slug": "churn", "package_name": "churn"}, "project_name"),
+        ({"description": 'The "best" model'}, "description='The \"best\" model' contains a double"),
+        ({"author_name": "A\\B"}, "author_name='A\\\\B' contains"),
     ],
 )
 def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, capfd):

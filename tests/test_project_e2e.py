@@ -70,7 +70,7 @@ def pipeline_reproduces_and_reports_metrics_and_plots(project: dict) -> None:
 
 def unchanged_pipeline_is_skipped(project: dict) -> None:
     output = run("make repro", project["root"]).stdout
-    for stage in ("data", "train", "evaluate"):
+    for stage in ("data", "train", "evaluate", "export"):
         assert f"Stage '{stage}' didn't change, skipping" in output
 
 

@@ -112,7 +112,7 @@ def test_config_files_are_valid(project):
     assert (root / ".python-version").read_text().strip() == answers["python_version"]
     params = yaml.safe_load((root / "params.yaml").read_text())
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
-    assert list(stages) == ["generate", "data", "train", "evaluate"]
+    assert list(stages) == ["generate", "data", "train", "evaluate", "export"]
     assert set(params) >= {"paths", "model", "gate"}
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],

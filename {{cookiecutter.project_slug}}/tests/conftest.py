@@ -7,8 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.export import export
+from {{ cookiecutter.package_name }}.model import save
 from {{ cookiecutter.package_name }}.params import Params, load_params
 from {{ cookiecutter.package_name }}.sample_data import generate
+from {{ cookiecutter.package_name }}.train import train
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -28,3 +31,20 @@ def customers() -> pd.DataFrame:
 def unseen_customers() -> pd.DataFrame:
     """1,000 customers from another seed and id range: a stand-in golden set."""
     return generate(rows=1000, seed=8, id_prefix="G")
+
+
+@pytest.fixture(scope="session")
+def trained_model_path(params, tmp_path_factory) -> Path:
+    """A model trained on 2,000 sample customers with the project's params, saved with skops."""
+    path = tmp_path_factory.mktemp("model") / "model.skops"
+    save(train(generate(rows=2000, seed=7), params.model), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def serving_dir(params, trained_model_path, tmp_path_factory) -> Path:
+    """That model exported for serving (ONNX when parity holds), with its metadata."""
+    out = tmp_path_factory.mktemp("serving") / "serving"
+    golden = generate(rows=500, seed=8, id_prefix="G")
+    export(trained_model_path, golden, params.export, out, {"version": "test"})
+    return out

@@ -27,6 +27,8 @@ class Paths(Settings):
     train_metrics: FilePath
     golden_metrics: FilePath
     baseline: FilePath
+    serving: FilePath
+    export_metrics: FilePath
     reports: FilePath
 
 
@@ -75,6 +77,16 @@ class Model(Settings):
 {%- endif %}
 
 
+class Export(Settings):
+    """How closely ONNX Runtime must match scikit-learn on the golden set."""
+{% if cookiecutter.task == "classification" %}
+    atol: float = Field(ge=0)  # on probabilities; labels must be identical
+{%- else %}
+    rtol: float = Field(ge=0)
+    atol: float = Field(ge=0)
+{%- endif %}
+
+
 class Tracking(Settings):
     tracking_uri: str
     experiment: str = Field(min_length=1)
@@ -98,6 +110,7 @@ class Params(Settings):
     validation: Validation
     split: Split
     model: Model
+    export: Export
     mlflow: Tracking
     gate: Gate
 

@@ -1,0 +1,153 @@
+"""DVC stage `export`: build the serving artifact from the trained model.
+
+The pipeline is converted to ONNX (inputs typed from the contract) and kept only if it
+agrees with scikit-learn on the whole golden set: {% if cookiecutter.task == "classification" %}identical labels and probabilities{% else %}values{% endif %}
+within the tolerance in params.yaml. Otherwise the service falls back to the skops model,
+and the reason is printed and recorded. metadata.json says which runtime serves, and the
+model version, commit, metrics and contract it was built from.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import BooleanTensorType, FloatTensorType, StringTensorType
+from sklearn.pipeline import Pipeline
+
+from {{ cookiecutter.package_name }} import git
+from {{ cookiecutter.package_name }}.contract import (
+    FEATURES,
+    TARGET,
+    BooleanFeature,
+    CategoricalFeature,
+    feature_names,
+    fingerprint,
+)
+from {{ cookiecutter.package_name }}.files import write_atomically, write_json
+from {{ cookiecutter.package_name }}.model import features_of, load
+from {{ cookiecutter.package_name }}.params import Export, load_params
+from {{ cookiecutter.package_name }}.serve.runtime import (
+    METADATA_FILE,
+    ONNX_FILE,
+    SKOPS_FILE,
+    OnnxModel,
+)
+from {{ cookiecutter.package_name }}.validation import read_csv, validate
+
+ONNX_OPSET = 21  # the newest opset every converter used here supports
+
+
+@dataclass(frozen=True)
+class Parity:
+    passed: bool
+    reason: str
+    rows: int = 0
+    max_abs_diff: float | None = None
+{%- if cookiecutter.task == "classification" %}
+    label_mismatches: int | None = None
+{%- endif %}
+
+
+def onnx_input_types() -> list[tuple[str, object]]:
+    """One named input per feature: numbers as float32, categories as strings, flags as bools."""
+    types: list[tuple[str, object]] = []
+    for feature in FEATURES:
+        if isinstance(feature, CategoricalFeature):
+            types.append((feature.name, StringTensorType([None, 1])))
+        elif isinstance(feature, BooleanFeature):
+            types.append((feature.name, BooleanTensorType([None, 1])))
+        else:
+            types.append((feature.name, FloatTensorType([None, 1])))
+    return types
+
+
+def to_onnx(model: Pipeline) -> bytes:
+{%- if cookiecutter.task == "classification" %}
+    options = {id(model.steps[-1][1]): {"zipmap": False}}  # plain probability tensor
+    onnx_model = convert_sklearn(
+        model, initial_types=onnx_input_types(), target_opset=ONNX_OPSET, options=options
+    )
+{%- else %}
+    onnx_model = convert_sklearn(model, initial_types=onnx_input_types(), target_opset=ONNX_OPSET)
+{%- endif %}
+    return onnx_model.SerializeToString()
+
+
+def check_parity(model: Pipeline, onnx_path: Path, golden, rules: Export) -> Parity:
+    """Compare ONNX Runtime with scikit-learn on every golden-set row."""
+    features = features_of(golden)
+    served = OnnxModel(onnx_path).predict({name: features[name] for name in feature_names()})
+{%- if cookiecutter.task == "classification" %}
+    expected = model.predict_proba(features)[:, 1]
+    diff = float(np.max(np.abs(served.probability - expected)))
+    mismatches = int(np.sum(served.values != model.predict(features)))
+    passed = mismatches == 0 and diff <= rules.atol
+    reason = "ok" if passed else f"{mismatches} label(s) differ; max probability diff {diff:.2e}"
+    return Parity(passed, reason, len(golden), diff, mismatches)
+{%- else %}
+    expected = model.predict(features)
+    diff = float(np.max(np.abs(served.values - expected)))
+    passed = bool(np.allclose(served.values, expected, rtol=rules.rtol, atol=rules.atol))
+    reason = "ok" if passed else f"values differ beyond tolerance (max abs diff {diff:.3g})"
+    return Parity(passed, reason, len(golden), diff)
+{%- endif %}
+
+
+def export(
+    model_path: Path, golden, rules: Export, out: Path, details: dict[str, object]
+) -> dict[str, object]:
+    """Write the serving artifact and its metadata into `out`; return the metadata."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    model = load(model_path)
+    onnx_path = out / ONNX_FILE
+    try:
+        write_atomically(onnx_path, lambda tmp: tmp.write_bytes(to_onnx(model)))
+        parity = check_parity(model, onnx_path, golden, rules)
+    except Exception as error:  # any converter gap means: serve the scikit-learn model
+        parity = Parity(False, f"ONNX conversion failed: {type(error).__name__}: {error}")
+    if parity.passed:
+        runtime = "onnx"
+    else:
+        runtime = "sklearn"
+        onnx_path.unlink(missing_ok=True)
+        shutil.copyfile(model_path, out / SKOPS_FILE)
+    metadata = {**details, "runtime": runtime, "parity": asdict(parity)}
+    write_json(out / METADATA_FILE, metadata)
+    return metadata
+
+
+def main() -> None:
+    params = load_params()
+    paths = params.paths
+    golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
+    run = json.loads(paths.run_info.read_text())
+    golden_metrics = json.loads(paths.golden_metrics.read_text())
+    details = {
+        "task": "{{ cookiecutter.task }}",
+        "model": "{{ cookiecutter.model }}",
+        "target": TARGET.name,
+        "registered_model": run["registered_model"],
+        "version": run["version"],
+        "run_id": run["run_id"],
+        "commit": git.commit(),
+        "metrics": golden_metrics["metrics"],
+        "golden_sha256": golden_metrics["golden"]["sha256"],
+        "contract_sha256": fingerprint(),
+    }
+    metadata = export(paths.model, golden, params.export, paths.serving, details)
+    parity = metadata["parity"]
+    if metadata["runtime"] == "sklearn":
+        print(f"export: WARNING serving the scikit-learn model, not ONNX: {parity['reason']}")
+    write_json(paths.export_metrics, {"onnx": metadata["runtime"] == "onnx", **parity})
+    print(f"export: runtime {metadata['runtime']}, parity {parity['reason']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The scoring service. Imports only numpy, pydantic, FastAPI and onnxruntime by default."""

@@ -1,0 +1,126 @@
+"""Run the exported model: ONNX Runtime by default, the skops model as the fallback.
+
+Both take columns (feature name -> values) and return predictions in the same shape,
+so the service and the export stage's parity check use exactly the same code path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from {{ cookiecutter.package_name }}.contract import (
+    FEATURES,
+    BooleanFeature,
+    CategoricalFeature,
+    feature_names,
+)
+
+ONNX_FILE = "model.onnx"
+SKOPS_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+
+
+class ServingModelError(RuntimeError):
+    """The serving artifact is missing, unreadable or inconsistent."""
+
+
+@dataclass(frozen=True)
+class Predictions:
+    values: np.ndarray  # the predicted {{ "label" if cookiecutter.task == "classification" else "value" }} per row
+{%- if cookiecutter.task == "classification" %}
+    probability: np.ndarray  # probability of the positive class per row
+{%- endif %}
+
+
+class Model(Protocol):
+    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions: ...
+
+
+def onnx_feed(columns: Mapping[str, Sequence[Any]]) -> dict[str, np.ndarray]:
+    """One (n, 1) array per contract feature, typed as the ONNX graph expects.
+
+    Numbers go in as float32 (None becomes NaN, which the graph imputes), categories as
+    strings and flags as booleans.
+    """
+    feed = {}
+    for feature in FEATURES:
+        values = columns[feature.name]
+        if isinstance(feature, CategoricalFeature):
+            array = np.asarray(values, dtype=object)
+        elif isinstance(feature, BooleanFeature):
+            array = np.asarray(values, dtype=bool)
+        else:
+            array = np.asarray(values, dtype=np.float32)
+        feed[feature.name] = array.reshape(-1, 1)
+    return feed
+
+
+class OnnxModel:
+    def __init__(self, path: Path) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # a request is small; parallelism comes from requests
+        options.inter_op_num_threads = 1
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:
+            raise ServingModelError(f"{path} is not a loadable ONNX model: {error}") from None
+
+    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
+        outputs = self.session.run(None, onnx_feed(columns))
+{%- if cookiecutter.task == "classification" %}
+        return Predictions(values=outputs[0], probability=outputs[1][:, 1])
+{%- else %}
+        return Predictions(values=outputs[0].ravel())
+{%- endif %}
+
+
+class SklearnModel:
+    """The fallback: the skops file, loaded only with the reviewed trusted types."""
+
+    def __init__(self, path: Path) -> None:
+        from {{ cookiecutter.package_name }}.model import ModelLoadError, load
+
+        try:
+            self.pipeline = load(path)
+        except ModelLoadError as error:
+            raise ServingModelError(str(error)) from None
+
+    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
+        import pandas as pd
+
+        frame = pd.DataFrame({name: columns[name] for name in feature_names()})
+{%- if cookiecutter.task == "classification" %}
+        probability = self.pipeline.predict_proba(frame)[:, 1]
+        return Predictions(values=self.pipeline.predict(frame), probability=probability)
+{%- else %}
+        return Predictions(values=self.pipeline.predict(frame))
+{%- endif %}
+
+
+def load_serving(model_dir: Path) -> tuple[Model, dict[str, Any]]:
+    """The model the export stage chose, with its metadata (runtime, version, metrics)."""
+    metadata_path = Path(model_dir) / METADATA_FILE
+    if not metadata_path.is_file():
+        raise ServingModelError(
+            f"{metadata_path} not found: run `make repro` (export stage) or set SERVE_MODEL_DIR"
+        )
+    try:
+        metadata = json.loads(metadata_path.read_text())
+        runtime = metadata["runtime"]
+    except (ValueError, KeyError) as error:
+        raise ServingModelError(f"{metadata_path} is unreadable ({error!r})") from None
+    if runtime == "onnx":
+        return OnnxModel(Path(model_dir) / ONNX_FILE), metadata
+    if runtime == "sklearn":
+        return SklearnModel(Path(model_dir) / SKOPS_FILE), metadata
+    raise ServingModelError(f"{metadata_path}: unknown runtime {runtime!r} (onnx or sklearn)")

@@ -1,0 +1,157 @@
+"""The scoring API: every endpoint, and a clear 4xx for every kind of bad request."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }}.model import features_of, load
+from {{ cookiecutter.package_name }}.serve.app import create_app
+from {{ cookiecutter.package_name }}.serve.schemas import Record
+from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
+
+MAX_ROWS = 50
+
+
+@pytest.fixture(scope="module")
+def client(serving_dir):
+    with TestClient(create_app(ServeSettings(serving_dir, MAX_ROWS))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def record(unseen_customers) -> dict:
+    """A valid request record, as JSON would carry it."""
+    row = features_of(unseen_customers).iloc[0].to_dict()
+    return {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+
+
+def detail_fields(response) -> set[str]:
+    return {str(issue["loc"][-1]) for issue in response.json()["detail"]}
+
+
+def test_health_answers_without_a_model(tmp_path):
+    with TestClient(create_app(ServeSettings(tmp_path, MAX_ROWS))) as no_model:
+        assert no_model.get("/health").json() == {"status": "ok"}
+        ready = no_model.get("/ready")
+        assert ready.status_code == 503
+        assert "make repro" in ready.json()["detail"]
+        assert no_model.post("/predict", json={}).status_code == 503
+
+
+def test_ready_reports_version_and_runtime(client):
+    assert client.get("/ready").json() == {
+        "status": "ready",
+        "model_version": "test",
+        "runtime": "onnx",
+    }
+
+
+def test_metadata_describes_model_and_contract(client):
+    metadata = client.get("/metadata").json()
+
+    assert metadata["runtime"] == "onnx"
+    assert set(metadata["input_schema"]["properties"]) == set(Record.model_fields)
+
+
+def test_one_record_gets_one_prediction(client, record):
+    response = client.post("/predict", json=record)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["model_version"] == "test"
+    assert len(body["predictions"]) == 1
+{%- if cookiecutter.task == "classification" %}
+    assert 0 <= body["predictions"][0]["probability"] <= 1
+{%- endif %}
+
+
+def test_batch_predictions_equal_the_pipeline_predictions(
+    client, unseen_customers, trained_model_path
+):
+    features = features_of(unseen_customers.head(MAX_ROWS))
+    records = [
+        {key: (value.item() if hasattr(value, "item") else value) for key, value in row.items()}
+        for row in features.to_dict(orient="records")
+    ]
+    for row in records:
+        if row["monthly_charges"] != row["monthly_charges"]:  # NaN travels as JSON null
+            row["monthly_charges"] = None
+
+    response = client.post("/predict", json=records)
+
+    served = [p["prediction"] for p in response.json()["predictions"]]
+    expected = load(trained_model_path).predict(features)
+{%- if cookiecutter.task == "classification" %}
+    np.testing.assert_array_equal(served, expected)
+{%- else %}
+    np.testing.assert_allclose(served, expected, rtol=1e-5, atol=1e-2)
+{%- endif %}
+
+
+def test_missing_optional_value_is_accepted_as_null(client, record):
+    response = client.post("/predict", json={**record, "monthly_charges": None})
+
+    assert response.status_code == 200
+
+
+def test_too_many_records_get_413(client, record):
+    response = client.post("/predict", json=[record] * (MAX_ROWS + 1))
+
+    assert response.status_code == 413
+    assert "SERVE_MAX_BATCH_ROWS" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"age": 200}, "age"),
+        ({"tenure_months": -1}, "tenure_months"),
+        ({"contract": "weekly"}, "contract"),
+        ({"support_calls": "three"}, "support_calls"),
+        ({"support_calls": 2.5}, "support_calls"),
+        ({"senior_citizen": "yes"}, "senior_citizen"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+        ({"age": None}, "age"),
+    ],
+)
+def test_bad_field_gets_422_naming_it(client, record, change, field):
+    response = client.post("/predict", json={**record, **change})
+
+    assert response.status_code == 422
+    assert field in detail_fields(response)
+
+
+def test_missing_field_gets_422_naming_it(client, record):
+    del record["payment_method"]
+
+    response = client.post("/predict", json=record)
+
+    assert response.status_code == 422
+    assert "payment_method" in detail_fields(response)
+
+
+def test_bad_record_in_a_batch_is_named_by_position(client, record):
+    response = client.post("/predict", json=[record, {**record, "age": 7}])
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", 1, "age"]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[]", b'"text"', b"42", b""])
+def test_malformed_body_gets_422(client, body):
+    response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+
+
+def test_metrics_count_requests_by_status(client, record):
+    client.post("/predict", json=record)
+    client.post("/predict", json={**record, "age": 500})
+
+    metrics = client.get("/metrics").text
+
+    assert 'http_requests_total{method="POST",path="/predict",status="200"}' in metrics
+    assert 'http_requests_total{method="POST",path="/predict",status="422"}' in metrics
+    assert "prediction_" in metrics
