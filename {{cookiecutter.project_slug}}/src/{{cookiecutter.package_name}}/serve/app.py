@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from importlib.metadata import metadata
+from importlib import metadata as package_metadata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -104,7 +104,7 @@ def readiness(service: ServiceDep) -> Readiness:
 
 
 @scoring.get("/metadata", responses={503: {"description": "No model"}})
-def metadata(service: ServiceDep) -> dict[str, Any]:
+def model_metadata(service: ServiceDep) -> dict[str, Any]:
     """Model version, runtime, commit, golden-set metrics and the input contract."""
     service.ready_model()
     return {**service.metadata, "input_schema": Record.model_json_schema()}
@@ -206,7 +206,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         app.state.service.load()
         yield
 
-    about = metadata("{{ cookiecutter.project_slug }}")
+    about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
     app = FastAPI(
         title=about["Name"],
         description=about["Summary"],
