@@ -1,0 +1,94 @@
+"""Build the generated Dockerfile with buildah from a locally made Debian base, run it, probe it.
+
+No Docker engine or registry is needed: tests/containers.py debootstraps the base image from
+this machine's Debian mirror. The checks are the ones a release needs: non-root user,
+healthcheck, exposed port, the API answering good and bad requests, and predictions equal
+to the pipeline's on the whole golden set.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from . import containers
+from .conftest import bake, run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("container")]
+TAG = "localhost/customer-churn:test"
+BATCH = 1000
+
+
+def call(url: str, body: object | None = None) -> tuple[int, object]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, {"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory):
+    containers.ensure_tools()
+    base = containers.ensure_base_image()
+    project = bake(tmp_path_factory.mktemp("image"))
+    run("make install && make repro", project)
+    containers.build(
+        project,
+        project / "Dockerfile",
+        TAG,
+        {"BASE_IMAGE": base, "VERSION": "1.2.3", "REVISION": "0123abc"},
+    )
+    size = containers.image_size_mb(TAG) - containers.image_size_mb(base)
+    print(f"\nimage {TAG}: {size:.0f} MB above the base image")
+    yield project
+    containers.remove_image(TAG)
+
+
+def test_image_runs_as_non_root_with_healthcheck_port_and_labels(image):
+    config = containers.image_config(TAG)
+
+    assert config["User"]
+    assert config["User"].split(":")[0] not in {"0", "root"}
+    assert config["Healthcheck"]["Test"]
+    assert "8000/tcp" in config["ExposedPorts"]
+    assert config["Labels"]["org.opencontainers.image.revision"] == "0123abc"
+    assert config["Labels"]["org.opencontainers.image.version"] == "1.2.3"
+
+
+def test_running_image_answers_and_predicts_like_the_pipeline(image):
+    golden = run(
+        'uv run --locked python -c "'
+        "import json; from customer_churn.model import features_of, load;"
+        "from customer_churn.validation import read_csv;"
+        "frame = features_of(read_csv('data/golden/golden.csv'));"
+        "labels = load('models/model.skops').predict(frame).tolist();"
+        "rows = json.loads(frame.to_json(orient='records'));"
+        "print(json.dumps({'rows': rows, 'labels': labels}))\"",
+        image,
+    ).stdout
+    expected = json.loads(golden.splitlines()[-1])
+
+    with containers.running(TAG, 8000, path="/health") as url:
+        assert call(f"{url}/health") == (200, {"status": "ok"})
+        status, ready = call(f"{url}/ready")
+        assert status == 200
+        assert ready["runtime"] == "onnx"
+        assert containers.run_healthcheck(TAG).returncode == 0
+
+        status, bad = call(f"{url}/predict", {**expected["rows"][0], "age": 400})
+        assert status == 422
+        assert bad["detail"][0]["loc"][-1] == "age"
+
+        served = []
+        for start in range(0, len(expected["rows"]), BATCH):
+            status, body = call(f"{url}/predict", expected["rows"][start : start + BATCH])
+            assert status == 200
+            served += [p["prediction"] for p in body["predictions"]]
+
+    assert served == expected["labels"]
