@@ -49,7 +49,7 @@ def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen, float
     process = subprocess.Popen(
         [part.format(port=port) for part in server.command],
         cwd=cwd,
-        env={**ENV, **server.env},
+        env={**ENV, "PATH": f"{cwd / '.venv' / 'bin'}:{ENV['PATH']}", **server.env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
