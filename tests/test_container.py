@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -18,7 +19,7 @@ from . import containers
 from .conftest import bake, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("container")]
-TAG = "localhost/customer-churn:test"
+TAG = f"localhost/customer-churn:test-{uuid.uuid4().hex[:8]}"
 BATCH = 1000
 
 
@@ -32,7 +33,7 @@ def call(url: str, body: object | None = None) -> tuple[int, object]:
         return error.code, json.loads(error.read())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: xdist may interleave other modules' tests
 def image(tmp_path_factory):
     containers.ensure_tools()
     base = containers.ensure_base_image()

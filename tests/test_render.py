@@ -54,7 +54,7 @@ def text_files(project: Path) -> list[Path]:
 
 
 @pytest.fixture(
-    scope="module",
+    scope="session",  # session: xdist may interleave other modules' tests
     params=[
         pytest.param(answers, id=case_id(answers), marks=pytest.mark.xdist_group(case_id(answers)))
         for answers in COMBINATIONS
@@ -127,3 +127,18 @@ def test_project_is_a_git_repository_on_main(project):
     root, _ = project
     head = (root / ".git" / "HEAD").read_text().strip()
     assert head == "ref: refs/heads/main"
+
+
+def test_dockerfile_passes_hadolint_and_runs_as_a_user_with_a_healthcheck(project):
+    root, _ = project
+    dockerfile = (root / "Dockerfile").read_text()
+    result = subprocess.run(
+        [Path(sys.executable).with_name("hadolint"), "Dockerfile"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^USER \d+:\d+$", dockerfile, flags=re.M)
+    assert re.search(r"^HEALTHCHECK .*CMD \[", dockerfile, flags=re.M)
+    assert re.search(r"^ARG BASE_IMAGE=", dockerfile, flags=re.M)

@@ -10,7 +10,6 @@ from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}.metrics import evaluate, trivial_model
 from {{ cookiecutter.package_name }}.model import ModelLoadError, features_of, load, save
-from {{ cookiecutter.package_name }}.train import train
 {%- if cookiecutter.task == "classification" %}
 
 PRIMARY, HIGHER_IS_BETTER = "roc_auc", True
@@ -31,10 +30,8 @@ class Passthrough(BaseEstimator, TransformerMixin):
 
 
 @pytest.fixture(scope="module")
-def trained(params):
-    from {{ cookiecutter.package_name }}.sample_data import generate
-
-    return train(generate(rows=2000, seed=7), params.model)
+def trained(trained_model_path):
+    return load(trained_model_path)
 
 
 def test_model_beats_the_trivial_model_on_unseen_customers(trained, customers, unseen_customers):
