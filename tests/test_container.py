@@ -18,7 +18,7 @@ import pytest
 from . import containers
 from .conftest import bake, run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("container")]
+pytestmark = pytest.mark.e2e
 TAG = f"localhost/customer-churn:test-{uuid.uuid4().hex[:8]}"
 BATCH = 1000
 
@@ -33,7 +33,7 @@ def call(url: str, body: object | None = None) -> tuple[int, object]:
         return error.code, json.loads(error.read())
 
 
-@pytest.fixture(scope="session")  # session: xdist may interleave other modules' tests
+@pytest.fixture(scope="module")
 def image(tmp_path_factory):
     containers.ensure_tools()
     base = containers.ensure_base_image()

@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import bake, project_env, run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mlflow-server")]
+pytestmark = pytest.mark.e2e
 
 
 def free_port() -> int:
