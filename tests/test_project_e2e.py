@@ -75,9 +75,10 @@ def unchanged_pipeline_is_skipped(project: dict) -> None:
 
 
 def project_tests_pass(project: dict) -> None:
-    output = run("make test", project["root"]).stdout
-    assert re.search(r"\d+ passed", output)
-    assert "failed" not in output
+    for target in ("make test", "make fuzz"):
+        output = run(target, project["root"]).stdout
+        assert re.search(r"\d+ passed", output)
+        assert "failed" not in output
 
 
 def fresh_project_passes_lint_and_its_own_gate(project: dict) -> None:

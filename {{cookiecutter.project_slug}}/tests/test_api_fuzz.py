@@ -19,6 +19,7 @@ import pytest
 
 from .conftest import PROJECT
 
+pytestmark = pytest.mark.fuzz
 EXAMPLES = 500
 REQUEST_COUNT = r'http_requests_total\{method="\w+",path="[^"]*",status="(\d+)"\} (\S+)'
 
