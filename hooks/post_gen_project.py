@@ -50,7 +50,8 @@ def start_git() -> str:
     inside = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"], cwd=PROJECT, capture_output=True, text=True
     )
-    if inside.returncode == 0:
+    ignored = subprocess.run(["git", "check-ignore", "--quiet", "."], cwd=PROJECT, check=False)
+    if inside.returncode == 0 and ignored.returncode != 0:
         return "the project sits inside an existing git repository, so no new one was started."
     failure = run("git", "init", "--quiet", "--initial-branch=main")
     if failure:

@@ -1,6 +1,8 @@
-"""Bad answers are rejected by name, with the fix, and leave nothing on disk."""
+"""Hooks: bad answers are rejected by name and leave nothing; the post-gen hook sets up git."""
 
 from __future__ import annotations
+
+import subprocess
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
@@ -59,3 +61,20 @@ def test_unsupported_choice_is_rejected_by_name(variable, value, tmp_path):
         bake(tmp_path, **{variable: value})
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_project_in_an_ignored_folder_of_a_repository_gets_its_own(tmp_path):
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("generated/\n")
+
+    project = bake(tmp_path / "generated")
+
+    assert (project / ".git").is_dir()
+
+
+def test_project_inside_a_repository_joins_it(tmp_path):
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+
+    project = bake(tmp_path / "monorepo")
+
+    assert not (project / ".git").exists()
