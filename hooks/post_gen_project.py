@@ -87,9 +87,10 @@ def main() -> int:
         "\nNext steps:\n"
         f"  cd {slug}\n"
         "  make install   # create .venv with uv\n"
-        "  make repro     # generate sample data, validate, train, evaluate (dvc repro)\n"
+        "  make repro     # sample data, validate, train, evaluate, export (dvc repro)\n"
         "  make test      # data, model and gate tests\n"
         "  make gate      # compare the model with metrics/baseline.json on the target branch\n"
+        "  make serve     # score requests on http://127.0.0.1:8000 (docs at /docs)\n"
         "  make help      # every target\n"
     )
     return 0

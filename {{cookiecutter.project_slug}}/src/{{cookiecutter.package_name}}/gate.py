@@ -211,7 +211,7 @@ def decide(params: Params, override: str | None) -> Decision:
 
 
 def _cell(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+    return "n/a" if value is None else f"{round(value, 4) + 0.0:.4f}"  # + 0.0: no "-0.0000"
 
 
 def to_markdown(decision: Decision) -> str:
