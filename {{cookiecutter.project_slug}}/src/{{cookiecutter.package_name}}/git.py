@@ -30,3 +30,11 @@ def show(ref: str, path: Path) -> str | None:
     """The file at `path` (relative to the working directory) as committed on `ref`."""
     result = _git("show", f"{ref}:./{Path(path).as_posix()}")
     return result.stdout if result.returncode == 0 else None
+
+
+def describe() -> str:
+    """The nearest tag plus commits since (`v1.2.0-3-gabc1234`), else the short commit."""
+    if not has_commit("HEAD"):
+        return "unreleased"
+    result = _git("describe", "--tags", "--always", "--dirty")
+    return result.stdout.strip() or "unreleased"
