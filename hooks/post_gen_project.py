@@ -50,7 +50,9 @@ def start_git() -> str:
     inside = subprocess.run(
         ["git", "rev-parse", "--is-inside-work-tree"], cwd=PROJECT, capture_output=True, text=True
     )
-    ignored = subprocess.run(["git", "check-ignore", "--quiet", "."], cwd=PROJECT, check=False)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--quiet", "."], cwd=PROJECT, capture_output=True, check=False
+    )
     if inside.returncode == 0 and ignored.returncode != 0:
         return "the project sits inside an existing git repository, so no new one was started."
     failure = run("git", "init", "--quiet", "--initial-branch=main")
