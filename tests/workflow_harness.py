@@ -8,6 +8,7 @@ GITHUB_ENV and GITHUB_STEP_SUMMARY. A failing step stops the job, as on GitHub.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -25,13 +26,29 @@ NO_OP = ("actions/checkout", "astral-sh/setup-uv", "docker/setup-buildx-action")
 GITHUB_ONLY = (
     "marocchino/sticky-pull-request-comment",
     "docker/login-action",
-    "docker/metadata-action",
     "actions/attest-build-provenance",
+    "actions/github-script",  # our scripts only call GitHub's API (the drift issue)
+    "peter-evans/create-pull-request",
+)
+DEFAULT_VARIABLES = ("event_name", "ref", "ref_name", "base_ref", "repository", "sha", "workflow")
+# `run:` steps that only talk to GitHub or its registry, isolated so that everything else runs.
+GITHUB_ONLY_STEPS = (
+    "Tag the published image with the version",
+    "Create the GitHub release",
+    "Start the retrain workflow",
 )
 
 
 class StepFailed(AssertionError):
     """A step of the job failed; the message says which and shows its output."""
+
+    def __init__(self, message: str, run: JobRun | None = None) -> None:
+        super().__init__(message)
+        self.run = run  # what the job did up to the end, for the test to inspect
+
+
+class NeedsGitHub(Exception):
+    """Raised by an emulator for inputs only GitHub can serve (a registry push)."""
 
 
 @dataclass
@@ -50,6 +67,7 @@ class JobRun:
     artifacts: Path
     results: list[StepResult] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)  # the workflow's and the job's `env:`
 
     def evaluate(self, expression: str) -> str:
         """The few expression forms our workflows use: lookups, 'literals' and `a || b`."""
@@ -59,6 +77,8 @@ class JobRun:
             elif operand.startswith("steps."):
                 _, step_id, _, name = operand.split(".")
                 value = self.outputs.get(step_id, {}).get(name, "")
+            elif operand.startswith("env."):
+                value = self.env.get(operand.removeprefix("env."), "")
             elif operand in self.context:
                 value = self.context[operand]
             else:
@@ -68,30 +88,53 @@ class JobRun:
         return ""
 
     def substitute(self, text: Any) -> str:
+        """A YAML value as the runner passes it: booleans as true/false, expressions evaluated."""
+        if isinstance(text, bool):
+            return str(text).lower()
         return EXPRESSION.sub(lambda match: self.evaluate(match.group(1)), str(text))
 
     def condition(self, text: str) -> bool:
-        """Step conditions: always(), hashFiles('x') != '' and success(), joined by &&."""
+        """Step conditions joined by &&: always(), success(), hashFiles('glob') != '' (or ==),
+        and `lookup == 'literal'`."""
         verdict = True
         for part in (piece.strip() for piece in text.split("&&")):
             if part in {"always()", "success()"}:
                 continue
-            found = re.fullmatch(r"hashFiles\('([^']+)'\) != ''", part)
+            found = re.fullmatch(r"hashFiles\('([^']+)'\) (!=|==) ''", part)
+            if found:
+                exists = any(path.is_file() for path in self.project.glob(found[1]))
+                verdict = verdict and exists == (found[2] == "!=")
+                continue
+            found = re.fullmatch(r"(\S+) == '([^']*)'", part)
             if not found:
                 raise StepFailed(f"the harness cannot evaluate the condition `{text}`")
-            verdict = verdict and (self.project / found.group(1)).exists()
+            verdict = verdict and self.evaluate(found[1]) == found[2]
         return verdict
 
 
+Emulator = Callable[["JobRun", Mapping[str, str]], Mapping[str, str] | None]
+
+
+def search_root(project: Path, pattern: str) -> Path:
+    """Where a search path starts: before its first wildcard, or the folder it names."""
+    parts = Path(pattern).parts
+    fixed = list(itertools.takewhile(lambda part: not set(part) & set("*?["), parts))
+    root = project.joinpath(*fixed)
+    return root if len(fixed) < len(parts) or root.is_dir() else root.parent
+
+
 def upload(run: JobRun, inputs: Mapping[str, str]) -> None:
+    """Store files relative to the least common ancestor of the search paths, as GitHub does."""
+    patterns = inputs["path"].split()
+    root = Path(os.path.commonpath([search_root(run.project, p) for p in patterns]))
     target = run.artifacts / inputs["name"]
-    for line in inputs["path"].split():
-        source = run.project / line
-        if source.is_dir():
-            shutil.copytree(source, target / line, dirs_exist_ok=True)
-        elif source.exists():
-            (target / line).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / line)
+    for pattern in patterns:
+        for match in run.project.glob(pattern):
+            for source in [match] if match.is_file() else match.rglob("*"):
+                if source.is_file():
+                    destination = target / source.relative_to(root)
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, destination)
 
 
 def download(run: JobRun, inputs: Mapping[str, str]) -> None:
@@ -101,9 +144,25 @@ def download(run: JobRun, inputs: Mapping[str, str]) -> None:
     shutil.copytree(source, run.project / inputs.get("path", "."), dirs_exist_ok=True)
 
 
-EMULATED: dict[str, Callable[[JobRun, Mapping[str, str]], None]] = {
+def image_metadata(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
+    """docker/metadata-action for the two tag rules ci.yml uses: type=sha (short) and type=raw."""
+    image = inputs["images"].strip()
+    tags = []
+    for rule in inputs["tags"].split():
+        if rule == "type=sha,prefix=sha-,format=short":
+            tags.append(f"{image}:sha-{run.context['github.sha'][:7]}")
+        elif rule.startswith("type=raw,value="):
+            tags.append(f"{image}:{rule.removeprefix('type=raw,value=')}")
+        else:
+            raise StepFailed(f"the harness cannot emulate the metadata-action rule {rule!r}")
+    version = tags[-1].rsplit(":", 1)[1]
+    return {"tags": "\n".join(tags), "labels": "", "version": version}
+
+
+EMULATED: dict[str, Emulator] = {
     "actions/upload-artifact": upload,
     "actions/download-artifact": download,
+    "docker/metadata-action": image_metadata,
 }
 
 
@@ -113,9 +172,14 @@ def run_job(
     project: Path,
     context: Mapping[str, str],
     artifacts: Path,
-    extra: Mapping[str, Callable[[JobRun, Mapping[str, str]], None]] | None = None,
+    extra: Mapping[str, Emulator] | None = None,
+    runner_env: Mapping[str, str] | None = None,
 ) -> JobRun:
-    """Execute one job; raise StepFailed at the first failing step."""
+    """Execute one job; raise StepFailed at the first failing step.
+
+    `extra` adds emulators (the image build); `runner_env` is what differs between this
+    machine and a GitHub runner (a free port, say), set before the workflow's own env.
+    """
     document = yaml.safe_load(workflow.read_text())
     job = document["jobs"][job_id]
     run = JobRun(project, dict(context), artifacts)
@@ -124,12 +188,20 @@ def run_job(
     for path in files.values():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("")
+    for scope in (document, job):
+        run.env.update({k: run.substitute(v) for k, v in (scope.get("env") or {}).items()})
     base_env = {
         **os.environ,
-        **{k: run.substitute(v) for k, v in (document.get("env") or {}).items()},
-        **{k: run.substitute(v) for k, v in (job.get("env") or {}).items()},
+        **(runner_env or {}),
+        **run.env,
         "CI": "true",
         "GITHUB_ACTIONS": "true",
+        # The default variables a runner sets, from the same simulated context.
+        **{
+            f"GITHUB_{key.removeprefix('github.').upper()}": value
+            for key, value in run.context.items()
+            if key.removeprefix("github.") in DEFAULT_VARIABLES
+        },
         "GITHUB_STEP_SUMMARY": str(files["summary"]),
         "GITHUB_ENV": str(files["env"]),
     }
@@ -142,18 +214,11 @@ def run_job(
         if after_failure or not run.condition(condition):
             run.results.append(StepResult(job_id, name, "skipped (if)"))
             continue
+        if name in GITHUB_ONLY_STEPS:
+            run.results.append(StepResult(job_id, name, "skipped (needs GitHub)"))
+            continue
         if "uses" in step:
-            action = step["uses"].split("@")[0]
-            inputs = {k: run.substitute(v) for k, v in (step.get("with") or {}).items()}
-            if action in NO_OP:
-                run.results.append(StepResult(job_id, name, "emulated"))
-            elif action in GITHUB_ONLY:
-                run.results.append(StepResult(job_id, name, "skipped (needs GitHub)"))
-            elif action in emulators:
-                emulators[action](run, inputs)
-                run.results.append(StepResult(job_id, name, "emulated"))
-            else:
-                raise StepFailed(f"{job_id} / {name}: no emulation for action {action!r}")
+            run.results.append(emulate(run, job_id, name, step, emulators))
             continue
         files["output"].write_text("")
         env = {
@@ -180,8 +245,30 @@ def run_job(
             failure = f"{job_id} / {name}: `{step['run']}` exited {result.returncode}\n"
             failure += output[-4000:]
     if failure:
-        raise StepFailed(failure)
+        raise StepFailed(failure, run)
     return run
+
+
+def emulate(
+    run: JobRun, job_id: str, name: str, step: Mapping[str, Any], emulators: Mapping[str, Emulator]
+) -> StepResult:
+    """Stand in for a `uses:` step; its outputs land where `steps.<id>.outputs` reads them."""
+    action = step["uses"].split("@")[0]
+    if action in NO_OP:
+        return StepResult(job_id, name, "emulated")
+    if action in GITHUB_ONLY:
+        return StepResult(job_id, name, "skipped (needs GitHub)")
+    if action not in emulators:
+        raise StepFailed(f"{job_id} / {name}: no emulation for action {action!r}")
+    inputs = {k: run.substitute(v) for k, v in (step.get("with") or {}).items()}
+    started = time.perf_counter()
+    try:
+        outputs = emulators[action](run, inputs)
+    except NeedsGitHub as reason:
+        return StepResult(job_id, name, "skipped (needs GitHub)", output=str(reason))
+    if "id" in step:
+        run.outputs[step["id"]] = dict(outputs or {})
+    return StepResult(job_id, name, "emulated", time.perf_counter() - started)
 
 
 def key_values(path: Path) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -9,7 +11,7 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }}.model import features_of, load
 from {{ cookiecutter.package_name }}.serve.app import create_app
 from {{ cookiecutter.package_name }}.serve.schemas import Record
-from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
+from {{ cookiecutter.package_name }}.serve.settings import ServeSettings, SettingsError
 
 MAX_ROWS = 50
 
@@ -155,3 +157,56 @@ def test_metrics_count_requests_by_status(client, record):
     assert 'http_requests_total{method="POST",path="/predict",status="200"}' in metrics
     assert 'http_requests_total{method="POST",path="/predict",status="422"}' in metrics
     assert "prediction_" in metrics
+
+
+def test_openapi_documents_the_batch_limit_of_this_app(client):
+    body = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]
+
+    schema = body["content"]["application/json"]["schema"]
+    assert MAX_ROWS in {option.get("maxItems") for option in schema["anyOf"]}
+
+
+def test_predictions_are_not_logged_by_default(serving_dir, record, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with TestClient(create_app(ServeSettings(serving_dir, MAX_ROWS))) as quiet:
+        assert quiet.post("/predict", json=record).status_code == 200
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_logged_predictions_carry_inputs_outputs_and_version(serving_dir, record, tmp_path):
+    log = tmp_path / "logs" / "predictions.jsonl"
+    settings = ServeSettings(serving_dir, MAX_ROWS, prediction_log=log)
+    with TestClient(create_app(settings)) as logging_client:
+        answer = logging_client.post("/predict", json=[record, {**record, "age": 70}]).json()
+        logging_client.post("/predict", json={**record, "age": 500})  # 422: nothing scored
+
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["age"] for line in lines] == [record["age"], 70]
+    assert {key: lines[0][key] for key in record} == record
+    assert [line["prediction"] for line in lines] == [
+        p["prediction"] for p in answer["predictions"]
+    ]
+    assert {line["model_version"] for line in lines} == {"test"}
+
+
+def test_sampling_logs_about_the_configured_share(serving_dir, record, tmp_path):
+    log = tmp_path / "predictions.jsonl"
+    settings = ServeSettings(serving_dir, MAX_ROWS, prediction_log=log, prediction_log_sample=0.2)
+    with TestClient(create_app(settings)) as sampling_client:
+        for _ in range(20):
+            assert sampling_client.post("/predict", json=[record] * MAX_ROWS).status_code == 200
+
+    logged = len(log.read_text().splitlines())
+    assert 0.15 * 20 * MAX_ROWS < logged < 0.25 * 20 * MAX_ROWS
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("SERVE_PREDICTION_LOG_SAMPLE", "1.5"), ("SERVE_PREDICTION_LOG_SAMPLE", "often")],
+)
+def test_bad_logging_setting_is_named(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError, match=variable):
+        ServeSettings.from_env()

@@ -104,6 +104,21 @@ class Gate(Settings):
     metrics: dict[str, MetricRule] = Field(min_length=1)
 
 
+class Drift(Settings):
+    """`make drift`: effect sizes and the thresholds that turn them into verdicts."""
+
+    min_rows: int = Field(ge=1)
+    bins: int = Field(ge=2)
+    psi_threshold: float = Field(gt=0)
+    wasserstein_threshold: float = Field(gt=0)
+    js_threshold: float = Field(gt=0, le=1)
+    dataset_drift_share: float = Field(gt=0, le=1)
+    prediction_psi_threshold: float = Field(gt=0)
+    prediction_sample_rows: int = Field(ge=1)
+    performance_sigmas: float = Field(ge=0)
+    seed: int
+
+
 class Params(Settings):
     paths: Paths
     sample: Sample
@@ -113,6 +128,7 @@ class Params(Settings):
     export: Export
     mlflow: Tracking
     gate: Gate
+    drift: Drift
 
 
 class ParamsError(ValueError):

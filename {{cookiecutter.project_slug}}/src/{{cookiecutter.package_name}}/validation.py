@@ -44,7 +44,7 @@ class DataValidationError(ValueError):
         )
 
 
-def _problems_from(error: pandera.errors.SchemaErrors, source: str) -> list[Problem]:
+def problems_from(error: pandera.errors.SchemaErrors, source: str) -> list[Problem]:
     cases = error.failure_cases
     problems: list[Problem] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -70,7 +70,7 @@ def validate(frame: pd.DataFrame, rules: Validation, source: str) -> pd.DataFram
     try:
         return customer_schema(rules).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as error:
-        raise DataValidationError(_problems_from(error, source)) from None
+        raise DataValidationError(problems_from(error, source)) from None
 
 
 def check_no_leakage(training: pd.DataFrame, golden: pd.DataFrame, source: str) -> None:

@@ -1,7 +1,8 @@
 """FastAPI scoring service: /predict, /health, /ready, /metadata and Prometheus /metrics.
 
 Run it with `make serve`, or `uvicorn {{ cookiecutter.package_name }}.serve.app:app`. Settings come
-from the environment (see settings.py); the model from SERVE_MODEL_DIR.
+from the environment (see settings.py); the model from SERVE_MODEL_DIR. Scored rows can be
+logged for the drift monitor (SERVE_PREDICTION_LOG, off by default; see prediction_log.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from pydantic import TypeAdapter, ValidationError
 
 from {{ cookiecutter.package_name }}.contract import feature_names
+from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import Model, ServingModelError, load_serving
 from {{ cookiecutter.package_name }}.serve.schemas import (
     Liveness,
@@ -63,6 +65,11 @@ class Service:
         self.model: Model | None = None
         self.metadata: dict[str, Any] = {}
         self.problem = "model not loaded yet"
+        self.prediction_log = (
+            PredictionLog(settings.prediction_log, settings.prediction_log_sample)
+            if settings.prediction_log
+            else None
+        )
 
     def load(self) -> None:
         try:
@@ -147,16 +154,6 @@ def parse_records(body: bytes, max_rows: int) -> list[Any]:
         422: {"description": "A record breaks the contract; `detail` names the field"},
         503: {"description": "No model"},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": request_body_schema(ServeSettings.from_env().max_batch_rows)
-                }
-            },
-        }
-    },
 )
 async def predict(request: Request, service: ServiceDep) -> PredictionResponse:
     """Score one record or a list of records."""
@@ -175,9 +172,26 @@ async def predict(request: Request, service: ServiceDep) -> PredictionResponse:
     predictions = [Prediction(prediction=float(value)) for value in result.values]
 {%- endif %}
     request.state.rows = len(records)
-    return PredictionResponse(
-        model_version=str(service.metadata.get("version")), predictions=predictions
-    )
+    version = str(service.metadata.get("version"))
+    if service.prediction_log:
+        service.prediction_log.record(columns, result, version)
+    return PredictionResponse(model_version=version, predictions=predictions)
+
+
+def document_request_body(app: FastAPI, max_rows: int) -> None:
+    """/predict reads its raw body (to answer 413 before validating); describe it in OpenAPI."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema["paths"]["/predict"]["post"]["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": request_body_schema(max_rows)}},
+            }
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class JsonFormatter(logging.Formatter):
@@ -216,6 +230,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.state.service = Service(settings)
     app.include_router(health)
     app.include_router(scoring)
+    document_request_body(app, settings.max_batch_rows)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -1,0 +1,266 @@
+"""Has the population moved away from the training data? (`make drift CURRENT=batch.csv`)
+
+The batch (CSV, Parquet, or JSON lines such as the service's prediction log; the id and the
+target columns are optional) is first held to the feature contract. Each feature is then
+compared with the training data the pipeline keeps (<paths.prepared>/train.parquet) by
+effect sizes, not p-values: PSI with the normalized Wasserstein distance (numeric) or the
+Jensen-Shannon distance (categorical, boolean). The serving model scores both to measure
+prediction drift and, when the batch has labels, its metrics are compared with
+metrics/baseline.json under the gate's rules. Thresholds are in params.yaml (`drift`);
+reports go to drift.json, drift.md and drift.html in paths.reports.
+
+Exit status: 0 no drift, or too few rows to tell; 1 drift (dataset drift, prediction drift
+or degraded performance); 2 the input cannot be checked (one line per problem on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET, feature_names
+from {{ cookiecutter.package_name }}.files import sha256_of, write_json, write_text
+from {{ cookiecutter.package_name }}.gate import GateInputError, read_json
+from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
+from {{ cookiecutter.package_name }}.monitor.measures import (
+    FeatureDrift,
+    PredictionDrift,
+    compare_feature,
+    compare_predictions,
+)
+from {{ cookiecutter.package_name }}.params import (
+    Drift,
+    Params,
+    ParamsError,
+    load_params,
+)
+from {{ cookiecutter.package_name }}.serve.runtime import (
+    Model,
+    ServingModelError,
+    load_serving,
+)
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.monitor.performance import Performance
+
+Status = Literal["no_drift", "drift", "insufficient_data"]
+{%- if cookiecutter.task == "classification" %}
+OUTPUT = f"probability that {TARGET.name} = 1"
+{%- else %}
+OUTPUT = f"predicted {TARGET.name}"
+{%- endif %}
+REPORTS = ("drift.json", "drift.md", "drift.html")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: Status
+    reasons: list[str]  # why the status is drift, most important first
+    dataset_drift: bool
+    drifted_features: list[str]
+    drifted_share: float  # of the features with enough rows to judge
+
+
+@dataclass(frozen=True)
+class DriftReport(Decision):
+    thresholds: dict[str, float]
+    features: list[FeatureDrift]
+    prediction: PredictionDrift
+    performance: Performance | None
+    notes: list[str]
+    reference: Source
+    current: Source
+    model: dict[str, str]
+    generated_at: str
+
+
+def sample(rows: int, limit: int, seed: int) -> np.ndarray:
+    """Positions of the rows to score: all of them, or `limit` drawn at random (seeded)."""
+    if rows <= limit:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
+
+
+def outputs(model: Model, frame: pd.DataFrame) -> np.ndarray:
+    """What prediction drift is measured on: the {{ "positive class's probability" if cookiecutter.task == "classification" else "predicted value" }} per row."""
+    predictions = model.predict({name: frame[name].to_numpy() for name in feature_names()})
+{%- if cookiecutter.task == "classification" %}
+    return np.asarray(predictions.probability, dtype=float)
+{%- else %}
+    return np.asarray(predictions.values, dtype=float)
+{%- endif %}
+
+
+def load_baseline(path: Path) -> dict:
+    if not path.is_file():
+        raise GateInputError(f"{path} not found: run `make baseline` (labelled batches need it)")
+    return read_json(path.read_text(), str(path))
+
+
+def performance_of(
+    params: Params, truth: np.ndarray, predicted: np.ndarray, notes: list[str]
+) -> Performance | None:
+    """The batch's metrics against the baseline; None, with a note, when they are undefined."""
+    # Imported here: scikit-learn and skops take a second, and only labelled batches need them.
+    from {{ cookiecutter.package_name }}.monitor.performance import compare
+
+    baseline = load_baseline(params.paths.baseline)
+    try:
+        return compare(
+            truth,
+            predicted,
+            baseline=baseline,
+            source=str(params.paths.baseline),
+            rules=params.gate.metrics,
+            drift=params.drift,
+        )
+    except ValueError as error:  # for example a single class: AUC is undefined
+        notes.append(f"performance not measured: {error}")
+        return None
+
+
+def decide(
+    rows: int,
+    features: list[FeatureDrift],
+    prediction: PredictionDrift,
+    performance: Performance | None,
+    rules: Drift,
+) -> Decision:
+    judged = [f for f in features if f.verdict != "insufficient_data"]
+    drifted = [f.name for f in judged if f.verdict == "drift"]
+    share = len(drifted) / len(judged) if judged else 0.0
+    if rows < rules.min_rows:
+        reason = f"{rows:,} rows: too few to tell drift from noise (min_rows {rules.min_rows:,})"
+        return Decision("insufficient_data", [reason], False, drifted, share)
+    dataset_drift = bool(judged) and share >= rules.dataset_drift_share
+    reasons = []
+    if dataset_drift:
+        reasons.append(
+            f"dataset drift: {len(drifted)} of {len(judged)} features drifted "
+            f"({share:.0%}, limit {rules.dataset_drift_share:.0%}): {', '.join(drifted)}"
+        )
+    if prediction.verdict == "drift" and prediction.psi is not None:
+        reasons.append(f"prediction drift: PSI {prediction.psi:.3f} >= {prediction.threshold:g}")
+    if performance and performance.degraded:
+        reasons.append(f"performance degraded: {', '.join(performance.degraded)}")
+    return Decision("drift" if reasons else "no_drift", reasons, dataset_drift, drifted, share)
+
+
+def source(path: Path, rows: int) -> Source:
+    return Source(str(path), rows, sha256_of(path))
+
+
+def measure(params: Params, current_path: Path, reference_path: Path) -> DriftReport:
+    """Everything the reports say, computed before any of them is written."""
+    rules = params.drift
+    reference = batch.read(reference_path)
+    if len(reference) < rules.min_rows:
+        raise batch.BatchError(
+            f"{reference_path} has {len(reference):,} rows: a reference needs at least "
+            f"drift.min_rows ({rules.min_rows:,})"
+        )
+    current = batch.read(current_path)
+    model, metadata = load_serving(params.paths.serving)
+    features = [compare_feature(f, reference[f.name], current[f.name], rules) for f in FEATURES]
+    scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
+    expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
+    predicted = outputs(model, scored)
+    prediction = compare_predictions(OUTPUT, outputs(model, expected), predicted, rules)
+    notes = []
+    if len(scored) < len(current):
+        notes.append(f"the model scored a seeded sample of {len(scored):,} of the batch's rows")
+    performance = None
+    if TARGET.name in current:
+        truth = scored[TARGET.name].to_numpy()
+        performance = performance_of(params, truth, predicted, notes)
+    else:
+        notes.append(f"no {TARGET.name} column: performance not measured")
+    decision = decide(len(current), features, prediction, performance, rules)
+    return DriftReport(
+        **vars(decision),
+        thresholds=rules.model_dump(),
+        features=features,
+        prediction=prediction,
+        performance=performance,
+        notes=notes,
+        reference=source(reference_path, len(reference)),
+        current=source(current_path, len(current)),
+        model={key: str(metadata.get(key)) for key in ("runtime", "version", "model")},
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def write_reports(result: DriftReport, folder: Path) -> str:
+    """Render all three reports first, then write each atomically; return the markdown."""
+    markdown = report_md.to_markdown(result)
+    page = report_html.to_html(result)
+    write_text(folder / "drift.html", page)
+    write_text(folder / "drift.md", markdown)
+    write_json(folder / "drift.json", asdict(result))
+    return markdown
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.package_name }}.drift",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--current",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the batch: a .csv, .parquet or .jsonl file with every feature of contract.py",
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        metavar="PATH",
+        help="what 'no drift' looks like (default: <paths.prepared>/train.parquet)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help=f"folder for {', '.join(REPORTS)} (default: paths.reports)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        params = load_params()
+        reference = args.reference or params.paths.prepared / "train.parquet"
+        if args.reference is None and not reference.is_file():
+            raise batch.BatchError(f"{reference} not found: run `make repro` to prepare it")
+        result = measure(params, args.current, reference)
+    except (ParamsError, batch.BatchError, GateInputError, ServingModelError) as error:
+        print(f"drift: {error}", file=sys.stderr)
+        return 2
+    folder = args.output or params.paths.reports
+    print(write_reports(result, folder))
+    print(f"Reports: {', '.join(str(folder / name) for name in REPORTS)}")
+    if result.status == "drift":
+        print(f"drift: {'; '.join(result.reasons)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""Drift monitoring: how far a batch of customers has moved from the training data.
+
+`batch` reads a batch and checks it against the contract, `measures` computes the effect
+sizes, `performance` judges a labelled batch against the baseline, and `report_md` and
+`report_html` render the result. The command line is `make drift`, or:
+
+    python -m {{ cookiecutter.package_name }}.drift --help
+"""

@@ -1,0 +1,122 @@
+"""drift.md: the verdict first, then one table; fits a CI job summary or an issue body."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.drift import DriftReport
+
+STATUS = {"no_drift": "NO DRIFT", "drift": "DRIFT", "insufficient_data": "INSUFFICIENT DATA"}
+ORDER = {"drift": 0, "ok": 1, "insufficient_data": 2}  # drifted features first
+
+
+def number(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{round(value, digits) + 0.0:.{digits}f}"
+
+
+def distance(feature: FeatureDrift) -> str:
+    """The feature's distance with its name: W (numeric) or JS (categorical, boolean)."""
+    if feature.wasserstein_normalized is not None:
+        return f"W {number(feature.wasserstein_normalized)}"
+    return f"JS {number(feature.js)}"
+
+
+def ranked(features: list[FeatureDrift]) -> list[FeatureDrift]:
+    """Drifted features first, each group in contract order."""
+    return sorted(features, key=lambda feature: ORDER[feature.verdict])
+
+
+def summary(result: DriftReport) -> list[tuple[str, bool]]:
+    """One line each for features, predictions and performance, flagged when it is an alarm."""
+    rules = result.thresholds
+    judged = sum(feature.verdict != "insufficient_data" for feature in result.features)
+    drifted = result.drifted_features
+    names = f": {', '.join(drifted)}" if drifted else ""
+    prediction = result.prediction
+    features = (
+        f"Features: {len(drifted)} of {judged} drifted ({result.drifted_share:.0%}; "
+        f"dataset drift from {rules['dataset_drift_share']:.0%}){names}"
+        if judged
+        else "Features: not judged (too few rows)"
+    )
+    lines = [
+        (features, result.dataset_drift),
+        (
+            f"Predictions ({prediction.output}): PSI {number(prediction.psi)}, "
+            f"drift from {prediction.threshold:g}",
+            prediction.verdict == "drift",
+        ),
+    ]
+    performance = result.performance
+    if performance is None:
+        lines.append(("Performance: not measured", False))
+    elif performance.degraded:
+        lines.append((f"Performance: degraded ({', '.join(performance.degraded)})", True))
+    else:
+        judged_metrics = all(check.verdict == "ok" for check in performance.checks)
+        state = "within tolerance" if judged_metrics else "too few labelled rows to judge"
+        lines.append((f"Performance on {performance.rows:,} labelled rows: {state}", False))
+    return lines
+
+
+def feature_table(features: list[FeatureDrift]) -> list[str]:
+    lines = [
+        "| feature | kind | PSI | distance | missing (reference -> batch) | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for feature in ranked(features):
+        verdict = "**drift**" if feature.verdict == "drift" else feature.verdict
+        missing = f"{feature.null_share['reference']:.1%} -> {feature.null_share['current']:.1%}"
+        lines.append(
+            f"| {feature.name} | {feature.kind} | {number(feature.psi)} | {distance(feature)} "
+            f"| {missing} | {verdict} |"
+        )
+    return lines
+
+
+def performance_table(result: DriftReport) -> list[str]:
+    if result.performance is None:
+        return []
+    lines = [
+        "",
+        f"Performance on {result.performance.rows:,} labelled rows, against "
+        f"`{result.performance.baseline}`:",
+        "",
+        "| metric | better | baseline | batch | delta | allowed (tolerance + noise) | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for check in result.performance.checks:
+        delta = None if None in (check.baseline, check.current) else check.current - check.baseline
+        verdict = "**degraded**" if check.verdict == "degraded" else check.verdict
+        lines.append(
+            f"| {check.metric} | {check.direction} | {number(check.baseline, 4)} "
+            f"| {number(check.current, 4)} | {number(delta, 4)} "
+            f"| {check.tolerance:g} + {number(check.noise, 4)} | {verdict} |"
+        )
+    return lines
+
+
+def to_markdown(result: DriftReport) -> str:
+    rules = result.thresholds
+    lines = [f"## Drift check: {STATUS[result.status]}", ""]
+    if result.status == "insufficient_data":
+        lines += [f"- **{reason}**" for reason in result.reasons]
+    lines += [f"- **{text}**" if alarm else f"- {text}" for text, alarm in summary(result)]
+    lines += [
+        "",
+        f"Batch `{result.current.path}` ({result.current.rows:,} rows) against "
+        f"`{result.reference.path}` ({result.reference.rows:,} rows); model "
+        f"{result.model['runtime']}, version {result.model['version']}.",
+        "",
+        *feature_table(result.features),
+        *performance_table(result),
+        "",
+        f"- Rule: a feature drifts when its PSI >= {rules['psi_threshold']:g}, or its "
+        f"normalized Wasserstein distance >= {rules['wasserstein_threshold']:g} (numeric) or "
+        f"Jensen-Shannon distance >= {rules['js_threshold']:g} (categorical, boolean).",
+    ]
+    lines += [f"- Note: {note}." for note in result.notes]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,271 @@
+"""`make drift`: no false alarm on an unchanged population, the shifted features named on a
+shifted one, bad input refused by column with nothing written, and reports a person can read.
+"""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }}.contract import (
+    FEATURES,
+    ID_COLUMN,
+    TARGET,
+    feature_names,
+)
+from {{ cookiecutter.package_name }}.drift import main, outputs
+from {{ cookiecutter.package_name }}.metrics import score
+from {{ cookiecutter.package_name }}.monitor.measures import (
+    bin_shares,
+    js_distance,
+    normalized_wasserstein,
+    psi,
+    quantile_edges,
+)
+from {{ cookiecutter.package_name }}.sample_data import generate
+from {{ cookiecutter.package_name }}.serve.runtime import load_serving
+
+from .conftest import PROJECT
+
+# What sample_data.generate(drift=...) moves; every other feature keeps its distribution.
+SHIFTED = {"tenure_months", "monthly_charges", "support_calls", "contract"}
+
+
+@pytest.fixture(scope="session")
+def monitored(tmp_path_factory, serving_dir) -> Path:
+    """A project folder as `make repro` leaves it: params, training data, model, baseline."""
+    root = tmp_path_factory.mktemp("monitored")
+    params = yaml.safe_load((PROJECT / "params.yaml").read_text())
+    params["paths"].update(
+        prepared=str(root / "prepared"),
+        serving=str(serving_dir),
+        baseline=str(root / "baseline.json"),
+        reports=str(root / "reports"),
+    )
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    (root / "prepared").mkdir()
+    generate(rows=16_000, seed=42).to_parquet(root / "prepared" / "train.parquet")
+    golden = generate(rows=3000, seed=8, id_prefix="G")
+    model, _ = load_serving(serving_dir)
+    metrics = score(golden[TARGET.name], outputs(model, golden))
+    baseline = {"metrics": metrics, "golden": {"rows": len(golden)}}
+    (root / "baseline.json").write_text(json.dumps(baseline))
+    return root
+
+
+@pytest.fixture
+def drift(monitored, tmp_path, monkeypatch, capsys):
+    """Run `python -m ...drift` on a frame; return (exit status, drift.json or None, stderr)."""
+    monkeypatch.chdir(monitored)
+
+    def run(frame, suffix: str = ".parquet", *args: str) -> tuple[int, dict | None, str]:
+        batch = tmp_path / f"batch{suffix}"
+        if suffix == ".csv":
+            frame.to_csv(batch, index=False)
+        elif suffix == ".jsonl":
+            frame.to_json(batch, orient="records", lines=True)
+        else:
+            frame.to_parquet(batch)
+        output = tmp_path / "reports"
+        status = main(["--current", str(batch), "--output", str(output), *args])
+        report = output / "drift.json"
+        content = json.loads(report.read_text()) if report.exists() else None
+        return status, content, capsys.readouterr().err
+
+    return run
+
+
+def test_measures_are_zero_for_equal_samples_and_grow_with_a_shift():
+    rng = np.random.default_rng(0)
+    reference = rng.normal(50, 10, 20_000)
+    edges = quantile_edges(reference, 10)
+    shares = bin_shares(reference, edges)
+
+    assert psi(shares, shares) == 0
+    assert normalized_wasserstein(reference, reference) == 0
+    # A pure shift of half a standard deviation is 0.5 in reference standard deviations.
+    assert normalized_wasserstein(reference, reference + 5) == pytest.approx(0.5, rel=0.02)
+    assert js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
+
+
+def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite():
+    reference = np.r_[np.zeros(8_000), np.arange(1, 2_001)]  # 80% zeros
+    edges = quantile_edges(reference, 10)
+
+    assert len(edges) == len(np.unique(edges)) < 9
+    assert np.isfinite(psi(bin_shares(reference, edges), bin_shares(np.full(500, 5000.0), edges)))
+
+
+@pytest.mark.parametrize(("rows", "suffix"), [(1_000, ".csv"), (100_000, ".parquet")])
+def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
+    status, report, _ = drift(generate(rows=rows, seed=101, id_prefix="B"), suffix)
+
+    assert status == 0
+    assert report["status"] == "no_drift"
+    assert report["drifted_features"] == []
+    assert report["prediction"]["verdict"] == "ok"
+    assert report["performance"]["degraded"] == []
+
+
+@pytest.mark.parametrize("shift", ["mild", "severe"])
+def test_shifted_batch_is_flagged_naming_exactly_the_shifted_features(drift, shift):
+    status, report, stderr = drift(generate(rows=20_000, seed=102, drift=shift, id_prefix="B"))
+
+    assert status == 1
+    assert report["status"] == "drift"
+    assert report["dataset_drift"] is True
+    assert set(report["drifted_features"]) == SHIFTED
+    assert "dataset drift" in stderr
+{%- if cookiecutter.task == "classification" %}
+    if shift == "severe":  # far more churn: the probabilities move too
+        assert report["prediction"]["verdict"] == "drift"
+{%- endif %}
+
+
+def test_small_batch_is_insufficient_data_not_an_alarm(drift):
+    status, report, _ = drift(generate(rows=50, seed=103, drift="severe", id_prefix="B"))
+
+    assert status == 0
+    assert report["status"] == "insufficient_data"
+    assert {feature["verdict"] for feature in report["features"]} == {"insufficient_data"}
+
+
+def test_missing_and_mistyped_columns_are_named_and_nothing_is_written(drift, tmp_path):
+    batch = generate(rows=2_000, seed=104, id_prefix="B").drop(columns=["tenure_months"])
+    batch["age"] = "forty-two"
+
+    status, report, stderr = drift(batch, ".csv")
+
+    assert status == 2
+    assert report is None
+    assert not (tmp_path / "reports").exists()
+    assert "column 'tenure_months' is missing" in stderr
+    assert "column 'age' fails coerce_dtype('int64')" in stderr
+    assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "check"),
+    [("age", 150, "in_range"), ("contract", "weekly", "isin")],
+)
+def test_values_outside_the_contract_are_bad_input(drift, column, value, check):
+    batch = generate(rows=2_000, seed=105, id_prefix="B")
+    batch.loc[:9, column] = value
+
+    status, report, stderr = drift(batch)
+
+    assert status == 2
+    assert report is None
+    assert f"column '{column}' fails {check}" in stderr
+
+
+def test_unknown_file_type_is_refused(drift, tmp_path):
+    status, _, stderr = drift(generate(rows=2_000, seed=106), ".json")
+
+    assert status == 2
+    assert "unsupported file type '.json'" in stderr
+
+
+def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
+    labelled = generate(rows=5_000, seed=107, id_prefix="B")
+    _, with_labels, _ = drift(labelled)
+    _, without, _ = drift(labelled.drop(columns=[ID_COLUMN, TARGET.name]))
+
+    checked = {check["metric"]: check for check in with_labels["performance"]["checks"]}
+    assert set(checked) == set(params.gate.metrics)
+    assert all(check["current"] is not None and check["noise"] > 0 for check in checked.values())
+    assert without["performance"] is None
+    assert without["status"] == "no_drift"
+
+
+def test_prediction_log_lines_are_a_batch(drift):
+    """What the service logs (SERVE_PREDICTION_LOG): features, prediction, version, time."""
+    log = generate(rows=2_000, seed=112).drop(columns=[ID_COLUMN, TARGET.name])
+    log["prediction"], log["model_version"], log["logged_at"] = 0, "1", "2026-01-01T00:00:00Z"
+
+    status, report, _ = drift(log, ".jsonl")
+
+    assert status == 0
+    assert report["status"] == "no_drift"
+    assert report["performance"] is None
+
+
+def test_reference_can_be_overridden(drift, tmp_path):
+    reference = tmp_path / "reference.parquet"
+    generate(rows=5_000, seed=108, drift="severe").to_parquet(reference)
+    batch = generate(rows=5_000, seed=109, drift="severe").drop(columns=[TARGET.name])
+
+    status, report, _ = drift(batch, ".parquet", "--reference", str(reference))
+
+    assert (report["reference"]["path"], report["reference"]["rows"]) == (str(reference), 5_000)
+    assert report["drifted_features"] == []  # severe against severe: nothing moved
+    assert status == 0
+
+
+def test_missing_training_data_says_to_run_the_pipeline(drift, monitored):
+    (monitored / "prepared" / "train.parquet").rename(monitored / "prepared" / "kept.parquet")
+    try:
+        status, _, stderr = drift(generate(rows=2_000, seed=110))
+    finally:
+        (monitored / "prepared" / "kept.parquet").rename(monitored / "prepared" / "train.parquet")
+
+    assert status == 2
+    assert "make repro" in stderr
+
+
+class Page(HTMLParser):
+    """Checks that every tag is closed in order; collects the plots and external resources."""
+
+    VOID = frozenset({"meta", "link", "br", "hr", "img", "input", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.mismatched: list[str] = []
+        self.plots: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if "plotly-graph-div" in (attributes.get("class") or ""):
+            self.plots.append(attributes["id"] or "")
+        if tag in {"script", "img", "link", "iframe"} and (
+            attributes.get("src") or attributes.get("href")
+        ):
+            self.external.append(tag)
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.mismatched.append(tag)
+
+
+def test_reports_are_complete_and_the_page_has_one_plot_per_feature(drift, tmp_path):
+    status, report, _ = drift(generate(rows=5_000, seed=111, drift="mild", id_prefix="B"))
+    page = Page()
+    page.feed((tmp_path / "reports" / "drift.html").read_text())
+    page.close()
+    markdown = (tmp_path / "reports" / "drift.md").read_text()
+
+    assert status == 1
+    assert page.open == page.mismatched == []
+    assert sorted(page.plots) == sorted(f"plot-{name}" for name in [*feature_names(), "prediction"])
+    assert page.external == []  # plotly.js is inline: the page opens offline
+    assert markdown.startswith("## Drift check: DRIFT")
+    assert [feature["name"] for feature in report["features"]] == [f.name for f in FEATURES]
+    assert {"status", "thresholds", "performance", "reference", "generated_at"} <= set(report)
+    assert len(report["current"]["sha256"]) == 64
+
+
+def test_help_explains_the_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+
+    assert exit_info.value.code == 0
+    assert "--current" in capsys.readouterr().out
