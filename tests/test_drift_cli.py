@@ -29,8 +29,20 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
+def test_make_drift_checks_the_newest_batch_by_default(project):
+    result = run("make drift", project, check=False)
+
+    assert "drift: checking data/batches/severe.csv" in result.stdout  # sorts after none.csv
+    assert result.returncode != 0
+
+
 def test_make_drift_needs_a_batch_and_says_how(project):
-    result = run("make drift BATCHES=", project, check=False)  # as if data/batches/ were empty
+    batches, away = project / "data/batches", project / "data/batches-away"
+    batches.rename(away)
+    try:
+        result = run("make drift", project, check=False)
+    finally:
+        away.rename(batches)
 
     assert result.returncode != 0
     assert "CURRENT=" in result.stderr

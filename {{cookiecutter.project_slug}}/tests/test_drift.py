@@ -178,7 +178,8 @@ def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
 
     checked = {check["metric"]: check for check in with_labels["performance"]["checks"]}
     assert set(checked) == set(params.gate.metrics)
-    assert all(check["current"] is not None and check["noise"] > 0 for check in checked.values())
+    # Noise may be 0 for a metric a weak model cannot move (F1 of a stump), never negative.
+    assert all(check["current"] is not None and check["noise"] >= 0 for check in checked.values())
     assert without["performance"] is None
     assert without["status"] == "no_drift"
 
