@@ -136,3 +136,14 @@ def test_dockerfile_passes_hadolint_and_runs_as_a_user_with_a_healthcheck(projec
     assert re.search(r"^USER \d+:\d+$", dockerfile, flags=re.M)
     assert re.search(r"^HEALTHCHECK\b.*?CMD \[", dockerfile, flags=re.M | re.S)
     assert re.search(r"^ARG BASE_IMAGE=", dockerfile, flags=re.M)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_a_long_package_name_still_passes_ruff(task, tmp_path):
+    """Imports and docstrings naming the package must wrap: 42 characters still fit in 100."""
+    root = bake(tmp_path, project_name="Customer Lifetime Value Prediction Service", task=task)
+    assert (root / "src" / "customer_lifetime_value_prediction_service").is_dir()
+    ruff = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

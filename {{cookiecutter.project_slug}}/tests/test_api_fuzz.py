@@ -21,6 +21,7 @@ from .conftest import PROJECT
 
 pytestmark = pytest.mark.fuzz
 EXAMPLES = 500
+APP = "{{ cookiecutter.package_name }}.serve.app:app"
 REQUEST_COUNT = r'http_requests_total\{method="\w+",path="[^"]*",status="(\d+)"\} (\S+)'
 
 
@@ -36,7 +37,7 @@ def service_url(serving_dir):
     port = free_port()
     server = subprocess.Popen(
         [
-            *(sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.serve.app:app"),
+            *(sys.executable, "-m", "uvicorn", APP),
             *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
         ],
         env={**os.environ, "SERVE_MODEL_DIR": str(serving_dir)},

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from {{ cookiecutter.package_name }}.validation import check_no_leakage, read_csv, validate
+from {{ cookiecutter.package_name }}.validation import (
+    check_no_leakage,
+    read_csv,
+    validate,
+)
 
 from .conftest import PROJECT
 

@@ -13,7 +13,11 @@ import pytest
 from {{ cookiecutter.package_name }} import data
 from {{ cookiecutter.package_name }}.contract import ID_COLUMN, TARGET
 from {{ cookiecutter.package_name }}.params import Params
-from {{ cookiecutter.package_name }}.validation import DataValidationError, check_no_leakage, validate
+from {{ cookiecutter.package_name }}.validation import (
+    DataValidationError,
+    check_no_leakage,
+    validate,
+)
 
 from .conftest import PROJECT
 

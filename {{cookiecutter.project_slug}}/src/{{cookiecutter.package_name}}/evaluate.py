@@ -17,7 +17,12 @@ from sklearn.metrics import roc_curve
 
 from {{ cookiecutter.package_name }}.contract import TARGET, fingerprint
 from {{ cookiecutter.package_name }}.files import sha256_of, write_atomically, write_json
-from {{ cookiecutter.package_name }}.metrics import {% if cookiecutter.task == "classification" %}THRESHOLD, {% endif %}evaluate, predictions, trivial_model
+from {{ cookiecutter.package_name }}.metrics import (
+    {% if cookiecutter.task == "classification" %}THRESHOLD,
+    {% endif %}evaluate,
+    predictions,
+    trivial_model,
+)
 from {{ cookiecutter.package_name }}.model import load
 from {{ cookiecutter.package_name }}.params import Params, load_params
 from {{ cookiecutter.package_name }}.validation import read_csv, validate

@@ -19,7 +19,12 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }} import git
 from {{ cookiecutter.package_name }}.files import write_json, write_text
-from {{ cookiecutter.package_name }}.params import MetricRule, Params, ParamsError, load_params
+from {{ cookiecutter.package_name }}.params import (
+    MetricRule,
+    Params,
+    ParamsError,
+    load_params,
+)
 
 EPSILON = 1e-12  # float noise below this is a tie
 COLUMNS = (

@@ -7,8 +7,8 @@ hashes DVC recorded (dvc.lock) and what the service runs (models/serving/metadat
 the copy `make image-metadata` reads out of a published image). A missing input is named
 in the card instead of failing it.
 
-    python -m {{ cookiecutter.package_name }}.model_card [--output FILE] [--metadata FILE]
-        [--version vX.Y.Z] [--image REF]
+    python -m {{ cookiecutter.package_name }}.model_card
+        [--output FILE] [--metadata FILE] [--version vX.Y.Z] [--image REF]
 """
 
 from __future__ import annotations

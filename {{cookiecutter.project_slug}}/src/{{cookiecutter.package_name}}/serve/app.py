@@ -1,8 +1,10 @@
 """FastAPI scoring service: /predict, /health, /ready, /metadata and Prometheus /metrics.
 
-Run it with `make serve`, or `uvicorn {{ cookiecutter.package_name }}.serve.app:app`. Settings come
-from the environment (see settings.py); the model from SERVE_MODEL_DIR. Scored rows can be
-logged for the drift monitor (SERVE_PREDICTION_LOG, off by default; see prediction_log.py).
+Run it with `make serve`, or with uvicorn:
+    uvicorn {{ cookiecutter.package_name }}.serve.app:app
+Settings come from the environment (see settings.py); the model from SERVE_MODEL_DIR. Scored
+rows can be logged for the drift monitor (SERVE_PREDICTION_LOG, off by default; see
+prediction_log.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from {{ cookiecutter.package_name }}.contract import feature_names
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
-from {{ cookiecutter.package_name }}.serve.runtime import Model, ServingModelError, load_serving
+from {{ cookiecutter.package_name }}.serve.runtime import (
+    Model,
+    ServingModelError,
+    load_serving,
+)
 from {{ cookiecutter.package_name }}.serve.schemas import (
     Liveness,
     Prediction,
