@@ -38,6 +38,12 @@ class MetricCheck:
     verdict: Literal["ok", "degraded", "insufficient_data"]
     reason: str
 
+    @property
+    def delta(self) -> float | None:
+        if self.baseline is None or self.current is None:
+            return None
+        return self.current - self.baseline
+
 
 @dataclass(frozen=True)
 class Performance:

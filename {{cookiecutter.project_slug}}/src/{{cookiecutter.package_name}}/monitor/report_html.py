@@ -138,13 +138,12 @@ def performance_section(performance: Performance | None) -> str:
         return "<p>Not measured: the batch has no labels (or they allow no metric).</p>"
     rows = []
     for check in performance.checks:
-        delta = None if None in (check.baseline, check.current) else check.current - check.baseline
-        verdict = "degraded" if check.verdict == "degraded" else check.verdict
         rows.append(
             f"<tr><td>{escape(check.metric)}</td><td>{check.direction}</td>"
             f"<td>{number(check.baseline, 4)}</td><td>{number(check.current, 4)}</td>"
-            f"<td>{number(delta, 4)}</td><td>{check.tolerance:g} + {number(check.noise, 4)}</td>"
-            f"<td>{pill(verdict)}</td></tr>"
+            f"<td>{number(check.delta, 4)}</td>"
+            f"<td>{check.tolerance:g} + {number(check.noise, 4)}</td>"
+            f"<td>{pill(check.verdict)}</td></tr>"
         )
     return (
         f"<p>{performance.rows:,} labelled rows against <code>{escape(performance.baseline)}"

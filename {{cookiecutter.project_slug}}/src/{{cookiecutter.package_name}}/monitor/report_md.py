@@ -89,11 +89,10 @@ def performance_table(result: DriftReport) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for check in result.performance.checks:
-        delta = None if None in (check.baseline, check.current) else check.current - check.baseline
         verdict = "**degraded**" if check.verdict == "degraded" else check.verdict
         lines.append(
             f"| {check.metric} | {check.direction} | {number(check.baseline, 4)} "
-            f"| {number(check.current, 4)} | {number(delta, 4)} "
+            f"| {number(check.current, 4)} | {number(check.delta, 4)} "
             f"| {check.tolerance:g} + {number(check.noise, 4)} | {verdict} |"
         )
     return lines

@@ -22,11 +22,11 @@ from {{ cookiecutter.package_name }}.serve.runtime import Predictions
 class PredictionLog:
     """Appends sampled rows to one file; one write per request keeps lines whole."""
 
-    def __init__(self, path: Path, sample: float, seed: int | None = None) -> None:
+    def __init__(self, path: Path, sample: float) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.sample = sample
-        self._random = random.Random(seed)
+        self._random = random.Random()
         self._lock = threading.Lock()
 
     def record(
