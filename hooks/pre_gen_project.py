@@ -18,6 +18,17 @@ SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 UNQUOTABLE = ('"', "\\", "\n", "\r")
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def is_code_owner(owner: str) -> bool:
+    """A CODEOWNERS owner: @user, @org/team or an email address."""
+    if EMAIL.match(owner):
+        return True
+    name, _, team = owner.removeprefix("@").partition("/")
+    return owner.startswith("@") and bool(GITHUB_OWNER.match(name)) and (
+        not team or bool(TEAM.match(team))
+    )
 
 
 def problems(answers: dict[str, str]) -> list[str]:
@@ -51,6 +62,13 @@ def problems(answers: dict[str, str]) -> list[str]:
         found.append(
             f"github_owner={answers['github_owner']!r} is not a GitHub user or organisation "
             "name: use letters, digits and single hyphens, at most 39 characters."
+        )
+    owners = answers["code_owners"].split()
+    if not owners or not all(is_code_owner(owner) for owner in owners):
+        found.append(
+            f"code_owners={answers['code_owners']!r} is not a list of CODEOWNERS owners: use "
+            "@user, @org/team or an email address, separated by spaces (for an organisation, "
+            "name a team: '@acme/ml-reviewers')."
         )
     if not answers["project_name"].strip():
         found.append("project_name is empty: give the project a human-readable name.")

@@ -7,6 +7,7 @@ one test; each step is a function named after the behaviour it checks.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -38,11 +39,14 @@ def test_user_journey(kind, tmp_path):
 
     pipeline_reproduces_and_reports_metrics_and_plots(project)
     unchanged_pipeline_is_skipped(project)
+    a_contract_change_makes_every_stage_that_reads_it_stale(project)
     project_tests_pass(project)
     fresh_project_passes_lint_and_its_own_gate(project)
     model_registered_in_mlflow_with_challenger_alias(project)
     degraded_model_fails_the_gate_with_the_table(project)
     lowering_the_working_tree_baseline_does_not_rescue_it(project)
+    loosening_the_rules_on_a_branch_does_not_rescue_it(project)
+    scores_brought_along_by_the_change_are_measured_again_in_ci(project)
     override_passes_and_is_recorded(project)
     corrupt_raw_file_fails_the_data_stage_naming_the_column(project)
 
@@ -72,6 +76,19 @@ def unchanged_pipeline_is_skipped(project: dict) -> None:
     output = run("make repro", project["root"]).stdout
     for stage in ("data", "train", "evaluate", "export"):
         assert f"Stage '{stage}' didn't change, skipping" in output
+
+
+def a_contract_change_makes_every_stage_that_reads_it_stale(project: dict) -> None:
+    root = project["root"]
+    contract = root / "src" / project["answers"]["package_name"] / "contract.py"
+    original = contract.read_text()
+    contract.write_text(original + "\n# reviewed\n")
+    try:
+        status = json.loads(run("uv run --locked dvc status --json", root).stdout)
+    finally:
+        contract.write_text(original)
+
+    assert {"data", "train", "evaluate", "export"} <= set(status)
 
 
 def project_tests_pass(project: dict) -> None:
@@ -143,6 +160,76 @@ def lowering_the_working_tree_baseline_does_not_rescue_it(project: dict) -> None
     result = run("make gate", root, check=False, env={"GATE_BASELINE_REF": "origin/main"})
     assert result.returncode != 0
     assert "origin/main:metrics/baseline.json" in result.stdout
+
+
+def loosening_the_rules_on_a_branch_does_not_rescue_it(project: dict) -> None:
+    """The attacks of a change that edits its own gate: each fails, saying what changed."""
+    root = project["root"]
+    params_path = root / "params.yaml"
+    original = params_path.read_text()
+    rules = yaml.safe_load(original)["gate"]["metrics"]
+    attacks = {
+        "every tolerance raised, every limit relaxed": lambda metrics: {
+            name: {
+                "direction": rule["direction"],
+                "tolerance": 1000.0,
+                "limit": -1e6 if rule["direction"] == "higher" else 1e6,
+            }
+            for name, rule in metrics.items()
+        },
+        "all metrics but one deleted": lambda metrics: dict(list(metrics.items())[:1]),
+        "every direction flipped": lambda metrics: {
+            name: {**rule, "direction": "lower" if rule["direction"] == "higher" else "higher"}
+            for name, rule in metrics.items()
+        },
+    }
+    expected = {
+        "every tolerance raised, every limit relaxed": ["tolerance raised", "limit relaxed"],
+        "all metrics but one deleted": ["metric removed from the gate"],
+        "every direction flipped": ["direction flipped"],
+    }
+    for attack, edit in attacks.items():
+        params = yaml.safe_load(original)
+        params["gate"]["metrics"] = edit(params["gate"]["metrics"])
+        params_path.write_text(yaml.safe_dump(params, sort_keys=False))
+        run(f"git commit --quiet -am '{attack}'", root)
+
+        result = run("make gate", root, check=False, env={"GATE_BASELINE_REF": "origin/main"})
+
+        assert result.returncode != 0, attack
+        assert "### Rules changed in this change" in result.stdout, attack
+        for words in expected[attack]:
+            assert words in result.stdout, (attack, words)
+        judged = {
+            v["metric"] for v in json.loads((root / "reports/gate.json").read_text())["verdicts"]
+        }
+        assert judged == set(rules), attack  # main's metrics, all of them
+    params_path.write_text(original)
+    run("git commit --quiet -am 'restore the rules'", root)
+
+
+def scores_brought_along_by_the_change_are_measured_again_in_ci(project: dict) -> None:
+    """The degraded model's branch commits main's good golden.json and a dvc.lock edited to
+    match, so that `dvc repro` sees nothing to re-run: CI scores the model again anyway."""
+    root = project["root"]
+    good = run("git show origin/main:metrics/golden.json", root).stdout
+    (root / "metrics" / "golden.json").write_text(good)
+    lock_path = root / "dvc.lock"
+    lock = yaml.safe_load(lock_path.read_text())
+    for stage in ("evaluate", "export"):
+        entries = lock["stages"][stage].get("outs", []) + lock["stages"][stage]["deps"]
+        for entry in entries:
+            if entry["path"] == "metrics/golden.json":
+                entry.update(md5=hashlib.md5(good.encode()).hexdigest(), size=len(good.encode()))
+    lock_path.write_text(yaml.safe_dump(lock, sort_keys=False))
+    run("git commit --quiet -am 'bring the good scores along'", root)
+    target = {"GATE_BASELINE_REF": "origin/main"}
+
+    result = run("make gate", root, check=False, env={**target, "CI": "true"})
+
+    assert result.returncode != 0
+    assert "FAIL: worse than baseline" in result.stdout
+    assert json.loads((root / "metrics" / "golden.json").read_text()) != json.loads(good)
 
 
 def override_passes_and_is_recorded(project: dict) -> None:

@@ -147,3 +147,34 @@ def test_a_long_package_name_still_passes_ruff(task, tmp_path):
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
         result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+CHECK = "tests/test_pipeline_declarations.py"
+
+
+def declarations_check(project: Path) -> subprocess.CompletedProcess[str]:
+    """The generated project's own dvc.yaml check (stdlib and yaml only), run as it is."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--noconftest", "-p", "no:cacheprovider", "-q", CHECK],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_pipeline_declarations_check_catches_an_undeclared_read(tmp_path):
+    project = bake(tmp_path, task="regression", model="linear")
+    package = project / "src" / "customer_churn"
+    assert declarations_check(project).returncode == 0, declarations_check(project).stdout
+
+    evaluate = package / "evaluate.py"
+    planted = "\n\ndef planted(params):\n    return params.drift\n"
+    evaluate.write_text(evaluate.read_text() + planted)
+    train = package / "train.py"
+    train.write_text("from customer_churn import drift  # noqa: F401\n" + train.read_text())
+    result = declarations_check(project)
+
+    assert result.returncode != 0
+    assert "stage 'evaluate' reads params.yaml sections ['drift']" in result.stdout
+    assert re.search(r"stage 'train' runs \[[^]]*'src/customer_churn/drift.py'", result.stdout)

@@ -20,7 +20,19 @@ import pytest
 
 from . import containers
 from .conftest import bake, run
-from .workflow_harness import Emulator, JobRun, NeedsGitHub, StepFailed, StepResult, run_job
+from .test_gate_override import REASON, labelled_by
+from .test_gate_override import pull_request as pull_request_event
+from .workflow_harness import (
+    Emulator,
+    GitHubApi,
+    JobRun,
+    NeedsGitHub,
+    StepFailed,
+    StepResult,
+    github_script,
+    needs,
+    run_job,
+)
 
 pytestmark = pytest.mark.e2e
 REPOSITORY = "Your-GitHub-User/customer-churn"  # mixed case: registries need it lowercased
@@ -89,12 +101,21 @@ def pull_request_run(pull_request, image_build, tmp_path_factory) -> tuple[list[
     workflow = pull_request / ".github" / "workflows" / "ci.yml"
     extra = {"docker/build-push-action": image_build}
     runner = {"SMOKE_PORT": str(free_port())}
-    results = []
+    override = gate_override(
+        pull_request, artifacts, pull_request_event(labels=(), repository=REPOSITORY), GitHubApi({})
+    )
+    context = {**PULL_REQUEST, **needs("override", override)}
+    results = override.results
     for job in ("lint", "test", "image"):
-        results += run_job(
-            workflow, job, pull_request, PULL_REQUEST, artifacts, extra, runner
-        ).results
+        results += run_job(workflow, job, pull_request, context, artifacts, extra, runner).results
     return results, artifacts
+
+
+def gate_override(project: Path, artifacts: Path, event: dict, api: GitHubApi) -> JobRun:
+    """ci.yml's `override` job on a pull-request event, GitHub's API answering from `api`."""
+    workflow = project / ".github" / "workflows" / "ci.yml"
+    script = {"actions/github-script": github_script(event, api)}
+    return run_job(workflow, "override", project, PULL_REQUEST, artifacts, script)
 
 
 def show(results: list[StepResult]) -> None:
@@ -248,10 +269,36 @@ def test_a_degraded_model_fails_the_gate_step_and_the_summary_shows_the_table(
     run("git commit --quiet -am 'A weaker model'", pull_request)
     workflow = pull_request / ".github" / "workflows" / "ci.yml"
 
+    unlabelled = gate_override(
+        pull_request, tmp_path, pull_request_event(labels=(), repository=REPOSITORY), GitHubApi({})
+    )
     with pytest.raises(StepFailed, match="Gate against the target branch"):
-        run_job(workflow, "test", pull_request, PULL_REQUEST, tmp_path)
+        run_job(
+            workflow,
+            "test",
+            pull_request,
+            {**PULL_REQUEST, **needs("override", unlabelled)},
+            tmp_path,
+        )
 
     summary = (tmp_path / "test.summary").read_text()
     assert "## Model gate: FAILED" in summary
     assert "| roc_auc | higher |" in summary
     assert "FAIL: worse than baseline" in summary
+
+    # A maintainer accepts it on purpose: the label, with the reason in the description.
+    override = gate_override(
+        pull_request,
+        tmp_path,
+        pull_request_event(repository=REPOSITORY),
+        GitHubApi(labelled_by("lead")),
+    )
+    context = {**PULL_REQUEST, **needs("override", override)}
+    accepted = run_job(workflow, "test", pull_request, context, tmp_path)
+
+    show(override.results + accepted.results)
+    summary = (tmp_path / "test.summary").read_text()
+    assert "## Model gate: OVERRIDDEN (would fail)" in summary
+    assert f"- **Override** by @lead: {REASON}" in summary
+    comment = tmp_path / "pipeline-reports" / "reports" / "gate.md"  # the sticky comment's body
+    assert f"by @lead: {REASON}" in comment.read_text()

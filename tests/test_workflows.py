@@ -178,9 +178,65 @@ def test_ruleset_requires_the_pull_request_jobs(project):
         job["name"] for job in ci["jobs"].values() if "push" not in str(job.get("if", ""))
     }
     assert ruleset["enforcement"] == "active"
-    assert "pull_request" in rules
+    assert rules["pull_request"]["require_code_owner_review"] is True
+    assert rules["pull_request"]["required_approving_review_count"] >= 1
+    assert rules["pull_request"]["require_last_push_approval"] is True
     assert required == {"Lint", "Test and gate", "Image"}
     assert required <= on_pull_requests
+    assert "merge_group" in triggers(ci)  # a merge queue gets the required checks too
+
+
+# What a pull request could edit to pass a gate it should fail: each needs a code owner.
+GATE_DECIDERS = (
+    ".github/workflows/ci.yml",
+    ".github/rulesets/main.json",
+    "Makefile",
+    "dvc.yaml",
+    "params.yaml",
+    "metrics/baseline.json",
+    "data/golden/golden.csv",
+    "src/{package}/contract.py",
+    "src/{package}/gate.py",
+    "src/{package}/reference.py",
+    "src/{package}/evaluate.py",
+    "src/{package}/metrics.py",
+)
+
+
+def unowned(project: Path, package: str) -> list[str]:
+    """Gate deciders no CODEOWNERS line covers (its anchored `/file` and `/folder/` forms)."""
+    owned = []
+    for line in (project / ".github" / "CODEOWNERS").read_text().splitlines():
+        pattern, *owners = line.split("#", 1)[0].split() or [""]
+        if owners:
+            assert pattern.startswith("/"), f"unanchored pattern {pattern!r}: extend this check"
+            owned.append(pattern[1:])
+    deciders = [path.format(package=package) for path in GATE_DECIDERS]
+    return [
+        path
+        for path in deciders
+        if not any(path == p or (p.endswith("/") and path.startswith(p)) for p in owned)
+    ]
+
+
+def test_code_owners_review_every_change_to_what_decides_the_gate(project):
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    for path in GATE_DECIDERS:
+        assert (project / path.format(package=package)).is_file(), path
+
+    assert unowned(project, package) == []
+    codeowners = (project / ".github" / "CODEOWNERS").read_text()
+    assert "@your-github-user" in codeowners  # the default answer: the repository's owner
+
+
+def test_a_gate_module_missing_from_code_owners_is_reported(project, tmp_path):
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    shutil.copytree(project / ".github", tmp_path / ".github")
+    codeowners = tmp_path / ".github" / "CODEOWNERS"
+    lines = codeowners.read_text().splitlines()
+    codeowners.write_text("\n".join(line for line in lines if "/gate.py" not in line))
+
+    assert unowned(tmp_path, package) == [f"src/{package}/gate.py"]
 
 
 def mutate(path: str, old: str, new: str) -> Callable[[Path], None]:
@@ -232,7 +288,7 @@ MISTAKES = {  # a mistake -> (how to make it, checks that must report it)
         ["zizmor"],
     ),
     "unknown dependabot ecosystem": (
-        mutate(".github/dependabot.yml", "package-ecosystem: uv", "package-ecosystem: poetry"),
+        mutate(".github/dependabot.yml", "package-ecosystem: docker", "package-ecosystem: dockr"),
         ["check-jsonschema"],
     ),
 }

@@ -9,10 +9,12 @@ GITHUB_ENV and GITHUB_STEP_SUMMARY. A failing step stops the job, as on GitHub.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -68,12 +70,16 @@ class JobRun:
     results: list[StepResult] = field(default_factory=list)
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)  # the workflow's and the job's `env:`
+    job_outputs: dict[str, str] = field(default_factory=dict)  # what `needs.<job>.outputs` reads
+    outcomes: dict[str, str] = field(default_factory=dict)  # `steps.<id>.outcome`
 
     def evaluate(self, expression: str) -> str:
         """The few expression forms our workflows use: lookups, 'literals' and `a || b`."""
         for operand in (part.strip() for part in expression.split("||")):
             if operand.startswith("'") and operand.endswith("'"):
                 value = operand[1:-1]
+            elif operand.startswith("steps.") and operand.endswith(".outcome"):
+                value = self.outcomes.get(operand.split(".")[1], "")
             elif operand.startswith("steps."):
                 _, step_id, _, name = operand.split(".")
                 value = self.outputs.get(step_id, {}).get(name, "")
@@ -211,14 +217,18 @@ def run_job(
         name = step.get("name", f"step {number}")
         condition = step.get("if", "success()")
         after_failure = failure is not None and "always()" not in condition
+        step_id = step.get("id", f"step-{number}")
         if after_failure or not run.condition(condition):
             run.results.append(StepResult(job_id, name, "skipped (if)"))
+            run.outcomes[step_id] = "skipped"
             continue
         if name in GITHUB_ONLY_STEPS:
             run.results.append(StepResult(job_id, name, "skipped (needs GitHub)"))
+            run.outcomes[step_id] = "skipped"
             continue
         if "uses" in step:
             run.results.append(emulate(run, job_id, name, step, emulators))
+            run.outcomes[step_id] = "success"
             continue
         files["output"].write_text("")
         env = {
@@ -241,12 +251,19 @@ def run_job(
             run.outputs[step["id"]] = key_values(files["output"])
         base_env.update(key_values(files["env"]))
         run.results.append(StepResult(job_id, name, "ran", seconds, output))
+        run.outcomes[step_id] = "success" if result.returncode == 0 else "failure"
         if result.returncode != 0 and failure is None:
             failure = f"{job_id} / {name}: `{step['run']}` exited {result.returncode}\n"
             failure += output[-4000:]
+    run.job_outputs = {k: run.substitute(v) for k, v in (job.get("outputs") or {}).items()}
     if failure:
         raise StepFailed(failure, run)
     return run
+
+
+def needs(job_id: str, run: JobRun) -> dict[str, str]:
+    """The context entries `needs.<job_id>.outputs.<name>` of a later job."""
+    return {f"needs.{job_id}.outputs.{k}": v for k, v in run.job_outputs.items()}
 
 
 def emulate(
@@ -256,9 +273,9 @@ def emulate(
     action = step["uses"].split("@")[0]
     if action in NO_OP:
         return StepResult(job_id, name, "emulated")
-    if action in GITHUB_ONLY:
-        return StepResult(job_id, name, "skipped (needs GitHub)")
     if action not in emulators:
+        if action in GITHUB_ONLY:
+            return StepResult(job_id, name, "skipped (needs GitHub)")
         raise StepFailed(f"{job_id} / {name}: no emulation for action {action!r}")
     inputs = {k: run.substitute(v) for k, v in (step.get("with") or {}).items()}
     started = time.perf_counter()
@@ -275,3 +292,46 @@ def key_values(path: Path) -> dict[str, str]:
     """KEY=VALUE lines, as GitHub reads GITHUB_OUTPUT and GITHUB_ENV."""
     lines = path.read_text().splitlines()
     return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+@dataclass
+class GitHubApi:
+    """GitHub's REST API as a test states it: answers by endpoint (`issues.listEvents`), and
+    the calls and messages a github-script step made."""
+
+    answers: dict[str, Any]
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+
+
+def github_script(payload: Mapping[str, Any], api: GitHubApi) -> Emulator:
+    """actions/github-script: the step's own script, run by node against `payload` and `api`."""
+    runner = Path(__file__).with_name("github_script.js")
+
+    def script(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
+        owner, name = run.context["github.repository"].split("/")
+        context = {
+            "payload": payload,
+            "eventName": run.context["github.event_name"],
+            "actor": run.context.get("github.actor", ""),
+            "repo": {"owner": owner, "repo": name},
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            script_file, state = Path(tmp) / "script.js", Path(tmp) / "run.json"
+            script_file.write_text(inputs["script"])
+            state.write_text(json.dumps({"context": context, "api": api.answers}))
+            result = subprocess.run(
+                ["node", str(runner), str(script_file), str(state)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            done = json.loads(state.read_text())
+        api.calls += done["calls"]
+        api.messages += done["messages"]
+        if result.returncode != 0:
+            failed = [m["message"] for m in done["messages"] if m["level"] == "failed"]
+            raise StepFailed(f"github-script failed: {failed or result.stderr}")
+        return done["outputs"]
+
+    return script

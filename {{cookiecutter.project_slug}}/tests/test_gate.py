@@ -1,27 +1,39 @@
-"""The gate: per-metric rules, fail-closed inputs, the target-branch baseline, overrides."""
+"""The gate: per-metric rules, fail-closed inputs, the target branch's baseline and rules,
+rule changes, overrides."""
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from {{ cookiecutter.package_name }}.contract import fingerprint
+from {{ cookiecutter.package_name }}.files import sha256_of
 from {{ cookiecutter.package_name }}.gate import (
-    Decision,
-    GateInputError,
+    GateDecision,
+    Override,
     compare,
+    decide,
     judge,
-    load_baseline,
     to_markdown,
 )
-from {{ cookiecutter.package_name }}.params import MetricRule
+from {{ cookiecutter.package_name }}.params import MetricRule, Params, load_params
+from {{ cookiecutter.package_name }}.reference import (
+    GateInputError,
+    load_reference,
+    rule_changes,
+    strictest,
+)
+
+from .conftest import PROJECT
 
 HIGHER = MetricRule(direction="higher", tolerance=0.01, limit=0.7)
 LOWER = MetricRule(direction="lower", tolerance=0.01, limit=0.2)
-BASELINE = Path("metrics/baseline.json")  # relative, as in params.yaml
 
 
 def result(**metrics: float) -> dict:
@@ -52,6 +64,14 @@ def test_value_past_the_absolute_limit_fails_even_when_baseline_is_as_bad():
     assert "floor" in verdict.reason
 
 
+def test_every_broken_rule_of_a_metric_is_listed():
+    verdict = judge("auc", HIGHER, baseline=0.8, candidate=0.5)
+
+    assert len(verdict.reasons) == 2
+    assert "worse than baseline by 0.3" in verdict.reason
+    assert "below the floor of 0.7" in verdict.reason
+
+
 @pytest.mark.parametrize(("baseline", "candidate"), [(math.nan, 0.8), (0.8, math.nan), (0.8, None)])
 def test_nan_or_missing_values_fail(baseline, candidate):
     assert not judge("auc", HIGHER, baseline, candidate).passed
@@ -62,6 +82,15 @@ def test_metric_missing_from_the_candidate_fails():
 
     assert not problems
     assert not verdicts[0].passed
+
+
+def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit():
+    verdicts, _ = compare(
+        result(), result(auc=0.8, f1=0.1), {"auc": HIGHER, "f1": HIGHER}, added=frozenset({"auc"})
+    )
+
+    assert verdicts[0].passed  # no baseline value, within its floor
+    assert not verdicts[1].passed  # a metric of the target's rules still needs its baseline
 
 
 def test_different_golden_set_fails_closed():
@@ -80,30 +109,100 @@ def test_different_contract_fails_closed():
     assert any("contract" in problem for problem in problems)
 
 
-def test_override_passes_a_failing_gate_and_is_recorded():
+def test_override_passes_a_failing_gate_and_says_who_and_why():
     verdicts, problems = compare(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
-    decision = Decision(verdicts, problems, "HEAD:metrics/baseline.json", "abc", "g1", "hotfix")
+    override = Override("re-baseline after the golden-set fix", by="@maintainer")
+    decision = GateDecision(verdicts, problems, "origin/main", "abc", "g1", override)
 
     assert decision.failed
     assert decision.passed
-    assert "OVERRIDDEN" in to_markdown(decision)
-    assert "hotfix" in to_markdown(decision)
+    report = to_markdown(decision)
+    assert "OVERRIDDEN" in report
+    assert "**Override** by @maintainer: re-baseline after the golden-set fix" in report
+
+
+def test_a_refused_override_is_reported_and_does_not_pass():
+    verdicts, problems = compare(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
+    override = Override(None, refused="label applied by @someone without write access")
+
+    decision = GateDecision(verdicts, problems, "origin/main", "abc", "g1", override)
+
+    assert not decision.passed
+    assert "Override refused:** label applied by @someone" in to_markdown(decision)
 
 
 def test_report_table_shows_each_metric_with_baseline_and_candidate():
-    verdicts, problems = compare(result(auc=0.8), result(auc=0.7), {"auc": HIGHER})
+    verdicts, problems = compare(result(auc=0.8), result(auc=0.75), {"auc": HIGHER})
 
-    report = to_markdown(Decision(verdicts, problems, "ref", "abc", "g1"))
+    report = to_markdown(GateDecision(verdicts, problems, "ref", "abc", "g1"))
 
     assert "FAILED" in report
-    assert "| auc | higher | 0.8000 | 0.7000 | -0.1000 |" in report
+    assert "| auc | higher | 0.8000 | 0.7500 | -0.0500 |" in report
+
+
+@pytest.mark.parametrize(
+    ("change", "expected", "loosens"),
+    [
+        ({"tolerance": 0.5}, "tolerance raised from 0.01 to 0.5", True),
+        ({"tolerance": 0.001}, "tolerance lowered from 0.01 to 0.001", False),
+        ({"limit": 0.1}, "limit relaxed from 0.7 to 0.1", True),
+        ({"limit": 0.75}, "limit tightened from 0.7 to 0.75", False),
+        ({"direction": "lower"}, "direction flipped from higher to lower", True),
+    ],
+)
+def test_each_rule_change_is_named_and_classified(change, expected, loosens):
+    changed = HIGHER.model_copy(update=change)
+
+    (found,) = rule_changes({"auc": HIGHER}, {"auc": changed})
+
+    assert found.change == expected
+    assert found.loosens is loosens
+
+
+def test_a_relaxed_ceiling_of_a_lower_is_better_metric_loosens():
+    (found,) = rule_changes({"brier": LOWER}, {"brier": LOWER.model_copy(update={"limit": 0.5})})
+
+    assert found.loosens
+
+
+def test_removing_a_metric_loosens_and_adding_one_tightens():
+    found = rule_changes({"auc": HIGHER}, {"f1": HIGHER})
+
+    assert {(c.metric, c.loosens) for c in found} == {("auc", True), ("f1", False)}
+
+
+def test_the_strictest_of_both_rules_applies():
+    loosened = HIGHER.model_copy(update={"tolerance": 0.5, "limit": 0.1})
+    tightened = LOWER.model_copy(update={"tolerance": 0.001})
+
+    rules = strictest(
+        {"auc": HIGHER, "brier": LOWER}, {"auc": loosened, "brier": tightened, "f1": HIGHER}
+    )
+
+    assert rules == {"auc": HIGHER, "brier": tightened, "f1": HIGHER}
+
+
+# The gate on a real git history: the target branch `main` holds params.yaml and a baseline;
+# the change under review is a branch that edits them.
+
+
+def passing_value(rule: MetricRule) -> float:
+    """Comfortably inside the limit, so only a regression can fail it."""
+    step = max(10 * rule.tolerance, 0.1)
+    return rule.limit + step if rule.direction == "higher" else rule.limit - step
+
+
+def worse_value(rule: MetricRule) -> float:
+    """Twice the tolerance worse than `passing_value`, still inside the limit."""
+    step = 2 * rule.tolerance if rule.tolerance else 0.01
+    return passing_value(rule) - step if rule.direction == "higher" else passing_value(rule) + step
 
 
 @pytest.fixture
 def repository(tmp_path, monkeypatch):
-    """A git repository with one commit holding metrics/baseline.json (auc 0.8)."""
+    """A git repository whose `main` holds the project's params.yaml and a passing baseline."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GATE_BASELINE_REF", raising=False)
+    monkeypatch.setenv("GATE_BASELINE_REF", "main")  # as CI sets it: the pull request's base
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], check=True, capture_output=True)
@@ -111,51 +210,179 @@ def repository(tmp_path, monkeypatch):
     git("init", "--quiet", "--initial-branch=main")
     git("config", "user.email", "test@example.com")
     git("config", "user.name", "test")
-    (tmp_path / "metrics").mkdir()
-    (tmp_path / "metrics/baseline.json").write_text(json.dumps(result(auc=0.8)))
+    shutil.copy(PROJECT / "params.yaml", tmp_path / "params.yaml")
+    params = load_params(tmp_path / "params.yaml")
+    params.paths.golden.parent.mkdir(parents=True)
+    params.paths.golden.write_text("a golden set\n")
+    write_metrics(params, params.paths.baseline)
     git("add", ".")
     git("commit", "--quiet", "-m", "baseline")
+    git("checkout", "--quiet", "-b", "change")
     return git
 
 
-def test_baseline_comes_from_the_ref_not_the_working_tree(repository, tmp_path):
-    (tmp_path / "metrics/baseline.json").write_text(json.dumps(result(auc=0.1)))
+def write_metrics(params: Params, path: Path, worse: frozenset[str] = frozenset()) -> None:
+    """Golden metrics as the evaluate stage writes them, passing the target's rules
+    (the project's params.yaml) except for the `worse` ones."""
+    rules = load_params(PROJECT / "params.yaml").gate.metrics
+    metrics = {
+        name: worse_value(rule) if name in worse else passing_value(rule)
+        for name, rule in rules.items()
+    }
+    report = {
+        "metrics": metrics,
+        "golden": {"sha256": sha256_of(params.paths.golden)},
+        "contract_sha256": fingerprint(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report))
 
-    baseline, source, _ = load_baseline(BASELINE, "main")
 
-    assert baseline["metrics"]["auc"] == 0.8
-    assert source.startswith("main:")
+def edit_rules(repository, path: Path, edit) -> Params:
+    """Edit the branch's params.yaml `gate:` section and commit it."""
+    content = yaml.safe_load(path.read_text())
+    edit(content["gate"]["metrics"])
+    path.write_text(yaml.safe_dump(content))
+    repository("commit", "--quiet", "-am", "edit the gate rules")
+    return load_params(path)
 
 
-def test_a_lowered_baseline_committed_on_a_branch_is_ignored(repository, tmp_path, monkeypatch):
-    repository("checkout", "--quiet", "-b", "feature")
-    (tmp_path / "metrics/baseline.json").write_text(json.dumps(result(auc=0.1)))
+def test_baseline_and_rules_come_from_the_ref_not_the_working_tree(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    target_rules = dict(params.gate.metrics)
+    params.paths.baseline.write_text(json.dumps(result(auc=0.1)))
+
+    def anything_goes(rules: dict) -> None:
+        rules.clear()
+        rules["auc"] = {"direction": "higher", "tolerance": 1.0, "limit": 0.0}
+
+    edit_rules(repository, tmp_path / "params.yaml", anything_goes)
+
+    reference = load_reference("main")
+
+    assert reference.rules == target_rules
+    assert reference.baseline["metrics"] != {"auc": 0.1}
+    assert reference.ref == "main"
+    assert reference.source() == "`main:metrics/baseline.json`; rules from `main:params.yaml`"
+
+
+def test_a_branch_that_loosens_a_tolerance_fails_with_the_rules_changed(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    name, rule = next(iter(params.gate.metrics.items()))
+    params = edit_rules(
+        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(tolerance=1e6)
+    )
+    write_metrics(params, params.paths.golden_metrics, worse=frozenset({name}))
+
+    decision = decide(params, Override(None))
+
+    assert not decision.passed
+    report = to_markdown(decision)
+    assert "### Rules changed in this change" in report
+    assert f"`{name}`: tolerance raised from {rule.tolerance:g} to 1e+06" in report
+    verdict = next(v for v in decision.verdicts if v.metric == name)
+    assert verdict.tolerance == rule.tolerance  # judged by main's rule, not the branch's
+    assert not verdict.passed
+
+
+def test_a_branch_that_deletes_metrics_is_still_judged_on_all_of_them(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    first, *others = params.gate.metrics
+    params = edit_rules(
+        repository,
+        tmp_path / "params.yaml",
+        lambda rules: [rules.pop(other) for other in others],
+    )
+    write_metrics(params, params.paths.golden_metrics)
+
+    decision = decide(params, Override(None))
+
+    assert {v.metric for v in decision.verdicts} == {first, *others}
+    assert not decision.passed
+    assert sum("metric removed" in c.change for c in decision.rule_changes) == len(others)
+
+
+def test_a_branch_that_only_tightens_rules_passes(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    name = next(iter(params.gate.metrics))
+    params = edit_rules(
+        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(tolerance=0.0)
+    )
+    write_metrics(params, params.paths.golden_metrics)
+
+    decision = decide(params, Override(None))
+
+    assert decision.passed, to_markdown(decision)
+    assert "tightens: allowed" in to_markdown(decision)
+
+
+def test_an_override_passes_a_loosened_gate_and_is_recorded(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    name = next(iter(params.gate.metrics))
+    params = edit_rules(
+        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(direction="lower")
+    )
+    write_metrics(params, params.paths.golden_metrics)
+
+    decision = decide(params, Override("metric redefined, see #12", by="@lead"))
+
+    assert decision.failed
+    assert decision.passed
+    assert "direction flipped" in to_markdown(decision)
+
+
+def test_stale_golden_metrics_fail_closed(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    write_metrics(params, params.paths.golden_metrics)
+    params.paths.golden.write_text("another golden set\n")
+
+    decision = decide(params, Override(None))
+
+    assert not decision.passed
+    assert any("was not computed from the current" in p for p in decision.problems)
+
+
+def test_a_lowered_baseline_committed_on_a_branch_is_ignored(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    params.paths.baseline.write_text(json.dumps(result(auc=0.1)))
     repository("commit", "--quiet", "-am", "lower the bar")
-    monkeypatch.setenv("GATE_BASELINE_REF", "main")
 
-    baseline, _, _ = load_baseline(BASELINE, "origin/main")
+    reference = load_reference("origin/main")
 
-    assert baseline["metrics"]["auc"] == 0.8
+    assert "auc" not in reference.baseline["metrics"]
 
 
-def test_unknown_explicit_ref_fails_closed(repository, tmp_path, monkeypatch):
+def test_unknown_explicit_ref_fails_closed(repository, monkeypatch):
     monkeypatch.setenv("GATE_BASELINE_REF", "origin/nowhere")
 
     with pytest.raises(GateInputError, match="origin/nowhere"):
-        load_baseline(BASELINE, "main")
+        load_reference("main")
 
 
 def test_baseline_missing_on_the_ref_fails_closed(repository, tmp_path):
-    repository("rm", "--quiet", "metrics/baseline.json")
+    params = load_params(tmp_path / "params.yaml")
+    repository("checkout", "--quiet", "main")
+    repository("rm", "--quiet", str(params.paths.baseline))
     repository("commit", "--quiet", "-m", "drop baseline")
 
     with pytest.raises(GateInputError, match="does not exist on main"):
-        load_baseline(BASELINE, "main")
+        load_reference("main")
 
 
 def test_unreadable_baseline_fails_closed(repository, tmp_path):
-    (tmp_path / "metrics/baseline.json").write_text("{not json")
+    params = load_params(tmp_path / "params.yaml")
+    repository("checkout", "--quiet", "main")
+    params.paths.baseline.write_text("{not json")
     repository("commit", "--quiet", "-am", "break it")
 
     with pytest.raises(GateInputError, match="not valid JSON"):
-        load_baseline(BASELINE, "main")
+        load_reference("main")
+
+
+def test_target_without_gate_rules_fails_closed(repository, tmp_path):
+    repository("checkout", "--quiet", "main")
+    (tmp_path / "params.yaml").write_text("paths: {}\n")
+    repository("commit", "--quiet", "-am", "drop the rules")
+
+    with pytest.raises(GateInputError, match="no `gate:` section"):
+        load_reference("main")

@@ -27,7 +27,6 @@ import pandas as pd
 
 from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET, feature_names
 from {{ cookiecutter.package_name }}.files import sha256_of, write_json, write_text
-from {{ cookiecutter.package_name }}.gate import GateInputError, read_json
 from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
 from {{ cookiecutter.package_name }}.monitor.measures import (
     FeatureDrift,
@@ -41,6 +40,7 @@ from {{ cookiecutter.package_name }}.params import (
     ParamsError,
     load_params,
 )
+from {{ cookiecutter.package_name }}.reference import GateInputError, read_json
 from {{ cookiecutter.package_name }}.serve.runtime import (
     Model,
     ServingModelError,

@@ -7,6 +7,7 @@ the comparison meaningful (same golden set, same contract), and the plot data.
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,9 @@ from {{ cookiecutter.package_name }}.metrics import (
 from {{ cookiecutter.package_name }}.model import load
 from {{ cookiecutter.package_name }}.params import Params, load_params
 from {{ cookiecutter.package_name }}.validation import read_csv, validate
+
+# The libraries the golden scores depend on; their versions are recorded next to the scores.
+SCORING_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas")
 
 
 def write_plots(truth: pd.Series, predicted: np.ndarray, folder: Path) -> None:
@@ -60,6 +64,7 @@ def golden_report(params: Params) -> tuple[dict[str, object], pd.Series, np.ndar
             "rows": len(golden),
         },
         "contract_sha256": fingerprint(),
+        "libraries": {name: version(name) for name in SCORING_LIBRARIES},
     }
     return report, golden[TARGET.name], predicted
 
@@ -72,7 +77,7 @@ def main() -> None:
     write_json(params.paths.golden_metrics, report)
     write_plots(truth, predicted, params.paths.reports / "plots")
     run = RunInfo(**json.loads(params.paths.run_info.read_text()))
-    log_evaluation(run, report["metrics"])
+    log_evaluation(run, report["metrics"], {"golden_sha256": report["golden"]["sha256"]})
     print(f"evaluate: golden {report['metrics']} (trivial model: {report['trivial']})")
 
 

@@ -1,29 +1,40 @@
 """The golden-set gate: may the candidate model replace the one on the target branch?
 
-The candidate's golden metrics (metrics/golden.json, written by `dvc repro`) are compared
-with metrics/baseline.json *as committed on the target branch* (GATE_BASELINE_REF, else
-params.yaml gate.baseline_ref), never with the copy in the change under review. Each metric
-has a direction, an allowed regression and an absolute limit; ties pass. Anything missing,
-unreadable, NaN or measured on another golden set or contract fails closed.
-GATE_OVERRIDE_REASON="..." lets a failing gate pass, and the reason is written in the report.
+The candidate's golden metrics (metrics/golden.json, written by `dvc repro`) are judged
+against the baseline *and the rules* committed on the target branch (GATE_BASELINE_REF, else
+params.yaml gate.baseline_ref; see reference.py), never against the copies in the change
+under review. Each metric has a direction, an allowed regression and an absolute limit; ties
+pass. Anything missing, unreadable, NaN, stale, or measured on another golden set or contract
+fails closed, and so does a change that loosens the rules. An explicit override (the
+`gate-override` label in CI, GATE_OVERRIDE_REASON locally) lets a failing gate pass, and the
+report says who and why.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from typing import Any
 
 from {{ cookiecutter.package_name }} import git
-from {{ cookiecutter.package_name }}.files import write_json, write_text
+from {{ cookiecutter.package_name }}.contract import fingerprint
+from {{ cookiecutter.package_name }}.files import sha256_of, write_json, write_text
 from {{ cookiecutter.package_name }}.params import (
     MetricRule,
     Params,
     ParamsError,
     load_params,
+)
+from {{ cookiecutter.package_name }}.reference import (
+    GateInputError,
+    Reference,
+    RuleChange,
+    load_reference,
+    read_json,
+    rule_changes,
+    strictest,
 )
 
 EPSILON = 1e-12  # float noise below this is a tie
@@ -40,12 +51,8 @@ COLUMNS = (
 )
 
 
-class GateInputError(ValueError):
-    """A gate input is missing or unreadable; the gate fails closed."""
-
-
 @dataclass(frozen=True)
-class Verdict:
+class MetricVerdict:
     metric: str
     direction: str
     baseline: float | None
@@ -53,8 +60,15 @@ class Verdict:
     trivial: float | None
     tolerance: float
     limit: float
-    passed: bool
-    reason: str
+    reasons: tuple[str, ...]  # every rule the candidate breaks; empty when it passes
+
+    @property
+    def passed(self) -> bool:
+        return not self.reasons
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons) or "ok"
 
     @property
     def delta(self) -> float | None:
@@ -63,14 +77,33 @@ class Verdict:
         return self.candidate - self.baseline
 
 
+@dataclass(frozen=True)
+class Override:
+    """An explicit, recorded decision to accept a change the gate would refuse."""
+
+    reason: str | None
+    by: str | None = None
+    refused: str | None = None  # why a requested override was not granted (CI's label check)
+
+    @classmethod
+    def from_environment(cls) -> Override:
+        def value(name: str) -> str | None:
+            return os.environ.get(name, "").strip() or None
+
+        return cls(
+            value("GATE_OVERRIDE_REASON"), value("GATE_OVERRIDE_BY"), value("GATE_OVERRIDE_REFUSED")
+        )
+
+
 @dataclass
-class Decision:
-    verdicts: list[Verdict]
+class GateDecision:
+    verdicts: list[MetricVerdict]
     problems: list[str]
     baseline_source: str
     commit: str
     golden_sha256: str | None
-    override: str | None = None
+    override: Override = field(default_factory=lambda: Override(None))
+    rule_changes: list[RuleChange] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -79,7 +112,7 @@ class Decision:
 
     @property
     def passed(self) -> bool:
-        return not self.failed or self.override is not None
+        return not self.failed or self.override.reason is not None
 
 
 def _number(value: object) -> float | None:
@@ -88,48 +121,62 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
+def within_limit(rule: MetricRule, value: float) -> bool:
+    sign = 1 if rule.direction == "higher" else -1
+    return sign * (value - rule.limit) >= -EPSILON
+
+
 def judge(
     name: str,
     rule: MetricRule,
     baseline: float | None,
     candidate: float | None,
     trivial: float | None = None,
-) -> Verdict:
-    """One metric's verdict: finite, not worse than baseline beyond tolerance, within limit."""
-
-    def verdict(passed: bool, reason: str) -> Verdict:
-        return Verdict(
-            metric=name,
-            direction=rule.direction,
-            baseline=baseline,
-            candidate=candidate,
-            trivial=trivial,
-            tolerance=rule.tolerance,
-            limit=rule.limit,
-            passed=passed,
-            reason=reason,
-        )
-
+    *,
+    baseline_required: bool = True,
+) -> MetricVerdict:
+    """One metric's verdict, with every rule it breaks: finite, not worse than the baseline
+    beyond the tolerance, within the absolute limit."""
+    reasons: list[str] = []
     if candidate is None or not math.isfinite(candidate):
-        return verdict(False, "candidate value is missing or not a finite number")
-    if baseline is None or not math.isfinite(baseline):
-        return verdict(False, "baseline value is missing or not a finite number")
-    sign = 1 if rule.direction == "higher" else -1
-    regression = sign * (baseline - candidate)
-    if regression > rule.tolerance + EPSILON:
-        return verdict(
-            False, f"worse than baseline by {regression:.4g} (allowed {rule.tolerance:g})"
-        )
-    if sign * (candidate - rule.limit) < -EPSILON:
-        bound = "below the floor" if sign == 1 else "above the ceiling"
-        return verdict(False, f"{bound} of {rule.limit:g}")
-    return verdict(True, "ok")
+        reasons.append("candidate value is missing or not a finite number")
+    if (baseline is None or not math.isfinite(baseline)) and baseline_required:
+        reasons.append("baseline value is missing or not a finite number")
+    if candidate is not None and math.isfinite(candidate):
+        if baseline is not None and math.isfinite(baseline):
+            sign = 1 if rule.direction == "higher" else -1
+            regression = sign * (baseline - candidate)
+            if regression > rule.tolerance + EPSILON:
+                reasons.append(
+                    f"worse than baseline by {regression:.4g} (allowed {rule.tolerance:g})"
+                )
+        if not within_limit(rule, candidate):
+            bound = "below the floor" if rule.direction == "higher" else "above the ceiling"
+            reasons.append(f"{bound} of {rule.limit:g}")
+    return MetricVerdict(
+        metric=name,
+        direction=rule.direction,
+        baseline=baseline,
+        candidate=candidate,
+        trivial=trivial,
+        tolerance=rule.tolerance,
+        limit=rule.limit,
+        reasons=tuple(reasons),
+    )
 
 
 def compare(
-    baseline: dict, candidate: dict, rules: dict[str, MetricRule]
-) -> tuple[list[Verdict], list[str]]:
-    """Verdicts per configured metric, plus the problems that make any comparison void."""
+    baseline: dict[str, Any],
+    candidate: dict[str, Any],
+    rules: dict[str, MetricRule],
+    *,
+    added: frozenset[str] = frozenset(),
+) -> tuple[list[MetricVerdict], list[str]]:
+    """Verdicts per metric, plus the problems that make any comparison void.
+
+    Metrics in `added` were introduced by the change itself: without a baseline value they
+    are judged by their limit alone.
+    """
     problems = []
     base_golden = (baseline.get("golden") or {}).get("sha256")
     cand_golden = (candidate.get("golden") or {}).get("sha256")
@@ -137,8 +184,8 @@ def compare(
         problems.append(
             f"golden set differs from the baseline's (baseline {base_golden}, candidate "
             f"{cand_golden}): scores on different golden sets are not comparable. To re-baseline, "
-            "run `make baseline`, commit metrics/baseline.json in this change for review and set "
-            "GATE_OVERRIDE_REASON for it."
+            "run `make baseline`, commit metrics/baseline.json in this change for review and "
+            "override the gate for it (README: 'Changing the baseline')."
         )
     if baseline.get("contract_sha256") != candidate.get("contract_sha256"):
         problems.append(
@@ -155,73 +202,87 @@ def compare(
             _number(base_metrics.get(name)),
             _number(cand_metrics.get(name)),
             _number(trivial.get(name)),
+            baseline_required=name not in added,
         )
         for name, rule in rules.items()
     ]
     return verdicts, problems
 
 
-def read_json(text: str, source: str) -> dict:
-    try:
-        content = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise GateInputError(f"{source} is not valid JSON ({error})") from None
-    if not isinstance(content, dict):
-        raise GateInputError(f"{source} should hold a JSON object")
-    return content
-
-
-def load_baseline(path: Path, configured_ref: str) -> tuple[dict, str, list[str]]:
-    """The baseline as committed on the target ref; the working tree only before any commit."""
-    notes = []
-    ref = os.environ.get("GATE_BASELINE_REF", "").strip()
-    if ref:
-        if not git.has_commit(ref):
-            raise GateInputError(
-                f"GATE_BASELINE_REF={ref!r} is not a commit here: fetch it first "
-                f"(for example `git fetch origin main`) or fix the name"
-            )
-    elif git.has_commit(configured_ref):
-        ref = configured_ref
-    elif git.has_commit("HEAD"):
-        ref = "HEAD"
-        notes.append(f"{configured_ref} does not exist (no remote yet?): compared with HEAD")
-    else:
-        notes.append("no commit yet: compared with the working-tree baseline")
-        if not path.is_file():
-            raise GateInputError(f"{path} is missing: run `make baseline` and commit it")
-        return read_json(path.read_text(), str(path)), f"{path} (working tree)", notes
-    text = git.show(ref, path)
-    if text is None:
-        raise GateInputError(
-            f"{path} does not exist on {ref}: the target branch needs a committed baseline "
-            "(run `make baseline` there and commit it)"
+def stale_inputs(params: Params, candidate: dict[str, Any]) -> list[str]:
+    """Golden metrics computed from another golden file or contract than the working tree's."""
+    problems = []
+    golden = params.paths.golden
+    recorded = (candidate.get("golden") or {}).get("sha256")
+    if golden.is_file() and recorded != sha256_of(golden):
+        problems.append(
+            f"{params.paths.golden_metrics} was not computed from the current {golden}: "
+            "run `make repro`"
         )
-    return read_json(text, f"{ref}:{path}"), f"{ref}:{path}", notes
+    if candidate.get("contract_sha256") != fingerprint():
+        problems.append(
+            f"{params.paths.golden_metrics} was computed under another feature contract than "
+            "the current contract.py: run `make repro` (and check that dvc.yaml declares "
+            "contract.py for every stage that reads it)"
+        )
+    return problems
 
 
-def decide(params: Params, override: str | None) -> Decision:
+def library_notes(baseline: dict[str, Any], candidate: dict[str, Any]) -> list[str]:
+    """Library versions that differ from the baseline's: a likely cause of small score changes."""
+    before = baseline.get("libraries") or {}
+    after = candidate.get("libraries") or {}
+    changed = [
+        f"{name} {before[name]} -> {after.get(name, 'absent')}"
+        for name in sorted(before)
+        if before[name] != after.get(name)
+    ]
+    return [f"library versions differ from the baseline's: {', '.join(changed)}"] if changed else []
+
+
+def decide(params: Params, override: Override) -> GateDecision:
     paths = params.paths
     commit = git.commit()
     try:
         if not paths.golden_metrics.is_file():
             raise GateInputError(f"{paths.golden_metrics} is missing: run `make repro` first")
         candidate = read_json(paths.golden_metrics.read_text(), str(paths.golden_metrics))
-        baseline, source, notes = load_baseline(paths.baseline, params.gate.baseline_ref)
+        reference: Reference = load_reference(params.gate.baseline_ref)
     except GateInputError as error:
-        return Decision([], [str(error)], "unavailable", commit, None, override)
-    verdicts, problems = compare(baseline, candidate, params.gate.metrics)
+        return GateDecision([], [str(error)], "unavailable", commit, None, override)
+    changes = rule_changes(reference.rules, params.gate.metrics)
+    rules = strictest(reference.rules, params.gate.metrics)
+    added = frozenset(params.gate.metrics.keys() - reference.rules.keys())
+    verdicts, problems = compare(reference.baseline, candidate, rules, added=added)
+    problems = stale_inputs(params, candidate) + problems
+    if any(change.loosens for change in changes):
+        problems.append(
+            f"this change loosens the gate's rules (see 'Rules changed in this change'): the "
+            f"rules of {reference.ref or 'the working tree'} apply. Loosening them needs an "
+            "override."
+        )
+    notes = reference.notes + library_notes(reference.baseline, candidate)
     golden = (candidate.get("golden") or {}).get("sha256")
-    return Decision(verdicts, problems, source, commit, golden, override, notes)
+    return GateDecision(
+        verdicts,
+        problems,
+        reference.source(),
+        commit,
+        golden,
+        override,
+        changes,
+        notes,
+    )
 
 
 def _cell(value: float | None) -> str:
     return "n/a" if value is None else f"{round(value, 4) + 0.0:.4f}"  # + 0.0: no "-0.0000"
 
 
-def to_markdown(decision: Decision) -> str:
-    if decision.failed and decision.override:
-        status = f"OVERRIDDEN (would fail): {decision.override}"
+def to_markdown(decision: GateDecision) -> str:
+    override = decision.override
+    if decision.failed and override.reason:
+        status = "OVERRIDDEN (would fail)"
     else:
         status = "FAILED" if decision.failed else "PASSED"
     lines = [
@@ -239,13 +300,32 @@ def to_markdown(decision: Decision) -> str:
     lines += [""] + [f"- **Problem:** {problem}" for problem in decision.problems]
     lines += [f"- Note: {note}" for note in decision.notes]
     lines += [
-        f"- Baseline: `{decision.baseline_source}`",
+        f"- Judged against: {decision.baseline_source}",
         f"- Golden set sha256: `{decision.golden_sha256}`",
         f"- Commit: `{decision.commit}`",
     ]
-    if decision.override:
-        lines.append(f"- Override reason (GATE_OVERRIDE_REASON): {decision.override}")
+    if override.reason:
+        by = f" by {override.by}" if override.by else ""
+        lines.append(f"- **Override**{by}: {override.reason}")
+    if override.refused:
+        lines.append(f"- **Override refused:** {override.refused}")
+    if decision.rule_changes:
+        lines += ["", "### Rules changed in this change", ""]
+        for change in decision.rule_changes:
+            effect = "loosens: needs an override" if change.loosens else "tightens: allowed"
+            lines.append(f"- `{change.metric}`: {change.change} ({effect})")
     return "\n".join(lines) + "\n"
+
+
+def to_json(decision: GateDecision) -> dict[str, Any]:
+    return {
+        **asdict(decision),
+        "passed": decision.passed,
+        "failed_checks": decision.failed,
+        "verdicts": [
+            {**asdict(v), "passed": v.passed, "delta": v.delta} for v in decision.verdicts
+        ],
+    }
 
 
 def main() -> None:
@@ -253,20 +333,11 @@ def main() -> None:
         params = load_params()
     except ParamsError as error:
         sys.exit(f"gate: {error}")
-    override = os.environ.get("GATE_OVERRIDE_REASON", "").strip() or None
-    decision = decide(params, override)
+    decision = decide(params, Override.from_environment())
     markdown = to_markdown(decision)
     reports = params.paths.reports
     write_text(reports / "gate.md", markdown)
-    write_json(
-        reports / "gate.json",
-        {
-            **asdict(decision),
-            "passed": decision.passed,
-            "failed_checks": decision.failed,
-            "verdicts": [{**asdict(v), "delta": v.delta} for v in decision.verdicts],
-        },
-    )
+    write_json(reports / "gate.json", to_json(decision))
     print(markdown)
     if not decision.passed:
         sys.exit(f"gate: the candidate model is not accepted (details in {reports / 'gate.md'})")

@@ -76,10 +76,11 @@ def log_training(
     return RunInfo(run.info.run_id, uri, settings.registered_model, model_version)
 
 
-def log_evaluation(run: RunInfo, metrics: dict[str, float]) -> None:
-    """Add the golden-set scores to the run that trained the model."""
+def log_evaluation(run: RunInfo, metrics: dict[str, float], tags: dict[str, str]) -> None:
+    """Add the golden-set scores, and what they were measured on, to the training run."""
     import mlflow
 
     mlflow.set_tracking_uri(run.tracking_uri)
     with mlflow.start_run(run_id=run.run_id):
         mlflow.log_metrics({f"golden_{name}": value for name, value in metrics.items()})
+        mlflow.set_tags(tags)

@@ -38,8 +38,7 @@ def main() -> None:
         params={"model": "{{ cookiecutter.model }}", "rows": len(training), **params.model.model_dump()},
         metrics=test_metrics,
         tags={
-            "data_sha256": sha256_of(paths.raw),
-            "golden_sha256": sha256_of(paths.golden),
+            "data_sha256": sha256_of(paths.prepared / "train.parquet"),
             "contract_sha256": fingerprint(),
         },
         settings=params.mlflow,

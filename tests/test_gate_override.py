@@ -1,0 +1,174 @@
+"""The `gate-override` label path of the generated ci.yml, run as GitHub would run it.
+
+The `override` job's github-script runs in node against pull_request and merge_group payloads
+shaped like GitHub's webhooks, with the REST API answering from a fixture (who applied the
+label, with which access). The gate itself then honours or refuses the result: see
+tests/test_workflow_runs.py for the whole pull-request run with the label.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import TEMPLATE
+from .workflow_harness import GitHubApi, JobRun, github_script, run_job
+
+REPOSITORY = "acme/customer-churn"
+REASON = "the golden set was relabelled (#41); new baseline in this change"
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node (.ci/run)")
+
+
+@pytest.fixture
+def workflow() -> Path:
+    """The generated ci.yml: copied without rendering, so the template's file is the one."""
+    return TEMPLATE / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / "ci.yml"
+
+
+def pull_request(
+    action: str = "labeled",
+    *,
+    labels: tuple[str, ...] = ("gate-override",),
+    body: str = f"Re-baseline.\n\nGate-Override-Reason: {REASON}\n",
+    repository: str = REPOSITORY,
+    head_repo: str | None = None,
+    author: str = "alice",
+) -> dict[str, Any]:
+    """A `pull_request` webhook payload with the fields GitHub sends that the script reads."""
+    return {
+        "action": action,
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "body": body,
+            "labels": [{"name": name} for name in labels],
+            "user": {"login": author},
+            "head": {"ref": "rebaseline", "repo": {"full_name": head_repo or repository}},
+            "base": {"ref": "main", "repo": {"full_name": repository}},
+        },
+        "repository": {"full_name": repository, "default_branch": "main"},
+        "sender": {"login": "bob"},
+    }
+
+
+def labelled_by(*actors: str, permission: str = "write") -> dict[str, Any]:
+    """API answers: the label's history (last actor applied it last) and that actor's access."""
+    events = [
+        {"event": "labeled", "label": {"name": "gate-override"}, "actor": {"login": actor}}
+        for actor in actors
+    ]
+    return {
+        "issues.listEvents": [{"event": "committed"}, *events],
+        "repos.getCollaboratorPermissionLevel": {"permission": permission},
+        "issues.removeLabel": [],
+    }
+
+
+def override(workflow: Path, payload: dict, api: GitHubApi, tmp_path: Path) -> JobRun:
+    event = "merge_group" if "merge_group" in payload else "pull_request"
+    context = {
+        "github.event_name": event,
+        "github.repository": REPOSITORY,
+        "github.workflow": "CI",
+        "github.ref": "refs/pull/7/merge",
+        "github.sha": "0" * 40,
+    }
+    extra = {"actions/github-script": github_script(payload, api)}
+    return run_job(workflow, "override", tmp_path, context, tmp_path / "artifacts", extra)
+
+
+def test_a_maintainer_label_with_a_reason_grants_the_override(workflow, tmp_path):
+    api = GitHubApi(labelled_by("carol", "bob"))
+
+    outputs = override(workflow, pull_request(), api, tmp_path).job_outputs
+
+    assert outputs == {"reason": REASON, "by": "@bob", "refused": ""}
+    asked = [call for call in api.calls if call["name"] == "repos.getCollaboratorPermissionLevel"]
+    assert asked[0]["params"]["username"] == "bob"  # whoever applied the label last
+
+
+def test_a_label_from_someone_without_write_access_is_refused(workflow, tmp_path):
+    api = GitHubApi(labelled_by("mallory", permission="read"))
+
+    outputs = override(workflow, pull_request(), api, tmp_path).job_outputs
+
+    assert outputs["reason"] == ""
+    assert "@mallory applied the gate-override label with read access" in outputs["refused"]
+
+
+def test_a_fork_cannot_be_overridden(workflow, tmp_path):
+    api = GitHubApi(labelled_by("bob"))
+
+    outputs = override(workflow, pull_request(head_repo="mallory/customer-churn"), api, tmp_path)
+
+    assert outputs.job_outputs["reason"] == ""
+    assert "fork" in outputs.job_outputs["refused"]
+    assert api.calls == []
+
+
+def test_dependabot_cannot_be_overridden(workflow, tmp_path):
+    api = GitHubApi(labelled_by("bob"))
+
+    outputs = override(workflow, pull_request(author="dependabot[bot]"), api, tmp_path)
+
+    assert outputs.job_outputs["reason"] == ""
+    assert "Dependabot" in outputs.job_outputs["refused"]
+
+
+def test_new_commits_withdraw_the_label(workflow, tmp_path):
+    api = GitHubApi(labelled_by("bob"))
+
+    outputs = override(workflow, pull_request("synchronize"), api, tmp_path).job_outputs
+
+    assert outputs["reason"] == ""
+    assert "apply it again" in outputs["refused"]
+    (removed,) = [call for call in api.calls if call["name"] == "issues.removeLabel"]
+    assert removed["params"] == {
+        "owner": "acme",
+        "repo": "customer-churn",
+        "issue_number": 7,
+        "name": "gate-override",
+    }
+
+
+def test_the_reason_line_is_required(workflow, tmp_path):
+    api = GitHubApi(labelled_by("bob"))
+
+    outputs = override(workflow, pull_request(body="trust me"), api, tmp_path).job_outputs
+
+    assert outputs["reason"] == ""
+    assert "Gate-Override-Reason: <why>" in outputs["refused"]
+
+
+def test_without_the_label_nothing_is_asked(workflow, tmp_path):
+    api = GitHubApi({})
+
+    outputs = override(workflow, pull_request("opened", labels=("bug",)), api, tmp_path)
+
+    assert outputs.job_outputs == {"reason": "", "by": "", "refused": ""}
+    assert api.calls == []
+
+
+def test_the_merge_queue_keeps_the_override_of_its_pull_request(workflow, tmp_path):
+    pr = pull_request()["pull_request"]
+    api = GitHubApi({**labelled_by("bob"), "pulls.get": pr})
+    payload = {
+        "action": "checks_requested",
+        "merge_group": {
+            "head_sha": "1" * 40,
+            "head_ref": f"refs/heads/gh-readonly-queue/main/pr-7-{'2' * 40}",
+            "base_sha": "3" * 40,
+            "base_ref": "refs/heads/main",
+        },
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+    }
+
+    outputs = override(workflow, payload, api, tmp_path).job_outputs
+
+    assert outputs["reason"] == REASON
+    asked = {"owner": "acme", "repo": "customer-churn", "pull_number": 7}
+    assert {"name": "pulls.get", "params": asked} in api.calls
