@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from {{ cookiecutter.package_name }}.task import Classification, Regression
+
 
 @dataclass(frozen=True)
 class NumericFeature:
@@ -38,27 +40,35 @@ class BooleanFeature:
 
 
 Feature = NumericFeature | CategoricalFeature | BooleanFeature
-{%- if cookiecutter.task == "classification" %}
 
 
 @dataclass(frozen=True)
-class Target:
-    """A binary label stored as 0/1; 1 is the positive class the model scores."""
+class BinaryTarget:
+    """A yes/no label stored as 0/1; 1 is the positive class. Makes the task classification."""
 
     name: str
     description: str
-{%- else %}
+
+    @property
+    def task(self) -> Classification:
+        return Classification(self)
 
 
 @dataclass(frozen=True)
-class Target:
-    """A continuous value the model predicts, with its plausible range."""
+class NumericTarget:
+    """A number the model predicts, with its plausible range. Makes the task regression."""
 
     name: str
     description: str
     minimum: float
     maximum: float
-{%- endif %}
+
+    @property
+    def task(self) -> Regression:
+        return Regression(self)
+
+
+Target = BinaryTarget | NumericTarget
 
 
 ID_COLUMN = "customer_id"
@@ -86,15 +96,11 @@ FEATURES: tuple[Feature, ...] = (
     BooleanFeature("senior_citizen", "Customer is 65 or older"),
     BooleanFeature("paperless_billing", "Customer receives bills by email only"),
 )
-{%- if cookiecutter.task == "classification" %}
 
-TARGET = Target("churned", "1 when the customer left within the following quarter")
-{%- else %}
-
-TARGET = Target(
-    "lifetime_value", "Revenue expected from the customer over their lifetime", 0.0, 100_000.0
-)
-{%- endif %}
+# What the model predicts. The task follows from its type: BinaryTarget (a 0/1 label) is
+# classification, NumericTarget (a number) is regression; params.yaml's `validation` and
+# `export` sections and the gate's metrics must be the ones of that task.
+TARGET: Target = {{ cookiecutter.__target }}
 
 
 def feature_names() -> list[str]:

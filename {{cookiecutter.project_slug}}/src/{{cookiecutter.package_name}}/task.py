@@ -1,0 +1,320 @@
+"""Classification or regression: everything that differs between the two, behind one object.
+
+contract.py's TARGET decides the task (a BinaryTarget is classification, a NumericTarget is
+regression) and `TARGET.task` returns the object below. The pipeline, the export, the
+service and the monitor ask it instead of branching on the task: which estimator of a model
+kind to build, what a prediction is, which metrics score it, the trivial model to beat, the
+plots, the ONNX outputs, the split's stratification and the serving response's fields.
+
+Libraries other than numpy and pydantic are imported inside the methods that need them: the
+serving image has no scikit-learn, pandas or pandera, and still imports the contract.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+    import pandera.pandas as pa
+    from sklearn.base import BaseEstimator
+
+    from {{ cookiecutter.package_name }}.contract import BinaryTarget, NumericTarget
+    from {{ cookiecutter.package_name }}.estimators import ModelKind
+    from {{ cookiecutter.package_name }}.params import (
+        ClassificationExport,
+        ClassificationValidation,
+        RegressionExport,
+        RegressionValidation,
+    )
+
+THRESHOLD = 0.5  # a probability at or above it counts as the positive class in the metrics
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """What a model says about some rows, in the same shape from scikit-learn and ONNX."""
+
+    values: np.ndarray  # the predicted label (classification) or value (regression) per row
+    probability: np.ndarray | None = None  # classification: probability of the positive class
+
+    @property
+    def score(self) -> np.ndarray:
+        """The continuous output the metrics, plots and drift checks use."""
+        return self.values if self.probability is None else self.probability
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per row, named like the fields of the API's prediction."""
+        columns = {"prediction": self.values.tolist()}
+        if self.probability is not None:
+            columns["probability"] = self.probability.tolist()
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+@dataclass(frozen=True)
+class Parity:
+    """Whether ONNX Runtime reproduces scikit-learn on the golden set, and by how much."""
+
+    passed: bool
+    reason: str
+    rows: int = 0
+    max_abs_diff: float | None = None
+    label_mismatches: int | None = None  # classification only
+
+
+class LabelPrediction(BaseModel):
+    """One classified record, as the API returns it."""
+
+    prediction: int = Field(description="Predicted label: 1 is the positive class")
+    probability: float = Field(ge=0, le=1, description="Probability of the positive class")
+
+
+class ValuePrediction(BaseModel):
+    """One record's predicted value, as the API returns it."""
+
+    prediction: float = Field(description="Predicted value")
+
+
+TargetT = TypeVar("TargetT", "BinaryTarget", "NumericTarget")
+ValidationT = TypeVar("ValidationT", "ClassificationValidation", "RegressionValidation")
+ExportT = TypeVar("ExportT", "ClassificationExport", "RegressionExport")
+
+
+class Task(ABC, Generic[TargetT, ValidationT, ExportT]):
+    """The behaviour one kind of target asks of the pipeline, the export and the service."""
+
+    name: ClassVar[str]  # the tag params.yaml's task-specific sections are validated under
+    metric_names: ClassVar[tuple[str, ...]]
+    summary_key: ClassVar[str]  # what metrics/data.json calls the target's mean
+    prediction_model: ClassVar[type[BaseModel]]  # the fields the API returns per record
+
+    def __init__(self, target: TargetT) -> None:
+        self.target = target
+
+    @abstractmethod
+    def estimator(self, kind: ModelKind) -> BaseEstimator:
+        """The model kind's estimator for this task, unfitted."""
+
+    @abstractmethod
+    def trivial_estimator(self) -> BaseEstimator:
+        """A model that ignores the features: the floor every real model must beat."""
+
+    @abstractmethod
+    def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
+        """A fitted scikit-learn pipeline's predictions for some rows of features."""
+
+    @abstractmethod
+    def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+        """The metrics of `score` (Predictions.score) against the true target values."""
+
+    @abstractmethod
+    def write_plots(self, truth: pd.Series, predictions: Predictions, folder: Path) -> None:
+        """The plot data `dvc plots show` renders (dvc.yaml's top-level `plots`)."""
+
+    @abstractmethod
+    def target_column(self, rules: ValidationT | None) -> pa.Column:
+        """The pandera column of the target; `rules` None checks single values only."""
+
+    @abstractmethod
+    def onnx_options(self) -> dict[str, object]:
+        """skl2onnx options for the final estimator, so its outputs read as `from_onnx` expects."""
+
+    @abstractmethod
+    def from_onnx(self, outputs: list[Any]) -> Predictions:
+        """The ONNX Runtime outputs of a converted pipeline, as Predictions."""
+
+    @abstractmethod
+    def parity(self, expected: Predictions, served: Predictions, rules: ExportT) -> Parity:
+        """Whether the served predictions match scikit-learn's within params.yaml's `export`."""
+
+    @abstractmethod
+    def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
+        """Name, help and buckets of the service's Prometheus histogram of Predictions.score."""
+
+    @property
+    @abstractmethod
+    def score_description(self) -> str:
+        """What Predictions.score is, in words, for reports."""
+
+    def stratify(self, frame: pd.DataFrame) -> pd.Series | None:
+        """The column a train/test split keeps in proportion, if any."""
+        return None
+
+
+class Classification(Task["BinaryTarget", "ClassificationValidation", "ClassificationExport"]):
+    """A 0/1 label: the model scores the probability of 1, the positive class."""
+
+    name = "classification"
+    metric_names = ("roc_auc", "average_precision", "f1", "accuracy", "brier_score")
+    summary_key = "positive_share"
+    prediction_model = LabelPrediction
+
+    def estimator(self, kind: ModelKind) -> BaseEstimator:
+        return kind.classifier()
+
+    def trivial_estimator(self) -> BaseEstimator:
+        from sklearn.dummy import DummyClassifier
+
+        return DummyClassifier(strategy="prior")  # always the training share of positives
+
+    def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
+        return Predictions(model.predict(features), model.predict_proba(features)[:, 1])
+
+    def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+        from sklearn.metrics import (
+            accuracy_score,
+            average_precision_score,
+            brier_score_loss,
+            f1_score,
+            roc_auc_score,
+        )
+
+        label = (score >= THRESHOLD).astype(int)
+        return {
+            "roc_auc": float(roc_auc_score(truth, score)),
+            "average_precision": float(average_precision_score(truth, score)),
+            "f1": float(f1_score(truth, label, zero_division=0)),
+            "accuracy": float(accuracy_score(truth, label)),
+            "brier_score": float(brier_score_loss(truth, score)),
+        }
+
+    def write_plots(self, truth: pd.Series, predictions: Predictions, folder: Path) -> None:
+        """ROC curve and confusion-matrix data."""
+        import pandas as pd
+        from sklearn.metrics import roc_curve
+
+        from {{ cookiecutter.package_name }}.files import write_atomically
+
+        fpr, tpr, _ = roc_curve(truth, predictions.score)
+        roc = pd.DataFrame({"fpr": fpr.round(5), "tpr": tpr.round(5)})
+        write_atomically(folder / "roc.csv", lambda tmp: roc.to_csv(tmp, index=False))
+        confusion = pd.DataFrame(
+            {"actual": truth.to_numpy(), "predicted": (predictions.score >= THRESHOLD).astype(int)}
+        )
+        write_atomically(folder / "confusion.csv", lambda tmp: confusion.to_csv(tmp, index=False))
+
+    def target_column(self, rules: ClassificationValidation | None) -> pa.Column:
+        import pandera.pandas as pa
+
+        checks = [pa.Check.isin([0, 1])]
+        if rules is not None:
+            low, high = rules.min_positive_share, rules.max_positive_share
+            checks.append(
+                pa.Check(
+                    lambda column: low <= column.mean() <= high,
+                    error=f"positive_share in {low:g}..{high:g} (validation in params.yaml)",
+                )
+            )
+        return pa.Column("int64", checks, description=self.target.description)
+
+    def onnx_options(self) -> dict[str, object]:
+        return {"zipmap": False}  # probabilities as a plain tensor, not a list of dicts
+
+    def from_onnx(self, outputs: list[Any]) -> Predictions:
+        return Predictions(values=outputs[0], probability=outputs[1][:, 1])
+
+    def parity(
+        self, expected: Predictions, served: Predictions, rules: ClassificationExport
+    ) -> Parity:
+        """Identical labels, and probabilities within `atol`."""
+        if expected.probability is None or served.probability is None:
+            raise ValueError("classification predictions carry probabilities; these do not")
+        diff = float(np.max(np.abs(served.probability - expected.probability)))
+        mismatches = int(np.sum(served.values != expected.values))
+        passed = mismatches == 0 and diff <= rules.atol
+        reason = f"{mismatches} label(s) differ; max probability diff {diff:.2e}"
+        return Parity(passed, "ok" if passed else reason, len(expected.values), diff, mismatches)
+
+    def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
+        buckets = tuple(step / 10 for step in range(1, 11))
+        return "prediction_probability", "Predicted probability of the positive class", buckets
+
+    @property
+    def score_description(self) -> str:
+        return f"probability that {self.target.name} = 1"
+
+    def stratify(self, frame: pd.DataFrame) -> pd.Series | None:
+        return frame[self.target.name]  # keep the share of positives equal in train and test
+
+
+class Regression(Task["NumericTarget", "RegressionValidation", "RegressionExport"]):
+    """A number within the target's range: the model predicts it directly."""
+
+    name = "regression"
+    metric_names = ("rmse", "mae", "r2")
+    summary_key = "target_mean"
+    prediction_model = ValuePrediction
+
+    def estimator(self, kind: ModelKind) -> BaseEstimator:
+        return kind.regressor()
+
+    def trivial_estimator(self) -> BaseEstimator:
+        from sklearn.dummy import DummyRegressor
+
+        return DummyRegressor(strategy="mean")  # always the training mean
+
+    def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
+        return Predictions(model.predict(features))
+
+    def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+        from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
+
+        return {
+            "rmse": float(root_mean_squared_error(truth, score)),
+            "mae": float(mean_absolute_error(truth, score)),
+            "r2": float(r2_score(truth, score)),
+        }
+
+    def write_plots(self, truth: pd.Series, predictions: Predictions, folder: Path) -> None:
+        """Actual against predicted values."""
+        import pandas as pd
+
+        from {{ cookiecutter.package_name }}.files import write_atomically
+
+        table = pd.DataFrame({"actual": truth.to_numpy(), "predicted": predictions.values.round(2)})
+        write_atomically(folder / "predictions.csv", lambda tmp: table.to_csv(tmp, index=False))
+
+    def target_column(self, rules: RegressionValidation | None) -> pa.Column:
+        import pandera.pandas as pa
+
+        checks = [pa.Check.in_range(self.target.minimum, self.target.maximum)]
+        if rules is not None:
+            least = rules.min_target_std
+            checks.append(
+                pa.Check(
+                    lambda column: column.std() >= least,
+                    error=f"target_std>={least:g} (validation in params.yaml)",
+                )
+            )
+        return pa.Column("float64", checks, description=self.target.description)
+
+    def onnx_options(self) -> dict[str, object]:
+        return {}
+
+    def from_onnx(self, outputs: list[Any]) -> Predictions:
+        return Predictions(values=outputs[0].ravel())
+
+    def parity(self, expected: Predictions, served: Predictions, rules: RegressionExport) -> Parity:
+        """Values within `rtol` and `atol` (float32 inference in ONNX, float64 in scikit-learn)."""
+        diff = float(np.max(np.abs(served.values - expected.values)))
+        passed = bool(np.allclose(served.values, expected.values, rtol=rules.rtol, atol=rules.atol))
+        reason = "ok" if passed else f"values differ beyond tolerance (max abs diff {diff:.3g})"
+        return Parity(passed, reason, len(expected.values), diff)
+
+    def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
+        """Buckets at 1, 2.5 and 5 times the powers of ten, over three decades up to the maximum."""
+        top = math.ceil(math.log10(max(self.target.maximum, 1.0)))
+        buckets = [m * 10.0**e for e in range(top - 3, top) for m in (1, 2.5, 5)] + [10.0**top]
+        return "prediction_value", "Predicted values", tuple(buckets)
+
+    @property
+    def score_description(self) -> str:
+        return f"predicted {self.target.name}"
