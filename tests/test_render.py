@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cookiecutter.main import cookiecutter
 
-from .conftest import bake
+from .conftest import TEMPLATE, bake
 
 TASKS = ("classification", "regression")
 MODELS = ("random_forest", "gradient_boosting", "linear")
@@ -36,6 +37,16 @@ LICENSE_MARKERS = {
 TARGETS = {"classification": "churned", "regression": "lifetime_value"}
 # Jinja leftovers; `${{ ... }}` is GitHub Actions syntax and may stay.
 JINJA = re.compile(r"(?<!\$){{|{%|{#")
+# All the Jinja the project's Python may hold: names, the description (a docstring) and the
+# target declaration in contract.py (built in cookiecutter.json). No `{%`: model and task are
+# configuration (params.yaml, contract.py), not choices made in the Python.
+PYTHON_JINJA = {
+    "cookiecutter.package_name",
+    "cookiecutter.project_slug",
+    "cookiecutter.description",
+    "cookiecutter.__target",
+}
+TARGET_DECLARATION = re.compile(r"^TARGET: Target = .*?\n\n", flags=re.M | re.S)
 
 
 def case_id(answers: dict[str, str]) -> str:
@@ -108,6 +119,7 @@ def test_config_files_are_valid(project):
     stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     assert list(stages) == ["generate", "data", "train", "evaluate", "export"]
     assert set(params) >= {"paths", "model", "gate"}
+    assert params["model"]["kind"] == answers["model"]
     result = subprocess.run(
         [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
         cwd=root,
@@ -178,3 +190,40 @@ def test_pipeline_declarations_check_catches_an_undeclared_read(tmp_path):
     assert result.returncode != 0
     assert "stage 'evaluate' reads params.yaml sections ['drift']" in result.stdout
     assert re.search(r"stage 'train' runs \[[^]]*'src/customer_churn/drift.py'", result.stdout)
+
+
+def test_template_python_renders_names_not_choices():
+    sources = list((TEMPLATE / "{{cookiecutter.project_slug}}").rglob("*.py"))
+    assert len(sources) > 20
+    for path in sources:
+        text = path.read_text()
+        assert "{%" not in text, f"{path}: a Jinja statement in Python"
+        assert set(re.findall(r"{{\s*(.*?)\s*}}", text)) <= PYTHON_JINJA, path
+
+
+def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(tmp_path):
+    """Switching model or task needs no re-rendering: the Python is identical, except the
+    declaration of the target in contract.py, which is what decides the task."""
+
+    def python_of(task: str, model: str) -> dict[Path, str]:
+        root = Path(
+            cookiecutter(
+                str(TEMPLATE),
+                no_input=True,
+                output_dir=str(tmp_path / f"{task}-{model}"),
+                extra_context={"task": task, "model": model, "description": "Same text."},
+                accept_hooks=False,
+            )
+        )
+        return {path.relative_to(root): path.read_text() for path in root.rglob("*.py")}
+
+    rendered = {(task, model): python_of(task, model) for task in TASKS for model in MODELS}
+    reference = rendered["classification", "random_forest"]
+    contract = Path("src/customer_churn/contract.py")
+    for (task, model), files in rendered.items():
+        assert files.keys() == reference.keys()
+        differ = {path for path in files if files[path] != reference[path]}
+        assert differ == (set() if task == "classification" else {contract}), (task, model)
+        assert TARGET_DECLARATION.sub("", files[contract]) == TARGET_DECLARATION.sub(
+            "", reference[contract]
+        )

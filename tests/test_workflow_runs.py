@@ -260,19 +260,22 @@ def test_retraining_gates_the_new_model_and_prepares_the_pull_request(pull_reque
     assert status["Open or update the pull request"] == "skipped (needs GitHub)"
 
 
-def test_a_degraded_model_fails_the_gate_step_and_the_summary_shows_the_table(
-    pull_request, tmp_path
-):
+def test_a_pull_request_switching_the_model_kind_is_retrained_and_gated(pull_request, tmp_path):
+    """The most common pull request tries another model: a few lines of params.yaml, no
+    re-rendering. The test job reproduces the pipeline with the new kind (every step up to
+    the gate passes) and the gate judges it against the target branch's baseline. This one,
+    five shallow boosting steps, is worse: the gate step fails with the table in the summary,
+    until a maintainer overrides it on purpose."""
     params = pull_request / "params.yaml"
-    params.write_text(re.sub(r"(?m)^(  n_estimators:)\s*\d+", r"\1 1", params.read_text()))
-    params.write_text(re.sub(r"(?m)^(  max_depth:)\s*\d+", r"\1 1", params.read_text()))
-    run("git commit --quiet -am 'A weaker model'", pull_request)
+    weak = "model:\n  kind: gradient_boosting\n  max_iter: 5\n  max_depth: 2\n\n"
+    params.write_text(re.sub(r"(?ms)^model:.*?\n\n", weak, params.read_text(), count=1))
+    run("git commit --quiet -am 'Try gradient boosting'", pull_request)
     workflow = pull_request / ".github" / "workflows" / "ci.yml"
 
     unlabelled = gate_override(
         pull_request, tmp_path, pull_request_event(labels=(), repository=REPOSITORY), GitHubApi({})
     )
-    with pytest.raises(StepFailed, match="Gate against the target branch"):
+    with pytest.raises(StepFailed, match="Gate against the target branch") as failed:
         run_job(
             workflow,
             "test",
@@ -281,10 +284,13 @@ def test_a_degraded_model_fails_the_gate_step_and_the_summary_shows_the_table(
             tmp_path,
         )
 
+    show(failed.value.run.results if failed.value.run else [])
     summary = (tmp_path / "test.summary").read_text()
     assert "## Model gate: FAILED" in summary
     assert "| roc_auc | higher |" in summary
     assert "FAIL: worse than baseline" in summary
+    serving = (pull_request / "models" / "serving" / "metadata.json").read_text()
+    assert '"model": "gradient_boosting"' in serving
 
     # A maintainer accepts it on purpose: the label, with the reason in the description.
     override = gate_override(

@@ -46,5 +46,12 @@ def serving_dir(params, trained_model_path, tmp_path_factory) -> Path:
     """That model exported for serving (ONNX when parity holds), with its metadata."""
     out = tmp_path_factory.mktemp("serving") / "serving"
     golden = generate(rows=500, seed=8, id_prefix="G")
-    export(trained_model_path, golden, params.export, out, {"version": "test"})
+    export(
+        trained_model_path,
+        golden,
+        out,
+        kind=params.model,
+        rules=params.export,
+        details={"version": "test"},
+    )
     return out

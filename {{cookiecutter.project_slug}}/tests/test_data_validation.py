@@ -101,28 +101,16 @@ def test_nulls_in_a_column_that_allows_none_are_reported(customers, params):
     problems = problems_of(customers, params)
 
     assert any("'contract'" in problem for problem in problems)
-{%- if cookiecutter.task == "classification" %}
 
 
-def test_class_share_outside_the_bounds_is_reported(customers, params):
-    customers[TARGET.name] = 0
-    customers.loc[:9, TARGET.name] = 1  # 0.5% positives, below min_positive_share
-
-    [problem] = problems_of(customers, params)
-
-    assert f"'{TARGET.name}'" in problem
-    assert "positive_share" in problem
-{%- else %}
-
-
-def test_constant_target_is_reported(customers, params):
-    customers[TARGET.name] = 100.0
+def test_constant_target_breaks_the_dataset_rule_of_params_yaml(customers, params):
+    # All negatives (classification: no positive share) or one value (regression: no spread).
+    customers[TARGET.name] = customers[TARGET.name].min()
 
     [problem] = problems_of(customers, params)
 
     assert f"'{TARGET.name}'" in problem
-    assert "target_std" in problem
-{%- endif %}
+    assert "(validation in params.yaml)" in problem
 
 
 def test_customer_in_both_training_and_golden_set_is_reported(customers, unseen_customers):

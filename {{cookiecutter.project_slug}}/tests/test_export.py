@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }} import export as export_stage
-from {{ cookiecutter.package_name }}.contract import feature_names
+from {{ cookiecutter.package_name }}.contract import TARGET, feature_names
 from {{ cookiecutter.package_name }}.model import features_of, load
-from {{ cookiecutter.package_name }}.params import Export
 from {{ cookiecutter.package_name }}.serve.runtime import (
     OnnxModel,
     ServingModelError,
@@ -18,7 +17,11 @@ from {{ cookiecutter.package_name }}.serve.runtime import (
     load_serving,
 )
 
-STRICTER_THAN_FLOAT32 = Export({% if cookiecutter.task == "classification" %}atol=0.0{% else %}rtol=0.0, atol=0.0{% endif %})
+
+@pytest.fixture
+def stricter_than_float32(params):
+    """params.yaml's export tolerances, every one set to zero."""
+    return params.export.model_copy(update=dict.fromkeys(type(params.export).model_fields, 0.0))
 
 
 def columns_of(frame):
@@ -26,7 +29,7 @@ def columns_of(frame):
 
 
 def test_exported_onnx_model_matches_scikit_learn_on_unseen_rows(
-    serving_dir, trained_model_path, unseen_customers
+    serving_dir, trained_model_path, unseen_customers, params
 ):
     model, metadata = load_serving(serving_dir)
 
@@ -34,29 +37,29 @@ def test_exported_onnx_model_matches_scikit_learn_on_unseen_rows(
     assert metadata["parity"]["passed"] is True
     assert isinstance(model, OnnxModel)
     served = model.predict(columns_of(unseen_customers))
-    expected = load(trained_model_path)
-{%- if cookiecutter.task == "classification" %}
-    np.testing.assert_array_equal(served.values, expected.predict(features_of(unseen_customers)))
-    np.testing.assert_allclose(
-        served.probability, expected.predict_proba(features_of(unseen_customers))[:, 1], atol=1e-4
-    )
-{%- else %}
-    np.testing.assert_allclose(
-        served.values, expected.predict(features_of(unseen_customers)), rtol=1e-5, atol=1e-2
-    )
-{%- endif %}
+    expected = TARGET.task.predict(load(trained_model_path), features_of(unseen_customers))
+    # Equal labels (they differ by 1 when they differ) or close values, and the export's rule
+    # (params.yaml: export) holds on rows the export never checked.
+    np.testing.assert_allclose(served.values, expected.values, rtol=1e-5, atol=1e-2)
+    parity = TARGET.task.parity(expected, served, params.export)
+    assert parity.passed, parity.reason
 
 
 def test_failed_conversion_falls_back_to_the_skops_model(
     trained_model_path, unseen_customers, params, tmp_path, monkeypatch
 ):
-    def unsupported(model):
+    def unsupported(model, kind):
         raise RuntimeError("no converter for this estimator")
 
     monkeypatch.setattr(export_stage, "to_onnx", unsupported)
 
     metadata = export_stage.export(
-        trained_model_path, unseen_customers, params.export, tmp_path / "out", {}
+        trained_model_path,
+        unseen_customers,
+        tmp_path / "out",
+        kind=params.model,
+        rules=params.export,
+        details={},
     )
 
     assert metadata["runtime"] == "sklearn"
@@ -67,10 +70,15 @@ def test_failed_conversion_falls_back_to_the_skops_model(
 
 
 def test_parity_beyond_tolerance_falls_back_and_says_why(
-    trained_model_path, unseen_customers, tmp_path
+    trained_model_path, unseen_customers, params, stricter_than_float32, tmp_path
 ):
     metadata = export_stage.export(
-        trained_model_path, unseen_customers, STRICTER_THAN_FLOAT32, tmp_path / "out", {}
+        trained_model_path,
+        unseen_customers,
+        tmp_path / "out",
+        kind=params.model,
+        rules=stricter_than_float32,
+        details={},
     )
 
     assert metadata["runtime"] == "sklearn"

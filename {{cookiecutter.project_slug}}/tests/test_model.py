@@ -10,13 +10,6 @@ from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}.metrics import evaluate, trivial_model
 from {{ cookiecutter.package_name }}.model import ModelLoadError, features_of, load, save
-{%- if cookiecutter.task == "classification" %}
-
-PRIMARY, HIGHER_IS_BETTER = "roc_auc", True
-{%- else %}
-
-PRIMARY, HIGHER_IS_BETTER = "rmse", False
-{%- endif %}
 
 
 class Passthrough(BaseEstimator, TransformerMixin):
@@ -34,11 +27,15 @@ def trained(trained_model_path):
     return load(trained_model_path)
 
 
-def test_model_beats_the_trivial_model_on_unseen_customers(trained, customers, unseen_customers):
-    model_score = evaluate(trained, unseen_customers)[PRIMARY]
-    trivial_score = evaluate(trivial_model(customers), unseen_customers)[PRIMARY]
+def test_model_beats_the_trivial_model_on_unseen_customers(
+    trained, customers, unseen_customers, params
+):
+    metric, rule = next(iter(params.gate.metrics.items()))  # the first gated metric
+    model_score = evaluate(trained, unseen_customers)[metric]
+    trivial_score = evaluate(trivial_model(customers), unseen_customers)[metric]
 
-    margin = model_score - trivial_score if HIGHER_IS_BETTER else trivial_score - model_score
+    better = model_score - trivial_score
+    margin = better if rule.direction == "higher" else -better
     assert margin > 0.05 * abs(trivial_score)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.model_card import collect, main, render
 from {{ cookiecutter.package_name }}.params import MetricRule, Params
 
@@ -46,8 +47,8 @@ def workdir(params, tmp_path, monkeypatch) -> Path:
     write_json(
         paths.serving / "metadata.json",
         {
-            "task": "{{ cookiecutter.task }}",
-            "model": "{{ cookiecutter.model }}",
+            "task": TARGET.task.name,
+            "model": params.model.kind,
             "target": "label",
             "registered_model": params.mlflow.registered_model,
             "version": "7",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.contract import TARGET
+from {{ cookiecutter.package_name }}.estimators import KINDS
 from {{ cookiecutter.package_name }}.params import ParamsError, load_params
+from {{ cookiecutter.package_name }}.task import Classification, Regression
 
 from .conftest import PROJECT
 
@@ -42,3 +47,57 @@ def test_wrong_direction_is_rejected_by_name(tmp_path):
 def test_missing_file_is_reported(tmp_path):
     with pytest.raises(ParamsError, match="cannot read"):
         load_params(tmp_path / "nope.yaml")
+
+
+# The task this project does not have: its sections and metrics must be refused here.
+OTHER_TASK = next(task for task in (Classification, Regression) if task.name != TARGET.task.name)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_line_chooses_any_model_kind_with_its_defaults(tmp_path, kind):
+    path = write_params(tmp_path, lambda p: p.update(model={"kind": kind}))
+
+    model = load_params(path).model
+
+    assert isinstance(model, KINDS[kind])
+    assert model == KINDS[kind](kind=kind)
+
+
+def test_a_key_the_kind_does_not_take_is_named_with_the_keys_it_takes(tmp_path):
+    path = write_params(tmp_path, lambda p: p.update(model={"kind": "linear", "n_estimators": 5}))
+
+    with pytest.raises(ParamsError, match=r"model\.n_estimators: .*kind linear takes alpha"):
+        load_params(path)
+
+
+@pytest.mark.parametrize("model", [{"kind": "xgboost"}, {"n_estimators": 5}])
+def test_an_unknown_or_missing_kind_lists_the_kinds(tmp_path, model):
+    path = write_params(tmp_path, lambda p: p.update(model=model))
+
+    with pytest.raises(ParamsError, match=r"model: .*random_forest.*gradient_boosting.*linear"):
+        load_params(path)
+
+
+@pytest.mark.parametrize("section", ["validation", "export"])
+def test_a_section_of_the_other_task_is_named_with_the_contracts_task(tmp_path, section):
+    settings = getattr(OTHER_TASK, f"{section}_settings")
+    other = dict.fromkeys(settings.model_fields, 0.5)
+    path = write_params(tmp_path, lambda p: p.update({section: other}))
+
+    with pytest.raises(ParamsError) as refused:
+        load_params(path)
+
+    message = str(refused.value)
+    own = getattr(TARGET.task, f"{section}_settings").model_fields
+    assert re.search(rf"^  {section}\.\w+: ", message, flags=re.MULTILINE)  # the field, by name
+    assert f"{section} for {TARGET.task.name} takes {', '.join(own)}" in message
+    assert f"TARGET {TARGET.name!r}, a {type(TARGET).__name__}" in message
+
+
+def test_a_gated_metric_of_the_other_task_is_refused(tmp_path):
+    metric = OTHER_TASK.metric_names[0]
+    rule = {"direction": "higher", "tolerance": 0.1, "limit": 0.0}
+    path = write_params(tmp_path, lambda p: p["gate"]["metrics"].update({metric: rule}))
+
+    with pytest.raises(ParamsError, match=rf"gate\.metrics: {metric} not measured for"):
+        load_params(path)

@@ -24,14 +24,12 @@ from {{ cookiecutter.package_name }}.validation import (
 
 
 def split(frame: pd.DataFrame, rules: Split) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hold out a test share; reproducible by seed{% if cookiecutter.task == "classification" %}, stratified by the label{% endif %}."""
+    """Hold out a test share; reproducible by seed, stratified by a label (classification)."""
     train, test = train_test_split(
         frame,
         test_size=rules.test_size,
         random_state=rules.seed,
-{%- if cookiecutter.task == "classification" %}
-        stratify=frame[TARGET.name],
-{%- endif %}
+        stratify=TARGET.task.stratify(frame),
     )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
@@ -39,6 +37,7 @@ def split(frame: pd.DataFrame, rules: Split) -> tuple[pd.DataFrame, pd.DataFrame
 def prepare(params: Params) -> dict[str, object]:
     """Validate both tables, check they share no customer, write the split; return a summary."""
     paths = params.paths
+    print(f"data: validating {paths.raw} and {paths.golden} against the contract", flush=True)
     raw = read_csv(paths.raw)
     golden = read_csv(paths.golden)
     problems = []
@@ -57,12 +56,13 @@ def prepare(params: Params) -> dict[str, object]:
         raise DataValidationError(problems)
     check_no_leakage(raw, golden, str(paths.raw))
 
+    print(f"data: {len(raw):,} rows and {len(golden):,} golden rows valid; splitting", flush=True)
     train, test = split(raw, params.split)
     for name, table in (("train", train), ("test", test)):
         write_atomically(paths.prepared / f"{name}.parquet", table.to_parquet)
     return {
         "rows": {"raw": len(raw), "train": len(train), "test": len(test), "golden": len(golden)},
-        "{{ "positive_share" if cookiecutter.task == "classification" else "target_mean" }}": {
+        TARGET.task.summary_key: {
             "train": float(train[TARGET.name].mean()),
             "golden": float(golden[TARGET.name].mean()),
         },

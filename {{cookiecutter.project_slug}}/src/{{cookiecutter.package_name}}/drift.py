@@ -51,11 +51,7 @@ if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.monitor.performance import Performance
 
 Status = Literal["no_drift", "drift", "insufficient_data"]
-{%- if cookiecutter.task == "classification" %}
-OUTPUT = f"probability that {TARGET.name} = 1"
-{%- else %}
-OUTPUT = f"predicted {TARGET.name}"
-{%- endif %}
+OUTPUT = TARGET.task.score_description  # what prediction drift is measured on
 REPORTS = ("drift.json", "drift.md", "drift.html")
 
 
@@ -96,13 +92,9 @@ def sample(rows: int, limit: int, seed: int) -> np.ndarray:
 
 
 def outputs(model: Model, frame: pd.DataFrame) -> np.ndarray:
-    """What prediction drift is measured on: the {{ "positive class's probability" if cookiecutter.task == "classification" else "predicted value" }} per row."""
+    """What prediction drift is measured on: the score (probability or value) per row."""
     predictions = model.predict({name: frame[name].to_numpy() for name in feature_names()})
-{%- if cookiecutter.task == "classification" %}
-    return np.asarray(predictions.probability, dtype=float)
-{%- else %}
-    return np.asarray(predictions.values, dtype=float)
-{%- endif %}
+    return np.asarray(predictions.score, dtype=float)
 
 
 def load_baseline(path: Path) -> dict:

@@ -1,20 +1,21 @@
 """DVC stage `export`: build the serving artifact from the trained model.
 
-The pipeline is converted to ONNX (inputs typed from the contract) and kept only if it
-agrees with scikit-learn on the whole golden set: {% if cookiecutter.task == "classification" %}identical labels and probabilities{% else %}values{% endif %}
-within the tolerance in params.yaml. Otherwise the service falls back to the skops model,
-and the reason is printed and recorded. metadata.json says which runtime serves, and the
-model version, commit, metrics and contract it was built from.
+The pipeline is converted to ONNX (inputs typed from the contract, options from the model
+kind and the task) and kept only if it agrees with scikit-learn on the whole golden set:
+labels and probabilities, or values, within the tolerances in params.yaml (`export`).
+Otherwise the service falls back to the skops model, and the reason is printed and
+recorded. metadata.json says which runtime serves, and the model version, commit, metrics
+and contract it was built from.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import BooleanTensorType, FloatTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
@@ -28,6 +29,7 @@ from {{ cookiecutter.package_name }}.contract import (
     feature_names,
     fingerprint,
 )
+from {{ cookiecutter.package_name }}.estimators import ModelKind
 from {{ cookiecutter.package_name }}.files import write_atomically, write_json
 from {{ cookiecutter.package_name }}.model import features_of, load
 from {{ cookiecutter.package_name }}.params import Export, load_params
@@ -37,20 +39,10 @@ from {{ cookiecutter.package_name }}.serve.runtime import (
     SKOPS_FILE,
     OnnxModel,
 )
+from {{ cookiecutter.package_name }}.task import Parity
 from {{ cookiecutter.package_name }}.validation import read_csv, validate
 
 ONNX_OPSET = 21  # the newest opset every converter used here supports
-
-
-@dataclass(frozen=True)
-class Parity:
-    passed: bool
-    reason: str
-    rows: int = 0
-    max_abs_diff: float | None = None
-{%- if cookiecutter.task == "classification" %}
-    label_mismatches: int | None = None
-{%- endif %}
 
 
 def onnx_input_types() -> list[tuple[str, object]]:
@@ -66,40 +58,30 @@ def onnx_input_types() -> list[tuple[str, object]]:
     return types
 
 
-def to_onnx(model: Pipeline) -> bytes:
-{%- if cookiecutter.task == "classification" %}
-    options = {id(model.steps[-1][1]): {"zipmap": False}}  # plain probability tensor
+def to_onnx(model: Pipeline, kind: ModelKind) -> bytes:
+    estimator = model.steps[-1][1]
+    options = {id(estimator): {**kind.onnx_options, **TARGET.task.onnx_options()}}
     onnx_model = convert_sklearn(
         model, initial_types=onnx_input_types(), target_opset=ONNX_OPSET, options=options
     )
-{%- else %}
-    onnx_model = convert_sklearn(model, initial_types=onnx_input_types(), target_opset=ONNX_OPSET)
-{%- endif %}
     return onnx_model.SerializeToString()
 
 
-def check_parity(model: Pipeline, onnx_path: Path, golden, rules: Export) -> Parity:
+def check_parity(model: Pipeline, onnx_path: Path, golden: pd.DataFrame, rules: Export) -> Parity:
     """Compare ONNX Runtime with scikit-learn on every golden-set row."""
     features = features_of(golden)
     served = OnnxModel(onnx_path).predict({name: features[name] for name in feature_names()})
-{%- if cookiecutter.task == "classification" %}
-    expected = model.predict_proba(features)[:, 1]
-    diff = float(np.max(np.abs(served.probability - expected)))
-    mismatches = int(np.sum(served.values != model.predict(features)))
-    passed = mismatches == 0 and diff <= rules.atol
-    reason = "ok" if passed else f"{mismatches} label(s) differ; max probability diff {diff:.2e}"
-    return Parity(passed, reason, len(golden), diff, mismatches)
-{%- else %}
-    expected = model.predict(features)
-    diff = float(np.max(np.abs(served.values - expected)))
-    passed = bool(np.allclose(served.values, expected, rtol=rules.rtol, atol=rules.atol))
-    reason = "ok" if passed else f"values differ beyond tolerance (max abs diff {diff:.3g})"
-    return Parity(passed, reason, len(golden), diff)
-{%- endif %}
+    return TARGET.task.parity(TARGET.task.predict(model, features), served, rules)
 
 
 def export(
-    model_path: Path, golden, rules: Export, out: Path, details: dict[str, object]
+    model_path: Path,
+    golden: pd.DataFrame,
+    out: Path,
+    *,
+    kind: ModelKind,
+    rules: Export,
+    details: dict[str, object],
 ) -> dict[str, object]:
     """Write the serving artifact and its metadata into `out`; return the metadata."""
     if out.exists():
@@ -108,7 +90,8 @@ def export(
     model = load(model_path)
     onnx_path = out / ONNX_FILE
     try:
-        write_atomically(onnx_path, lambda tmp: tmp.write_bytes(to_onnx(model)))
+        print(f"export: converting to ONNX, checking it on {len(golden):,} golden rows", flush=True)
+        write_atomically(onnx_path, lambda tmp: tmp.write_bytes(to_onnx(model, kind)))
         parity = check_parity(model, onnx_path, golden, rules)
     except Exception as error:  # any converter gap means: serve the scikit-learn model
         parity = Parity(False, f"ONNX conversion failed: {type(error).__name__}: {error}")
@@ -130,8 +113,8 @@ def main() -> None:
     run = json.loads(paths.run_info.read_text())
     golden_metrics = json.loads(paths.golden_metrics.read_text())
     details = {
-        "task": "{{ cookiecutter.task }}",
-        "model": "{{ cookiecutter.model }}",
+        "task": TARGET.task.name,
+        "model": params.model.kind,
         "target": TARGET.name,
         "registered_model": run["registered_model"],
         "version": run["version"],
@@ -141,7 +124,9 @@ def main() -> None:
         "golden_sha256": golden_metrics["golden"]["sha256"],
         "contract_sha256": fingerprint(),
     }
-    metadata = export(paths.model, golden, params.export, paths.serving, details)
+    metadata = export(
+        paths.model, golden, paths.serving, kind=params.model, rules=params.export, details=details
+    )
     parity = metadata["parity"]
     if metadata["runtime"] == "sklearn":
         print(f"export: WARNING serving the scikit-learn model, not ONNX: {parity['reason']}")

@@ -1,4 +1,4 @@
-"""The model: preprocessing derived from the contract plus the chosen estimator.
+"""The model: preprocessing derived from the contract plus the estimator params.yaml chose.
 
 Models are stored with skops, not pickle, and loaded only if every type in the file is on
 TRUSTED_TYPES below, a list written in this code and never read from the file itself.
@@ -10,54 +10,36 @@ from pathlib import Path
 
 import pandas as pd
 import skops.io
-{%- set kind = "Classifier" if cookiecutter.task == "classification" else "Regressor" %}
 from sklearn.compose import ColumnTransformer
-{%- if cookiecutter.model == "random_forest" %}
-from sklearn.ensemble import RandomForest{{ kind }}
-{%- elif cookiecutter.model == "gradient_boosting" %}
-from sklearn.ensemble import HistGradientBoosting{{ kind }}
-{%- endif %}
 from sklearn.impute import SimpleImputer
-{%- if cookiecutter.model == "linear" and cookiecutter.task == "classification" %}
-from sklearn.linear_model import LogisticRegression
-{%- elif cookiecutter.model == "linear" %}
-from sklearn.linear_model import Ridge
-{%- endif %}
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder{% if cookiecutter.model == "linear" %}, StandardScaler{% endif %}
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from {{ cookiecutter.package_name }}.contract import (
+    TARGET,
     boolean_features,
     categorical_features,
     feature_names,
     numeric_features,
 )
+from {{ cookiecutter.package_name }}.estimators import KINDS, ModelKind
 from {{ cookiecutter.package_name }}.files import write_atomically
-from {{ cookiecutter.package_name }}.params import Model
 
-# Reviewed by hand: what a fitted pipeline of this project holds beyond skops' defaults.
-TRUSTED_TYPES: list[str] = [
-    "numpy.dtype",
-{%- if cookiecutter.model == "random_forest" %}
-    "sklearn.tree._tree.Tree",
-{%- elif cookiecutter.model == "gradient_boosting" %}
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-{%- endif %}
-]
+# Reviewed by hand: what a fitted pipeline of this project holds beyond skops' defaults, for
+# every model kind (estimators.py), so a model of any kind loads and nothing else does.
+TRUSTED_TYPES: list[str] = sorted(
+    {"numpy.dtype", *(name for kind in KINDS.values() for name in kind.trusted_types)}
+)
 
 
 class ModelLoadError(RuntimeError):
     """The model file is missing, corrupt or holds a type we did not decide to trust."""
 
 
-def preprocessor() -> ColumnTransformer:
+def preprocessor(scale_numeric: bool) -> ColumnTransformer:
     numeric = Pipeline(
-        [
-            ("impute", SimpleImputer(strategy="median")),
-{%- if cookiecutter.model == "linear" %}
-            ("scale", StandardScaler()),
-{%- endif %}
-        ]
+        [("impute", SimpleImputer(strategy="median"))]
+        + ([("scale", StandardScaler())] if scale_numeric else [])
     )
     return ColumnTransformer(
         [
@@ -76,33 +58,10 @@ def preprocessor() -> ColumnTransformer:
     )
 
 
-def build(params: Model) -> Pipeline:
-    """An unfitted pipeline from raw contract columns to a prediction."""
-{%- if cookiecutter.model == "random_forest" %}
-    estimator = RandomForest{{ kind }}(
-        n_estimators=params.n_estimators,
-        max_depth=params.max_depth,
-        min_samples_leaf=params.min_samples_leaf,
-        n_jobs=-1,
-        random_state=params.seed,
-    )
-{%- elif cookiecutter.model == "gradient_boosting" %}
-    estimator = HistGradientBoosting{{ kind }}(
-        max_iter=params.max_iter,
-        learning_rate=params.learning_rate,
-        max_depth=params.max_depth,
-        l2_regularization=params.l2_regularization,
-        early_stopping=False,
-        random_state=params.seed,
-    )
-{%- else %}
-{%- if cookiecutter.task == "classification" %}
-    estimator = LogisticRegression(C=params.C, max_iter=params.max_iter)
-{%- else %}
-    estimator = Ridge(alpha=params.alpha)
-{%- endif %}
-{%- endif %}
-    return Pipeline([("features", preprocessor()), ("estimator", estimator)])
+def build(kind: ModelKind) -> Pipeline:
+    """An unfitted pipeline from raw contract columns to a prediction of the contract's target."""
+    estimator = TARGET.task.estimator(kind)
+    return Pipeline([("features", preprocessor(kind.scale_numeric)), ("estimator", estimator)])
 
 
 def features_of(frame: pd.DataFrame) -> pd.DataFrame:

@@ -6,7 +6,25 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
+
+from {{ cookiecutter.package_name }}.contract import TARGET
+from {{ cookiecutter.package_name }}.estimators import KINDS, ModelParams
+from {{ cookiecutter.package_name }}.task import (
+    ClassificationExport,
+    ClassificationValidation,
+    RegressionExport,
+    RegressionValidation,
+)
 
 
 class Settings(BaseModel):
@@ -38,53 +56,27 @@ class Sample(Settings):
     drift: Literal["none", "mild", "severe"]
 
 
-class Validation(Settings):
-{%- if cookiecutter.task == "classification" %}
-    min_positive_share: float = Field(ge=0, le=1)
-    max_positive_share: float = Field(ge=0, le=1)
-{%- else %}
-    min_target_std: float = Field(ge=0)
-{%- endif %}
-
-
 class Split(Settings):
     test_size: float = Field(gt=0, lt=1)
     seed: int
-{% if cookiecutter.model == "random_forest" %}
-
-class Model(Settings):
-    n_estimators: int = Field(ge=1)
-    max_depth: int | None = Field(ge=1)
-    min_samples_leaf: int = Field(ge=1)
-    seed: int
-{%- elif cookiecutter.model == "gradient_boosting" %}
-
-class Model(Settings):
-    max_iter: int = Field(ge=1)
-    learning_rate: float = Field(gt=0, le=1)
-    max_depth: int | None = Field(ge=1)
-    l2_regularization: float = Field(ge=0)
-    seed: int
-{%- else %}
-
-class Model(Settings):
-{%- if cookiecutter.task == "classification" %}
-    C: float = Field(gt=0)
-    max_iter: int = Field(ge=1)
-{%- else %}
-    alpha: float = Field(ge=0)
-{%- endif %}
-{%- endif %}
 
 
-class Export(Settings):
-    """How closely ONNX Runtime must match scikit-learn on the golden set."""
-{% if cookiecutter.task == "classification" %}
-    atol: float = Field(ge=0)  # on probabilities; labels must be identical
-{%- else %}
-    rtol: float = Field(ge=0)
-    atol: float = Field(ge=0)
-{%- endif %}
+def contract_task(_: object) -> str:
+    """The tag of the task-specific sections: the task of contract.py's TARGET, not the YAML."""
+    return TARGET.task.name
+
+
+# `validation` and `export` differ by task (their classes are in task.py).
+Validation = Annotated[
+    Annotated[ClassificationValidation, Tag("classification")]
+    | Annotated[RegressionValidation, Tag("regression")],
+    Discriminator(contract_task),
+]
+Export = Annotated[
+    Annotated[ClassificationExport, Tag("classification")]
+    | Annotated[RegressionExport, Tag("regression")],
+    Discriminator(contract_task),
+]
 
 
 class Tracking(Settings):
@@ -124,15 +116,52 @@ class Params(Settings):
     sample: Sample
     validation: Validation
     split: Split
-    model: Model
+    model: ModelParams
     export: Export
     mlflow: Tracking
     gate: Gate
     drift: Drift
 
+    @model_validator(mode="after")
+    def _gate_scores_the_tasks_metrics(self) -> Params:
+        task = TARGET.task
+        unknown = [name for name in self.gate.metrics if name not in task.metric_names]
+        if unknown:
+            raise ValueError(
+                f"gate.metrics: {', '.join(unknown)} not measured for {task.name} "
+                f"(contract.py's TARGET {TARGET.name!r} is a {type(TARGET).__name__}); "
+                f"choose among {', '.join(task.metric_names)}"
+            )
+        return self
+
 
 class ParamsError(ValueError):
     """params.yaml is missing or has a wrong value; the message names each field."""
+
+
+def describe(item: ErrorDetails) -> str:
+    """One validation error as `section.field: message`, with the fix where it is not obvious.
+
+    In tagged sections (`model` by its kind; `validation` and `export` by the contract's
+    task) pydantic puts the tag in the location; the message names it instead.
+    """
+    loc = [str(part) for part in item["loc"]]
+    message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+    if loc == ["model"] and item["type"] == "union_tag_not_found":
+        message = f"no kind: set model.kind to one of {', '.join(KINDS)}"
+    elif len(loc) > 2 and loc[0] == "model" and loc[1] in KINDS:
+        kind = loc.pop(1)
+        takes = ", ".join(name for name in KINDS[kind].model_fields if name != "kind")
+        message += f" (kind {kind} takes {takes}; see estimators.py)"
+    elif len(loc) > 2 and loc[0] in ("validation", "export") and loc[1] == TARGET.task.name:
+        task = loc.pop(1)
+        section = getattr(TARGET.task, f"{loc[0]}_settings")
+        takes = ", ".join(section.model_fields)
+        message += (
+            f" ({loc[0]} for {task} takes {takes}; the task follows from contract.py's "
+            f"TARGET {TARGET.name!r}, a {type(TARGET).__name__})"
+        )
+    return f"  {'.'.join(loc)}: {message}" if loc else f"  {message}"
 
 
 def load_params(path: Path = Path("params.yaml")) -> Params:
@@ -143,8 +172,5 @@ def load_params(path: Path = Path("params.yaml")) -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as error:
-        fields = "\n".join(
-            f"  {'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()
-        )
+        fields = "\n".join(describe(item) for item in error.errors())
         raise ParamsError(f"{path} has invalid settings; fix these fields:\n{fields}") from None

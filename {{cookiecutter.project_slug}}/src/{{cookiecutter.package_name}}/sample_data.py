@@ -31,7 +31,7 @@ BASE_CHARGE = np.array([50.0, 80.0, 20.0])  # by INTERNET position
 def generate(
     rows: int, seed: int, drift: Drift = "none", id_prefix: str = "C", missing_share: float = 0.005
 ) -> pd.DataFrame:
-    """Return `rows` customers; churn and lifetime value follow from their features."""
+    """Return `rows` customers; their churn or lifetime value (TARGET) follows from features."""
     if rows < 1:
         raise ValueError(f"rows={rows}: ask for at least one row")
     if not re.fullmatch(r"[A-Z]", id_prefix):
@@ -79,13 +79,17 @@ def generate(
             "paperless_billing": paperless,
         }
     )
-{%- if cookiecutter.task == "classification" %}
-    frame[TARGET.name] = (rng.random(rows) < churn_probability).astype(np.int64)
-{%- else %}
-    expected_months = tenure + 36 * (1 - churn_probability)
-    noise = rng.lognormal(0.0, 0.15, rows)
-    frame[TARGET.name] = np.round(np.clip(charges * expected_months * noise, 0, 100_000), 2)
-{%- endif %}
+    if TARGET.name == "churned":
+        frame[TARGET.name] = (rng.random(rows) < churn_probability).astype(np.int64)
+    elif TARGET.name == "lifetime_value":
+        expected_months = tenure + 36 * (1 - churn_probability)
+        noise = rng.lognormal(0.0, 0.15, rows)
+        frame[TARGET.name] = np.round(np.clip(charges * expected_months * noise, 0, 100_000), 2)
+    else:
+        raise ValueError(
+            f"the sample data has no {TARGET.name!r} (contract.py's TARGET): it makes `churned` "
+            "or `lifetime_value`. With your own data, delete the `generate` stage in dvc.yaml."
+        )
     frame.loc[rng.random(rows) < missing_share, "monthly_charges"] = np.nan
     return frame
 

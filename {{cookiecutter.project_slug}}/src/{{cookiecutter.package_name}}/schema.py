@@ -49,39 +49,17 @@ def feature_column(feature: Feature) -> pa.Column:
         nullable=feature.max_null_share > 0,
         description=feature.description,
     )
-{%- if cookiecutter.task == "classification" %}
 
 
-def target_column(rules: Validation) -> pa.Column:
-    share = pa.Check(
-        lambda column: rules.min_positive_share <= column.mean() <= rules.max_positive_share,
-        error=(
-            f"positive_share in {rules.min_positive_share:g}..{rules.max_positive_share:g} "
-            "(validation in params.yaml)"
-        ),
-    )
-    return pa.Column("int64", [pa.Check.isin([0, 1]), share], description=TARGET.description)
-{%- else %}
+def customer_schema(rules: Validation | None) -> pa.DataFrameSchema:
+    """Schema of a labelled customer table: id, every contract feature, the target.
 
-
-def target_column(rules: Validation) -> pa.Column:
-    spread = pa.Check(
-        lambda column: column.std() >= rules.min_target_std,
-        error=f"target_std>={rules.min_target_std:g} (validation in params.yaml)",
-    )
-    return pa.Column(
-        "float64",
-        [pa.Check.in_range(TARGET.minimum, TARGET.maximum), spread],
-        description=TARGET.description,
-    )
-{%- endif %}
-
-
-def customer_schema(rules: Validation) -> pa.DataFrameSchema:
-    """Schema of a labelled customer table: id, every contract feature, the target."""
+    `rules` are the dataset-level rules of params.yaml's `validation`; None checks each
+    value of the target but not their share or spread (a batch's business, not a contract's).
+    """
     columns = {
         ID_COLUMN: pa.Column("str", pa.Check.str_matches(ID_PATTERN), unique=True),
         **{feature.name: feature_column(feature) for feature in FEATURES},
-        TARGET.name: target_column(rules),
+        TARGET.name: TARGET.task.target_column(rules),
     }
     return pa.DataFrameSchema(columns, strict=True, coerce=True, name="customers")

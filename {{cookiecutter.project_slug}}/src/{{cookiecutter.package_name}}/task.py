@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,14 +29,52 @@ if TYPE_CHECKING:
 
     from {{ cookiecutter.package_name }}.contract import BinaryTarget, NumericTarget
     from {{ cookiecutter.package_name }}.estimators import ModelKind
-    from {{ cookiecutter.package_name }}.params import (
-        ClassificationExport,
-        ClassificationValidation,
-        RegressionExport,
-        RegressionValidation,
-    )
 
 THRESHOLD = 0.5  # a probability at or above it counts as the positive class in the metrics
+
+
+class TaskSettings(BaseModel):
+    """A task-specific section of params.yaml (params.py picks the one of TARGET's task)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ClassificationValidation(TaskSettings):
+    """Dataset-level rules for a 0/1 target, beyond the contract's per-value checks."""
+
+    min_positive_share: float = Field(ge=0, le=1)
+    max_positive_share: float = Field(ge=0, le=1)
+
+
+class RegressionValidation(TaskSettings):
+    """Dataset-level rules for a numeric target, beyond the contract's range."""
+
+    min_target_std: float = Field(ge=0)
+
+
+class ClassificationExport(TaskSettings):
+    """How closely ONNX Runtime must match scikit-learn on the golden set."""
+
+    atol: float = Field(ge=0)  # on probabilities; labels must be identical
+
+
+class RegressionExport(TaskSettings):
+    """How closely ONNX Runtime must match scikit-learn on the golden set."""
+
+    rtol: float = Field(ge=0)
+    atol: float = Field(ge=0)
+
+
+Validation = ClassificationValidation | RegressionValidation
+Export = ClassificationExport | RegressionExport
+
+
+def mixed_up(rules: object, expected: type[TaskSettings]) -> TypeError:
+    """Settings of the other task: params.py prevents it for params.yaml; this names it."""
+    return TypeError(
+        f"{type(rules).__name__} given where {expected.__name__} is needed: the settings "
+        "do not belong to the task of contract.py's TARGET"
+    )
 
 
 @dataclass(frozen=True)
@@ -83,21 +121,15 @@ class ValuePrediction(BaseModel):
     prediction: float = Field(description="Predicted value")
 
 
-TargetT = TypeVar("TargetT", "BinaryTarget", "NumericTarget")
-ValidationT = TypeVar("ValidationT", "ClassificationValidation", "RegressionValidation")
-ExportT = TypeVar("ExportT", "ClassificationExport", "RegressionExport")
-
-
-class Task(ABC, Generic[TargetT, ValidationT, ExportT]):
+class Task(ABC):
     """The behaviour one kind of target asks of the pipeline, the export and the service."""
 
     name: ClassVar[str]  # the tag params.yaml's task-specific sections are validated under
     metric_names: ClassVar[tuple[str, ...]]
     summary_key: ClassVar[str]  # what metrics/data.json calls the target's mean
     prediction_model: ClassVar[type[BaseModel]]  # the fields the API returns per record
-
-    def __init__(self, target: TargetT) -> None:
-        self.target = target
+    validation_settings: ClassVar[type[TaskSettings]]  # params.yaml's `validation`
+    export_settings: ClassVar[type[TaskSettings]]  # params.yaml's `export`
 
     @abstractmethod
     def estimator(self, kind: ModelKind) -> BaseEstimator:
@@ -120,7 +152,7 @@ class Task(ABC, Generic[TargetT, ValidationT, ExportT]):
         """The plot data `dvc plots show` renders (dvc.yaml's top-level `plots`)."""
 
     @abstractmethod
-    def target_column(self, rules: ValidationT | None) -> pa.Column:
+    def target_column(self, rules: Validation | None) -> pa.Column:
         """The pandera column of the target; `rules` None checks single values only."""
 
     @abstractmethod
@@ -132,7 +164,7 @@ class Task(ABC, Generic[TargetT, ValidationT, ExportT]):
         """The ONNX Runtime outputs of a converted pipeline, as Predictions."""
 
     @abstractmethod
-    def parity(self, expected: Predictions, served: Predictions, rules: ExportT) -> Parity:
+    def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
         """Whether the served predictions match scikit-learn's within params.yaml's `export`."""
 
     @abstractmethod
@@ -149,13 +181,18 @@ class Task(ABC, Generic[TargetT, ValidationT, ExportT]):
         return None
 
 
-class Classification(Task["BinaryTarget", "ClassificationValidation", "ClassificationExport"]):
+class Classification(Task):
     """A 0/1 label: the model scores the probability of 1, the positive class."""
 
     name = "classification"
     metric_names = ("roc_auc", "average_precision", "f1", "accuracy", "brier_score")
     summary_key = "positive_share"
     prediction_model = LabelPrediction
+    validation_settings = ClassificationValidation
+    export_settings = ClassificationExport
+
+    def __init__(self, target: BinaryTarget) -> None:
+        self.target = target
 
     def estimator(self, kind: ModelKind) -> BaseEstimator:
         return kind.classifier()
@@ -201,11 +238,13 @@ class Classification(Task["BinaryTarget", "ClassificationValidation", "Classific
         )
         write_atomically(folder / "confusion.csv", lambda tmp: confusion.to_csv(tmp, index=False))
 
-    def target_column(self, rules: ClassificationValidation | None) -> pa.Column:
+    def target_column(self, rules: Validation | None) -> pa.Column:
         import pandera.pandas as pa
 
         checks = [pa.Check.isin([0, 1])]
         if rules is not None:
+            if not isinstance(rules, ClassificationValidation):
+                raise mixed_up(rules, ClassificationValidation)
             low, high = rules.min_positive_share, rules.max_positive_share
             checks.append(
                 pa.Check(
@@ -221,10 +260,10 @@ class Classification(Task["BinaryTarget", "ClassificationValidation", "Classific
     def from_onnx(self, outputs: list[Any]) -> Predictions:
         return Predictions(values=outputs[0], probability=outputs[1][:, 1])
 
-    def parity(
-        self, expected: Predictions, served: Predictions, rules: ClassificationExport
-    ) -> Parity:
+    def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
         """Identical labels, and probabilities within `atol`."""
+        if not isinstance(rules, ClassificationExport):
+            raise mixed_up(rules, ClassificationExport)
         if expected.probability is None or served.probability is None:
             raise ValueError("classification predictions carry probabilities; these do not")
         diff = float(np.max(np.abs(served.probability - expected.probability)))
@@ -245,13 +284,18 @@ class Classification(Task["BinaryTarget", "ClassificationValidation", "Classific
         return frame[self.target.name]  # keep the share of positives equal in train and test
 
 
-class Regression(Task["NumericTarget", "RegressionValidation", "RegressionExport"]):
+class Regression(Task):
     """A number within the target's range: the model predicts it directly."""
 
     name = "regression"
     metric_names = ("rmse", "mae", "r2")
     summary_key = "target_mean"
     prediction_model = ValuePrediction
+    validation_settings = RegressionValidation
+    export_settings = RegressionExport
+
+    def __init__(self, target: NumericTarget) -> None:
+        self.target = target
 
     def estimator(self, kind: ModelKind) -> BaseEstimator:
         return kind.regressor()
@@ -282,11 +326,13 @@ class Regression(Task["NumericTarget", "RegressionValidation", "RegressionExport
         table = pd.DataFrame({"actual": truth.to_numpy(), "predicted": predictions.values.round(2)})
         write_atomically(folder / "predictions.csv", lambda tmp: table.to_csv(tmp, index=False))
 
-    def target_column(self, rules: RegressionValidation | None) -> pa.Column:
+    def target_column(self, rules: Validation | None) -> pa.Column:
         import pandera.pandas as pa
 
         checks = [pa.Check.in_range(self.target.minimum, self.target.maximum)]
         if rules is not None:
+            if not isinstance(rules, RegressionValidation):
+                raise mixed_up(rules, RegressionValidation)
             least = rules.min_target_std
             checks.append(
                 pa.Check(
@@ -302,8 +348,10 @@ class Regression(Task["NumericTarget", "RegressionValidation", "RegressionExport
     def from_onnx(self, outputs: list[Any]) -> Predictions:
         return Predictions(values=outputs[0].ravel())
 
-    def parity(self, expected: Predictions, served: Predictions, rules: RegressionExport) -> Parity:
+    def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
         """Values within `rtol` and `atol` (float32 inference in ONNX, float64 in scikit-learn)."""
+        if not isinstance(rules, RegressionExport):
+            raise mixed_up(rules, RegressionExport)
         diff = float(np.max(np.abs(served.values - expected.values)))
         passed = bool(np.allclose(served.values, expected.values, rtol=rules.rtol, atol=rules.atol))
         reason = "ok" if passed else f"values differ beyond tolerance (max abs diff {diff:.3g})"

@@ -9,33 +9,43 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }}.contract import TARGET, fingerprint
+from {{ cookiecutter.package_name }}.estimators import ModelKind
 from {{ cookiecutter.package_name }}.files import sha256_of, write_json
 from {{ cookiecutter.package_name }}.metrics import evaluate
 from {{ cookiecutter.package_name }}.model import build, features_of, save
-from {{ cookiecutter.package_name }}.params import Model, load_params
+from {{ cookiecutter.package_name }}.params import load_params
 
 
-def train(frame: pd.DataFrame, params: Model) -> Pipeline:
-    return build(params).fit(features_of(frame), frame[TARGET.name])
+def train(frame: pd.DataFrame, kind: ModelKind) -> Pipeline:
+    return build(kind).fit(features_of(frame), frame[TARGET.name])
 
 
 def main() -> None:
-    from {{ cookiecutter.package_name }}.registry import log_training
-
     params = load_params()
     paths = params.paths
     training = pd.read_parquet(paths.prepared / "train.parquet")
     test = pd.read_parquet(paths.prepared / "test.parquet")
+    kind = params.model
+    print(
+        f"train: fitting {kind.kind} ({TARGET.task.name} of {TARGET.name}) "
+        f"on {len(training):,} rows",
+        flush=True,
+    )
 
-    model = train(training, params.model)
+    model = train(training, kind)
     test_metrics = evaluate(model, test)
     save(model, paths.model)
     write_json(paths.train_metrics, test_metrics)
+    print(f"train: test {test_metrics}", flush=True)
+
+    print(f"train: logging the run to MLflow ({params.mlflow.experiment})", flush=True)
+    # registry imports mlflow, which takes seconds: only once there is something to log.
+    from {{ cookiecutter.package_name }}.registry import log_training
 
     run = log_training(
         model,
         example=features_of(training.head(5)),
-        params={"model": "{{ cookiecutter.model }}", "rows": len(training), **params.model.model_dump()},
+        params={"task": TARGET.task.name, "rows": len(training), **kind.model_dump()},
         metrics=test_metrics,
         tags={
             "data_sha256": sha256_of(paths.prepared / "train.parquet"),
@@ -44,7 +54,7 @@ def main() -> None:
         settings=params.mlflow,
     )
     write_json(paths.run_info, asdict(run))
-    print(f"train: test {test_metrics}; registered {run.registered_model} v{run.version}")
+    print(f"train: registered {run.registered_model} v{run.version}")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import TypeAdapter, ValidationError
 
-from {{ cookiecutter.package_name }}.contract import feature_names
+from {{ cookiecutter.package_name }}.contract import TARGET, feature_names
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import (
     Model,
@@ -47,19 +47,8 @@ LATENCY = Histogram(
     ["path"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
-{%- if cookiecutter.task == "classification" %}
-PREDICTIONS = Histogram(
-    "prediction_probability",
-    "Predicted probability of the positive class",
-    buckets=tuple(step / 10 for step in range(1, 11)),
-)
-{%- else %}
-PREDICTIONS = Histogram(
-    "prediction_value",
-    "Predicted values",
-    buckets=(100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000),
-)
-{%- endif %}
+SCORE_NAME, SCORE_HELP, SCORE_BUCKETS = TARGET.task.score_histogram()
+PREDICTIONS = Histogram(SCORE_NAME, SCORE_HELP, buckets=SCORE_BUCKETS)  # probability or value
 RECORDS = TypeAdapter(list[Record])
 
 
@@ -167,16 +156,8 @@ async def predict(request: Request, service: ServiceDep) -> PredictionResponse:
     records = parse_records(await request.body(), service.settings.max_batch_rows)
     columns = {name: [getattr(record, name) for record in records] for name in feature_names()}
     result = model.predict(columns)
-{%- if cookiecutter.task == "classification" %}
-    PREDICTIONS.observe(float(result.probability.mean()))
-    predictions = [
-        Prediction(prediction=int(label), probability=float(probability))
-        for label, probability in zip(result.values, result.probability, strict=True)
-    ]
-{%- else %}
-    PREDICTIONS.observe(float(result.values.mean()))
-    predictions = [Prediction(prediction=float(value)) for value in result.values]
-{%- endif %}
+    PREDICTIONS.observe(float(result.score.mean()))
+    predictions = [Prediction(**answer) for answer in result.records()]
     request.state.rows = len(records)
     version = str(service.metadata.get("version"))
     if service.prediction_log:

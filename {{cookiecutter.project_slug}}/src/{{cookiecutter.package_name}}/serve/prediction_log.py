@@ -38,13 +38,11 @@ class PredictionLog:
         if not chosen:
             return 0
         logged_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        answers = result.records()
         lines = []
         for row in chosen:
             entry = {name: values[row] for name, values in columns.items()}
-            entry["prediction"] = result.values[row].item()
-{%- if cookiecutter.task == "classification" %}
-            entry["probability"] = result.probability[row].item()
-{%- endif %}
+            entry.update(answers[row])
             entry["model_version"] = model_version
             entry["logged_at"] = logged_at
             lines.append(json.dumps(entry) + "\n")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,10 +15,12 @@ import numpy as np
 
 from {{ cookiecutter.package_name }}.contract import (
     FEATURES,
+    TARGET,
     BooleanFeature,
     CategoricalFeature,
     feature_names,
 )
+from {{ cookiecutter.package_name }}.task import Predictions
 
 ONNX_FILE = "model.onnx"
 SKOPS_FILE = "model.skops"
@@ -28,14 +29,6 @@ METADATA_FILE = "metadata.json"
 
 class ServingModelError(RuntimeError):
     """The serving artifact is missing, unreadable or inconsistent."""
-
-
-@dataclass(frozen=True)
-class Predictions:
-    values: np.ndarray  # the predicted {{ "label" if cookiecutter.task == "classification" else "value" }} per row
-{%- if cookiecutter.task == "classification" %}
-    probability: np.ndarray  # probability of the positive class per row
-{%- endif %}
 
 
 class Model(Protocol):
@@ -76,12 +69,7 @@ class OnnxModel:
             raise ServingModelError(f"{path} is not a loadable ONNX model: {error}") from None
 
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
-        outputs = self.session.run(None, onnx_feed(columns))
-{%- if cookiecutter.task == "classification" %}
-        return Predictions(values=outputs[0], probability=outputs[1][:, 1])
-{%- else %}
-        return Predictions(values=outputs[0].ravel())
-{%- endif %}
+        return TARGET.task.from_onnx(self.session.run(None, onnx_feed(columns)))
 
 
 class SklearnModel:
@@ -99,12 +87,7 @@ class SklearnModel:
         import pandas as pd
 
         frame = pd.DataFrame({name: columns[name] for name in feature_names()})
-{%- if cookiecutter.task == "classification" %}
-        probability = self.pipeline.predict_proba(frame)[:, 1]
-        return Predictions(values=self.pipeline.predict(frame), probability=probability)
-{%- else %}
-        return Predictions(values=self.pipeline.predict(frame))
-{%- endif %}
+        return TARGET.task.predict(self.pipeline, frame)
 
 
 def load_serving(model_dir: Path) -> tuple[Model, dict[str, Any]]:

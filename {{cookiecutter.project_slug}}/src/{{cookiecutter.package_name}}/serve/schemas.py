@@ -12,6 +12,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from {{ cookiecutter.package_name }}.contract import (
     FEATURES,
+    TARGET,
     BooleanFeature,
     CategoricalFeature,
     Feature,
@@ -63,18 +64,11 @@ Record: type[BaseModel] = create_model(
 )
 
 
-class Prediction(BaseModel):
-{%- if cookiecutter.task == "classification" %}
-    prediction: int = Field(description="Predicted label (1 = churns)")
-    probability: float = Field(ge=0, le=1, description="Probability of the positive class")
-{%- else %}
-    prediction: float = Field(description="Predicted value")
-{%- endif %}
-
-
-class PredictionResponse(BaseModel):
-    model_version: str
-    predictions: list[Prediction]
+# One record's answer: its fields depend on the task (task.py: LabelPrediction, ValuePrediction).
+Prediction: type[BaseModel] = TARGET.task.prediction_model
+PredictionResponse: type[BaseModel] = create_model(
+    "PredictionResponse", model_version=(str, ...), predictions=(list[Prediction], ...)
+)
 
 
 class Liveness(BaseModel):
