@@ -12,11 +12,15 @@ from {{ cookiecutter.package_name }}.model import load, save
 from {{ cookiecutter.package_name }}.train import train
 
 
+# Fewer trees than the defaults: the same code paths, in a fraction of the time.
+SMALLER = {"random_forest": {"n_estimators": 20}, "gradient_boosting": {"max_iter": 20}}
+
+
 @pytest.mark.parametrize("name", KINDS)
-def test_each_kind_with_its_defaults_runs_from_training_to_serving(
+def test_each_kind_runs_from_training_to_serving(
     name, customers, unseen_customers, params, tmp_path
 ):
-    kind = KINDS[name](kind=name)
+    kind = KINDS[name](kind=name, **SMALLER.get(name, {}))
     path = tmp_path / "model.skops"
 
     save(train(customers, kind), path)

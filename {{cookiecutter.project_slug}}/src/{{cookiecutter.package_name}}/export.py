@@ -109,6 +109,7 @@ def export(
 def main() -> None:
     params = load_params()
     paths = params.paths
+    print(f"export: building {paths.serving} from {paths.model}", flush=True)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
     run = json.loads(paths.run_info.read_text())
     golden_metrics = json.loads(paths.golden_metrics.read_text())

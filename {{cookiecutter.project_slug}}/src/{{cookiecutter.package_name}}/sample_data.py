@@ -103,15 +103,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="CSV to write (default: paths.raw)")
     args = parser.parse_args(argv)
     params = load_params()
+    rows = args.rows or params.sample.rows
+    out = args.out or params.paths.raw
+    print(f"sample_data: making {rows:,} customers for {out}", flush=True)
     frame = generate(
-        rows=args.rows or params.sample.rows,
+        rows=rows,
         seed=params.sample.seed if args.seed is None else args.seed,
         drift=args.drift or params.sample.drift,
         id_prefix=args.id_prefix,
     )
-    out = args.out or params.paths.raw
     write_atomically(out, lambda tmp: frame.to_csv(tmp, index=False))
-    print(f"wrote {len(frame):,} rows to {out}")
+    print(f"sample_data: wrote {len(frame):,} rows to {out}")
 
 
 if __name__ == "__main__":

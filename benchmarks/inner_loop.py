@@ -1,0 +1,179 @@
+"""Time the inner loop of a generated project: what a developer waits for.
+
+1. Time-to-green: the README's main job, run verbatim in a fresh clone of this template
+   (its committed HEAD) with a warm uv cache: cookiecutter, then `make install repro test
+   gate batch drift`. Each part is timed from the output's markers.
+2. A no-op `make repro` (median of three).
+3. `make repro` after one hyperparameter change (the model's first one, plus one): it must
+   re-run exactly train, evaluate and export.
+4. Each stage's start-up: from DVC starting `python -m <package>.<stage>` to the stage's
+   first line of output (imports and params; every stage prints before its work).
+5. The machine's load average, before and after: other work on the machine slows all this.
+
+Goals (issue 11): time-to-green < 90 s, no-op repro < 3 s, hyperparameter change < 45 s.
+Peers measured in the same run: DVC's own start-up (`uv run --locked dvc version`) for the
+no-op repro, and an empty Python (`python -c pass`) for the stage start-ups.
+
+    uv run python benchmarks/inner_loop.py     # commit first: a clone sees only HEAD
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+ENV = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+STAGES = ("generate", "data", "train", "evaluate", "export")
+# The main job's parts, each ending where the next one's first output appears.
+PARTS = (
+    ("cookiecutter (render, git init, uv lock)", r"^make(\[\d+\])?: Entering directory"),
+    ("make install", r"^uv run --locked dvc repro"),
+    ("make repro", r"^uv run --locked pytest"),
+    ("make test", r"^uv run --locked (dvc repro|python -m \w+\.gate)$"),
+    ("make gate (its no-op repro and the gate)", r"^uv run --locked python -m \w+\.sample_data"),
+    ("make batch", r"^drift: checking"),
+)
+STAGE_RUN = re.compile(r"Running stage '(\w+)'")
+Lines = list[tuple[float, str]]
+
+
+def stream(command: str, cwd: Path) -> tuple[float, Lines]:
+    """Run `command`, stamping each output line with the seconds since the start."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=cwd,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+    assert process.stdout is not None
+    lines = [(time.perf_counter() - start, line.rstrip("\n")) for line in process.stdout]
+    seconds = time.perf_counter() - start
+    if process.wait() != 0:
+        tail = "\n".join(line for _, line in lines[-40:])
+        sys.exit(f"`{command}` failed in {cwd} (exit {process.returncode}):\n{tail}")
+    return seconds, lines
+
+
+def timed(command: str, cwd: Path) -> float:
+    return stream(command, cwd)[0]
+
+
+def main_job_command() -> str:
+    """The README's main job, as a user copies it."""
+    readme = (TEMPLATE / "README.md").read_text()
+    match = re.search(r"^uvx cookiecutter .*$", readme, flags=re.M)
+    if match is None:
+        sys.exit("README.md has no `uvx cookiecutter ...` line (the main job)")
+    return match.group(0)
+
+
+def parts_of(total: float, lines: Lines) -> list[tuple[str, float]]:
+    """Split the main job's time at each part's end marker."""
+    parts, begun, position = [], 0.0, 0
+    for label, marker in PARTS:
+        found = next(
+            (i for i in range(position, len(lines)) if re.search(marker, lines[i][1])), None
+        )
+        if found is None:
+            sys.exit(f"main job: no line matching {marker!r} (the end of {label})")
+        parts.append((label, lines[found][0] - begun))
+        begun, position = lines[found][0], found + 1
+    parts.append(("make drift", total - begun))
+    return parts
+
+
+def startups(lines: Lines) -> dict[str, float]:
+    """Per stage: seconds from DVC's `> python -m pkg.stage` to the stage's first line."""
+    found = {}
+    for (started, line), (first, _) in itertools.pairwise(lines):
+        match = re.fullmatch(r"> python -m \w+\.(\w+)", line)
+        if match:
+            found[match.group(1)] = first - started
+    return found
+
+
+def change_one_hyperparameter(project: Path) -> str:
+    """Add one to the first integer hyperparameter of params.yaml's model (not its seed)."""
+    params = project / "params.yaml"
+    text = params.read_text()
+    block = re.search(r"(?ms)^model:.*?(?=^\S)", text)
+    assert block is not None
+    line = re.search(r"(?m)^  (?!seed)(\w+): (\d+)\b", block.group(0))
+    if line is None:
+        sys.exit("params.yaml: the model has no integer hyperparameter to change")
+    name, value = line.group(1), int(line.group(2))
+    start = block.start() + line.start()
+    changed = f"  {name}: {value + 1}"
+    params.write_text(text[:start] + changed + text[start + len(line.group(0)) :])
+    return f"model.{name} {value} -> {value + 1}"
+
+
+def verdict(seconds: float, goal: float) -> str:
+    if seconds < goal:
+        return f"< {goal:g} s  met"
+    return f"< {goal:g} s  MISSED by {seconds - goal:.1f} s"
+
+
+def load() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def row(label: str, seconds: float, goal: float | None = None) -> str:
+    return f"{label:<46}{seconds:>8.1f}" + (f"   {verdict(seconds, goal)}" if goal else "")
+
+
+def main() -> None:
+    print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min) at start {load()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "template"
+        subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(clone)], check=True)
+        total, lines = stream(main_job_command(), clone)
+        project = Path(tmp) / "customer-churn"
+
+        noop = statistics.median(timed("make repro", project) for _ in range(3))
+        dvc_alone = statistics.median(
+            timed("uv run --locked dvc version", project) for _ in range(3)
+        )
+        empty_python = timed(".venv/bin/python -c pass", project)
+
+        change = change_one_hyperparameter(project)
+        changed, changed_lines = stream("make repro", project)
+
+    ran = [m.group(1) for _, line in changed_lines if (m := STAGE_RUN.match(line))]
+    expected = ["train", "evaluate", "export"]
+    print(f"{'':<46}{'seconds':>8}   goal")
+    print(row("time-to-green (README main job)", total, 90))
+    for label, seconds in parts_of(total, lines):
+        print(row(f"  {label}", seconds))
+    print(row("no-op make repro (median of 3)", noop, 3))
+    print(row(f"make repro after {change}", changed, 45))
+    print(
+        f"  it ran {', '.join(ran)}: " + ("as expected" if ran == expected else "NOT as expected")
+    )
+    print(f"{'stage start-up (launch -> first line)':<46}{'main job':>8}{'change':>8}")
+    green_startups, changed_startups = startups(lines), startups(changed_lines)
+    for stage in STAGES:
+        cells = [found.get(stage) for found in (green_startups, changed_startups)]
+        print(f"  {stage:<44}" + "".join(f"{'-' if c is None else f'{c:.1f}':>8}" for c in cells))
+    print(
+        f"peers: `uv run --locked dvc version` {dvc_alone:.1f} s (no-op repro / it = "
+        f"{noop / dvc_alone:.1f}x); `python -c pass` {empty_python:.2f} s"
+    )
+    print(f"load average (1/5/15 min) at the end: {load()}")
+
+
+if __name__ == "__main__":
+    main()
