@@ -96,12 +96,13 @@ def parts_of(total: float, lines: Lines) -> list[tuple[str, float]]:
 
 
 def startups(lines: Lines) -> dict[str, float]:
-    """Per stage: seconds from DVC's `> python -m pkg.stage` to the stage's first line."""
-    found = {}
+    """Per stage: seconds from DVC's `> python -m <module>` to the stage's first line."""
+    found, stage = {}, ""
     for (started, line), (first, _) in itertools.pairwise(lines):
-        match = re.fullmatch(r"> python -m \w+\.(\w+)", line)
-        if match:
-            found[match.group(1)] = first - started
+        if match := STAGE_RUN.match(line):
+            stage = match.group(1)
+        elif line.startswith("> python -m "):
+            found[stage] = first - started
     return found
 
 
