@@ -11,7 +11,6 @@ from {{ cookiecutter.package_name }}.metrics import evaluate, trivial_model
 from {{ cookiecutter.package_name }}.model import load, save
 from {{ cookiecutter.package_name }}.train import train
 
-
 # Fewer trees than the defaults: the same code paths, in a fraction of the time.
 SMALLER = {"random_forest": {"n_estimators": 20}, "gradient_boosting": {"max_iter": 20}}
 

@@ -121,6 +121,20 @@ class ValuePrediction(BaseModel):
     prediction: float = Field(description="Predicted value")
 
 
+class LabelResponse(BaseModel):
+    """The API's answer to a classification request."""
+
+    model_version: str
+    predictions: list[LabelPrediction]
+
+
+class ValueResponse(BaseModel):
+    """The API's answer to a regression request."""
+
+    model_version: str
+    predictions: list[ValuePrediction]
+
+
 class Task(ABC):
     """The behaviour one kind of target asks of the pipeline, the export and the service."""
 
@@ -128,6 +142,7 @@ class Task(ABC):
     metric_names: ClassVar[tuple[str, ...]]
     summary_key: ClassVar[str]  # what metrics/data.json calls the target's mean
     prediction_model: ClassVar[type[BaseModel]]  # the fields the API returns per record
+    response_model: ClassVar[type[BaseModel]]  # the API's whole answer
     validation_settings: ClassVar[type[TaskSettings]]  # params.yaml's `validation`
     export_settings: ClassVar[type[TaskSettings]]  # params.yaml's `export`
 
@@ -188,6 +203,7 @@ class Classification(Task):
     metric_names = ("roc_auc", "average_precision", "f1", "accuracy", "brier_score")
     summary_key = "positive_share"
     prediction_model = LabelPrediction
+    response_model = LabelResponse
     validation_settings = ClassificationValidation
     export_settings = ClassificationExport
 
@@ -291,6 +307,7 @@ class Regression(Task):
     metric_names = ("rmse", "mae", "r2")
     summary_key = "target_mean"
     prediction_model = ValuePrediction
+    response_model = ValueResponse
     validation_settings = RegressionValidation
     export_settings = RegressionExport
 

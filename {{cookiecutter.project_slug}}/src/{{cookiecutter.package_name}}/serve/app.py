@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from {{ cookiecutter.package_name }}.contract import TARGET, feature_names
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
@@ -150,7 +150,7 @@ def parse_records(body: bytes, max_rows: int) -> list[Any]:
         503: {"description": "No model"},
     },
 )
-async def predict(request: Request, service: ServiceDep) -> PredictionResponse:
+async def predict(request: Request, service: ServiceDep) -> BaseModel:  # PredictionResponse
     """Score one record or a list of records."""
     model = service.ready_model()
     records = parse_records(await request.body(), service.settings.max_batch_rows)

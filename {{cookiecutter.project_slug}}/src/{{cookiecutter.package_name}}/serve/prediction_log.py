@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.package_name }}.serve.runtime import Predictions
+from {{ cookiecutter.package_name }}.task import Predictions
 
 
 class PredictionLog:

@@ -64,11 +64,10 @@ Record: type[BaseModel] = create_model(
 )
 
 
-# One record's answer: its fields depend on the task (task.py: LabelPrediction, ValuePrediction).
+# The answer's fields depend on the task (task.py: LabelPrediction or ValuePrediction per
+# record, in a LabelResponse or ValueResponse).
 Prediction: type[BaseModel] = TARGET.task.prediction_model
-PredictionResponse: type[BaseModel] = create_model(
-    "PredictionResponse", model_version=(str, ...), predictions=(list[Prediction], ...)
-)
+PredictionResponse: type[BaseModel] = TARGET.task.response_model
 
 
 class Liveness(BaseModel):
