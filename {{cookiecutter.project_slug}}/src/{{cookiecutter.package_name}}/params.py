@@ -147,20 +147,21 @@ def describe(item: ErrorDetails) -> str:
     """
     loc = [str(part) for part in item["loc"]]
     message = str(item["ctx"]["error"]) if item["type"] == "value_error" else item["msg"]
+    wrong_keys = item["type"] in ("extra_forbidden", "missing")
     if loc == ["model"] and item["type"] == "union_tag_not_found":
         message = f"no kind: set model.kind to one of {', '.join(KINDS)}"
     elif len(loc) > 2 and loc[0] == "model" and loc[1] in KINDS:
         kind = loc.pop(1)
         takes = ", ".join(name for name in KINDS[kind].model_fields if name != "kind")
-        message += f" (kind {kind} takes {takes}; see estimators.py)"
+        message += f" (kind {kind} takes {takes}; see estimators.py)" if wrong_keys else ""
     elif len(loc) > 2 and loc[0] in ("validation", "export") and loc[1] == TARGET.task.name:
         task = loc.pop(1)
-        section = getattr(TARGET.task, f"{loc[0]}_settings")
-        takes = ", ".join(section.model_fields)
-        message += (
+        takes = ", ".join(getattr(TARGET.task, f"{loc[0]}_settings").model_fields)
+        hint = (
             f" ({loc[0]} for {task} takes {takes}; the task follows from contract.py's "
             f"TARGET {TARGET.name!r}, a {type(TARGET).__name__})"
         )
+        message += hint if wrong_keys else ""
     return f"  {'.'.join(loc)}: {message}" if loc else f"  {message}"
 
 
