@@ -92,12 +92,3 @@ def test_a_section_of_the_other_task_is_named_with_the_contracts_task(tmp_path, 
     assert re.search(rf"^  {section}\.\w+: ", message, flags=re.MULTILINE)  # the field, by name
     assert f"{section} for {TARGET.task.name} takes {', '.join(own)}" in message
     assert f"TARGET {TARGET.name!r}, a {type(TARGET).__name__}" in message
-
-
-def test_a_gated_metric_of_the_other_task_is_refused(tmp_path):
-    metric = OTHER_TASK.metric_names[0]
-    rule = {"direction": "higher", "tolerance": 0.1, "limit": 0.0}
-    path = write_params(tmp_path, lambda p: p["gate"]["metrics"].update({metric: rule}))
-
-    with pytest.raises(ParamsError, match=rf"gate\.metrics: {metric} not measured for"):
-        load_params(path)
