@@ -8,8 +8,8 @@
    re-run exactly train, evaluate and export.
 4. Each stage's start-up: from DVC starting `python -m <package>.<stage>` to the stage's
    first line of output (imports and params; every stage prints before its work).
-5. The machine's load average, before and after: other work on the machine slows all this;
-   the CPU time the main job used does not depend on it.
+5. The machine's load average, before and after: other work on the machine stretches the
+   wall-clock times; each command's CPU time (user + system, all its processes) it does not.
 
 Goals (issue 11): time-to-green < 90 s, no-op repro < 3 s, hyperparameter change < 45 s.
 Peers measured in the same run: DVC's own start-up (`uv run --locked dvc version`) for the
@@ -24,11 +24,11 @@ import itertools
 import os
 import re
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -53,8 +53,16 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def stream(command: str, cwd: Path) -> tuple[float, Lines]:
+@dataclass(frozen=True)
+class Run:
+    seconds: float  # wall clock
+    cpu: float  # user + system time of every process it ran: what load does not change
+    lines: Lines  # its output, each line with the seconds since the start
+
+
+def stream(command: str, cwd: Path) -> Run:
     """Run `command`, stamping each output line with the seconds since the start."""
+    cpu_before = cpu_seconds()
     start = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -68,15 +76,17 @@ def stream(command: str, cwd: Path) -> tuple[float, Lines]:
     )
     assert process.stdout is not None
     lines = [(time.perf_counter() - start, line.rstrip("\n")) for line in process.stdout]
+    code = process.wait()
     seconds = time.perf_counter() - start
-    if process.wait() != 0:
+    if code != 0:
         tail = "\n".join(line for _, line in lines[-40:])
-        sys.exit(f"`{command}` failed in {cwd} (exit {process.returncode}):\n{tail}")
-    return seconds, lines
+        sys.exit(f"`{command}` failed in {cwd} (exit {code}):\n{tail}")
+    return Run(seconds, cpu_seconds() - cpu_before, lines)
 
 
-def timed(command: str, cwd: Path) -> float:
-    return stream(command, cwd)[0]
+def median_of_three(command: str, cwd: Path) -> Run:
+    runs = sorted((stream(command, cwd) for _ in range(3)), key=lambda run: run.seconds)
+    return runs[1]
 
 
 def main_job_command() -> str:
@@ -140,8 +150,9 @@ def load() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def row(label: str, seconds: float, goal: float | None = None) -> str:
-    return f"{label:<46}{seconds:>8.1f}" + (f"   {verdict(seconds, goal)}" if goal else "")
+def row(label: str, run: Run | float, goal: float | None = None) -> str:
+    seconds, cpu = (run.seconds, f"{run.cpu:8.1f}") if isinstance(run, Run) else (run, " " * 8)
+    return f"{label:<46}{seconds:>8.1f}{cpu}" + (f"   {verdict(seconds, goal)}" if goal else "")
 
 
 def main() -> None:
@@ -149,45 +160,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "template"
         subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(clone)], check=True)
-        cpu_before = cpu_seconds()
-        total, lines = stream(main_job_command(), clone)
-        cpu = cpu_seconds() - cpu_before
+        green = stream(main_job_command(), clone)
         project = Path(tmp) / "customer-churn"
 
-        noop = statistics.median(timed("make repro", project) for _ in range(3))
-        dvc_alone = statistics.median(
-            timed("uv run --locked dvc version", project) for _ in range(3)
-        )
-        empty_python = timed(".venv/bin/python -c pass", project)
+        noop = median_of_three("make repro", project)
+        dvc_alone = median_of_three("uv run --locked dvc version", project)
+        empty_python = stream(".venv/bin/python -c pass", project)
 
         change = change_one_hyperparameter(project)
-        changed, changed_lines = stream("make repro", project)
+        changed = stream("make repro", project)
 
-    ran = [m.group(1) for _, line in changed_lines if (m := STAGE_RUN.match(line))]
+    ran = [m.group(1) for _, line in changed.lines if (m := STAGE_RUN.match(line))]
     expected = ["train", "evaluate", "export"]
-    print(f"{'':<46}{'seconds':>8}   goal")
-    print(row("time-to-green (README main job)", total, 90))
-    cores = os.cpu_count() or 1  # the bound below assumes every core busy all along
-    print(
-        f"  (CPU time of its processes {cpu:.0f} s: {cores} idle cores need >= {cpu / cores:.0f} s)"
-    )
-    for label, seconds in parts_of(total, lines):
+    print(f"{'':<46}{'seconds':>8}{'cpu':>8}   goal")
+    print(row("time-to-green (README main job)", green, 90))
+    for label, seconds in parts_of(green.seconds, green.lines):
         print(row(f"  {label}", seconds))
     print(row("no-op make repro (median of 3)", noop, 3))
     print(row(f"make repro after {change}", changed, 45))
-    print(
-        f"  it ran {', '.join(ran)}: " + ("as expected" if ran == expected else "NOT as expected")
-    )
+    print(f"  it ran {', '.join(ran)}: " + ("as expected" if ran == expected else "NOT expected"))
     print(f"{'stage start-up (launch -> first line)':<46}{'main job':>8}{'change':>8}")
-    green_startups, changed_startups = startups(lines), startups(changed_lines)
     for stage in STAGES:
-        cells = [found.get(stage) for found in (green_startups, changed_startups)]
+        cells = [startups(run.lines).get(stage) for run in (green, changed)]
         print(f"  {stage:<44}" + "".join(f"{'-' if c is None else f'{c:.1f}':>8}" for c in cells))
-    print(
-        f"peers: `uv run --locked dvc version` {dvc_alone:.1f} s (no-op repro / it = "
-        f"{noop / dvc_alone:.1f}x); `python -c pass` {empty_python:.2f} s"
-    )
+    print(row("peer: uv run --locked dvc version (median of 3)", dvc_alone))
+    print(f"  no-op repro / peer = {noop.seconds / dvc_alone.seconds:.1f}x")
+    print(row("peer: python -c pass", empty_python))
     print(f"load average (1/5/15 min) at the end: {load()}")
+    print("cpu: user + system seconds of all the processes a command ran; the load does not")
+    print(f"change it, and {os.cpu_count()} idle cores need at least cpu / cores of wall time.")
 
 
 if __name__ == "__main__":
