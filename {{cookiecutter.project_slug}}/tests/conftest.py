@@ -1,4 +1,4 @@
-"""Shared fixtures: the project's params and small, deterministic customer tables."""
+"""Shared fixtures: the project's params and small, deterministic tables made from the contract."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from {{ cookiecutter.package_name }}.export import export
 from {{ cookiecutter.package_name }}.model import save
 from {{ cookiecutter.package_name }}.params import Params, load_params
-from {{ cookiecutter.package_name }}.sample_data import generate
 from {{ cookiecutter.package_name }}.train import train
+
+from .contract_data import example_table
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -22,22 +23,22 @@ def params() -> Params:
 
 
 @pytest.fixture
-def customers() -> pd.DataFrame:
-    """2,000 valid labelled customers (a fresh copy per test, free to corrupt)."""
-    return generate(rows=2000, seed=7)
+def table(params) -> pd.DataFrame:
+    """2,000 valid labelled rows (a fresh copy per test, free to corrupt)."""
+    return example_table(rows=2000, seed=7, rules=params.validation)
 
 
 @pytest.fixture
-def unseen_customers() -> pd.DataFrame:
-    """1,000 customers from another seed and id range: a stand-in golden set."""
-    return generate(rows=1000, seed=8, id_prefix="G")
+def unseen_table(params) -> pd.DataFrame:
+    """1,000 rows from another seed and id range: a stand-in golden set."""
+    return example_table(rows=1000, seed=8, rules=params.validation, id_prefix="G")
 
 
 @pytest.fixture(scope="session")
 def trained_model_path(params, tmp_path_factory) -> Path:
-    """A model trained on 2,000 sample customers with the project's params, saved with skops."""
+    """A model trained on 2,000 example rows with the project's params, saved with skops."""
     path = tmp_path_factory.mktemp("model") / "model.skops"
-    save(train(generate(rows=2000, seed=7), params.model), path)
+    save(train(example_table(2000, seed=7, rules=params.validation), params.model), path)
     return path
 
 
@@ -45,7 +46,7 @@ def trained_model_path(params, tmp_path_factory) -> Path:
 def serving_dir(params, trained_model_path, tmp_path_factory) -> Path:
     """That model exported for serving (ONNX when parity holds), with its metadata."""
     out = tmp_path_factory.mktemp("serving") / "serving"
-    golden = generate(rows=500, seed=8, id_prefix="G")
+    golden = example_table(rows=500, seed=8, rules=params.validation, id_prefix="G")
     export(
         trained_model_path,
         golden,

@@ -1,5 +1,6 @@
-"""`make drift`: no false alarm on an unchanged population, the shifted features named on a
-shifted one, bad input refused by column with nothing written, and reports a person can read.
+"""`make drift`: no false alarm on an unchanged population at any size, the shifted features
+named on a shifted one, bad input refused by column (and no old verdict left behind), and
+reports a person can read. Batches come from the contract (contract_data.py).
 """
 
 from __future__ import annotations
@@ -9,15 +10,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.contract import (
-    FEATURES,
-    ID_COLUMN,
-    TARGET,
-    feature_names,
-)
+from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET, feature_names
 from {{ cookiecutter.package_name }}.drift import main, outputs
 from {{ cookiecutter.package_name }}.metrics import score
 from {{ cookiecutter.package_name }}.monitor.measures import (
@@ -26,14 +23,24 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     normalized_wasserstein,
     psi,
     quantile_edges,
+    wasserstein_rows,
 )
-from {{ cookiecutter.package_name }}.sample_data import generate
+from {{ cookiecutter.package_name }}.monitor.report_html import anchor
+from {{ cookiecutter.package_name }}.params import Params, load_params
 from {{ cookiecutter.package_name }}.serve.runtime import load_serving
 
 from .conftest import PROJECT
+from .contract_data import drift_features, example_table, shifted
 
-# What sample_data.generate(drift=...) moves; every other feature keeps its distribution.
-SHIFTED = {"tenure_months", "monthly_charges", "support_calls", "contract"}
+RULES: Params = load_params(PROJECT / "params.yaml")
+SHIFTED = drift_features(RULES.drift.dataset_drift_share)
+SHIFTS = {"mild": 1.0, "severe": 2.0}  # standard deviations
+
+
+def batch(rows: int, seed: int, shift: str = "none") -> pd.DataFrame:
+    """Rows of the same population as the training data, moved by `shift` (SHIFTED only)."""
+    frame = example_table(rows, seed, RULES.validation, id_prefix="B")
+    return shifted(frame, SHIFTED, SHIFTS[shift], seed) if shift in SHIFTS else frame
 
 
 @pytest.fixture(scope="session")
@@ -49,8 +56,8 @@ def monitored(tmp_path_factory, serving_dir) -> Path:
     )
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     (root / "prepared").mkdir()
-    generate(rows=16_000, seed=42).to_parquet(root / "prepared" / "train.parquet")
-    golden = generate(rows=3000, seed=8, id_prefix="G")
+    batch(16_000, seed=42).to_parquet(root / "prepared" / "train.parquet")
+    golden = example_table(3000, seed=8, rules=RULES.validation, id_prefix="G")
     model, _ = load_serving(serving_dir)
     metrics = score(golden[TARGET.name], outputs(model, golden))
     baseline = {"metrics": metrics, "golden": {"rows": len(golden)}}
@@ -93,6 +100,14 @@ def test_measures_are_zero_for_equal_samples_and_grow_with_a_shift():
     assert js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
 
 
+def test_vectorized_wasserstein_agrees_with_scipy():
+    rng = np.random.default_rng(1)
+    first, second = rng.normal(0, 1, (3, 70)), rng.exponential(1, (3, 45))
+
+    expected = [normalized_wasserstein(a, b) * a.std() for a, b in zip(first, second, strict=True)]
+    np.testing.assert_allclose(wasserstein_rows(first, second), expected, rtol=1e-9)
+
+
 def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite():
     reference = np.r_[np.zeros(8_000), np.arange(1, 2_001)]  # 80% zeros
     edges = quantile_edges(reference, 10)
@@ -101,9 +116,11 @@ def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite():
     assert np.isfinite(psi(bin_shares(reference, edges), bin_shares(np.full(500, 5000.0), edges)))
 
 
-@pytest.mark.parametrize(("rows", "suffix"), [(1_000, ".csv"), (100_000, ".parquet")])
+@pytest.mark.parametrize(
+    ("rows", "suffix"), [(RULES.drift.min_rows, ".csv"), (1_000, ".csv"), (100_000, ".parquet")]
+)
 def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
-    status, report, _ = drift(generate(rows=rows, seed=101, id_prefix="B"), suffix)
+    status, report, _ = drift(batch(rows, seed=101), suffix)
 
     assert status == 0
     assert report["status"] == "no_drift"
@@ -114,65 +131,92 @@ def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
 
 @pytest.mark.parametrize("shift", ["mild", "severe"])
 def test_shifted_batch_is_flagged_naming_exactly_the_shifted_features(drift, shift):
-    status, report, stderr = drift(generate(rows=20_000, seed=102, drift=shift, id_prefix="B"))
+    status, report, stderr = drift(batch(20_000, seed=102, shift=shift))
 
     assert status == 1
     assert report["status"] == "drift"
     assert report["dataset_drift"] is True
-    assert set(report["drifted_features"]) == SHIFTED
+    assert set(report["drifted_features"]) == {feature.name for feature in SHIFTED}
     assert "dataset drift" in stderr
-    if shift == "severe":  # far more churn, far less value: the model's outputs move too
-        assert report["prediction"]["verdict"] == "drift"
 
 
-def test_small_batch_is_insufficient_data_not_an_alarm(drift):
-    status, report, _ = drift(generate(rows=50, seed=103, drift="severe", id_prefix="B"))
+def test_small_batch_of_a_large_shift_is_flagged_above_the_noise(drift):
+    status, report, _ = drift(batch(RULES.drift.min_rows * 4, seed=113, shift="severe"))
+
+    drifted = {feature["name"] for feature in report["features"] if feature["verdict"] == "drift"}
+    assert drifted <= {feature.name for feature in SHIFTED}
+    assert status == 1
+    # the thresholds rose above the effect sizes where noise at this size is larger
+    effect = {"numeric": RULES.drift.wasserstein_threshold, "categorical": RULES.drift.js_threshold}
+    effect["boolean"] = RULES.drift.js_threshold
+    assert all(f["thresholds"]["distance"] > effect[f["kind"]] for f in report["features"])
+
+
+def test_batch_below_the_minimum_is_insufficient_data_not_an_alarm(drift):
+    status, report, _ = drift(batch(RULES.drift.min_rows - 1, seed=103, shift="severe"))
 
     assert status == 0
     assert report["status"] == "insufficient_data"
     assert {feature["verdict"] for feature in report["features"]} == {"insufficient_data"}
 
 
-def test_missing_and_mistyped_columns_are_named_and_nothing_is_written(drift, tmp_path):
-    batch = generate(rows=2_000, seed=104, id_prefix="B").drop(columns=["tenure_months"])
-    batch["age"] = "forty-two"
+def test_a_small_reference_raises_no_alarm_on_its_own_population(drift, tmp_path):
+    reference = tmp_path / "reference.parquet"
+    batch(RULES.drift.min_rows * 3, seed=114).to_parquet(reference)
 
-    status, report, stderr = drift(batch, ".csv")
+    status, report, _ = drift(batch(500, seed=115), ".parquet", "--reference", str(reference))
+
+    assert report["drifted_features"] == []
+    assert status == 0
+
+
+def test_missing_column_is_named_and_no_old_verdict_is_left(drift, tmp_path):
+    drift(batch(2_000, seed=104))
+    (tmp_path / "reports" / "drift.html").write_text("an old report")
+    missing = FEATURES[0]
+
+    status, report, stderr = drift(batch(2_000, seed=104).drop(columns=[missing.name]), ".csv")
 
     assert status == 2
-    assert report is None
-    assert not (tmp_path / "reports").exists()
-    assert "column 'tenure_months' is missing" in stderr
-    assert "column 'age' fails coerce_dtype('int64')" in stderr
+    assert f"column '{missing.name}' is missing" in stderr
     assert "Traceback" not in stderr
+    assert report["status"] == "invalid_input"
+    assert missing.name in report["problem"]
+    assert not (tmp_path / "reports" / "drift.html").exists()
+    assert "INVALID INPUT" in (tmp_path / "reports" / "drift.md").read_text()
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "check"),
-    [("age", 150, "in_range"), ("contract", "weekly", "isin")],
+    ("feature", "value"),
+    [  # the first feature of each kind, with each of its invalid values: every kind of check
+        pytest.param(feature, value, id=f"{feature.name}: {case}")
+        for feature in {f.kind: f for f in reversed(FEATURES)}.values()
+        for case, value in feature.invalid_values().items()
+    ],
 )
-def test_values_outside_the_contract_are_bad_input(drift, column, value, check):
-    batch = generate(rows=2_000, seed=105, id_prefix="B")
-    batch.loc[:9, column] = value
+def test_values_outside_the_contract_are_bad_input(drift, feature, value):
+    frame = batch(2_000, seed=105)
+    frame[feature.name] = frame[feature.name].astype(object)
+    frame.loc[:9, feature.name] = value
 
-    status, report, stderr = drift(batch)
+    status, report, stderr = drift(frame, ".csv")
 
     assert status == 2
-    assert report is None
-    assert f"column '{column}' fails {check}" in stderr
+    assert report["status"] == "invalid_input"
+    assert f"column '{feature.name}' fails" in stderr
 
 
 def test_unknown_file_type_is_refused(drift, tmp_path):
-    status, _, stderr = drift(generate(rows=2_000, seed=106), ".json")
+    status, _, stderr = drift(batch(2_000, seed=106), ".json")
 
     assert status == 2
     assert "unsupported file type '.json'" in stderr
 
 
 def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
-    labelled = generate(rows=5_000, seed=107, id_prefix="B")
+    labelled = batch(5_000, seed=107)
     _, with_labels, _ = drift(labelled)
-    _, without, _ = drift(labelled.drop(columns=[ID_COLUMN, TARGET.name]))
+    _, without, _ = drift(labelled.drop(columns=[*([ID.name] if ID else []), TARGET.name]))
 
     checked = {check["metric"]: check for check in with_labels["performance"]["checks"]}
     assert set(checked) == set(params.gate.metrics)
@@ -184,7 +228,7 @@ def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
 
 def test_prediction_log_lines_are_a_batch(drift):
     """What the service logs (SERVE_PREDICTION_LOG): features, prediction, version, time."""
-    log = generate(rows=2_000, seed=112).drop(columns=[ID_COLUMN, TARGET.name])
+    log = batch(2_000, seed=112)[feature_names()]
     log["prediction"], log["model_version"], log["logged_at"] = 0, "1", "2026-01-01T00:00:00Z"
 
     status, report, _ = drift(log, ".jsonl")
@@ -196,10 +240,10 @@ def test_prediction_log_lines_are_a_batch(drift):
 
 def test_reference_can_be_overridden(drift, tmp_path):
     reference = tmp_path / "reference.parquet"
-    generate(rows=5_000, seed=108, drift="severe").to_parquet(reference)
-    batch = generate(rows=5_000, seed=109, drift="severe").drop(columns=[TARGET.name])
+    batch(5_000, seed=108, shift="severe").to_parquet(reference)
+    moved = batch(5_000, seed=109, shift="severe").drop(columns=[TARGET.name])
 
-    status, report, _ = drift(batch, ".parquet", "--reference", str(reference))
+    status, report, _ = drift(moved, ".parquet", "--reference", str(reference))
 
     assert (report["reference"]["path"], report["reference"]["rows"]) == (str(reference), 5_000)
     assert report["drifted_features"] == []  # severe against severe: nothing moved
@@ -209,7 +253,7 @@ def test_reference_can_be_overridden(drift, tmp_path):
 def test_missing_training_data_says_to_run_the_pipeline(drift, monitored):
     (monitored / "prepared" / "train.parquet").rename(monitored / "prepared" / "kept.parquet")
     try:
-        status, _, stderr = drift(generate(rows=2_000, seed=110))
+        status, _, stderr = drift(batch(2_000, seed=110))
     finally:
         (monitored / "prepared" / "kept.parquet").rename(monitored / "prepared" / "train.parquet")
 
@@ -246,7 +290,7 @@ class Page(HTMLParser):
 
 
 def test_reports_are_complete_and_the_page_has_one_plot_per_feature(drift, tmp_path):
-    status, report, _ = drift(generate(rows=5_000, seed=111, drift="mild", id_prefix="B"))
+    status, report, _ = drift(batch(5_000, seed=111, shift="mild"))
     page = Page()
     page.feed((tmp_path / "reports" / "drift.html").read_text())
     page.close()
@@ -254,7 +298,8 @@ def test_reports_are_complete_and_the_page_has_one_plot_per_feature(drift, tmp_p
 
     assert status == 1
     assert page.open == page.mismatched == []
-    assert sorted(page.plots) == sorted(f"plot-{name}" for name in [*feature_names(), "prediction"])
+    expected = [f"plot-{anchor(name)}" for name in feature_names()]
+    assert sorted(page.plots) == sorted([*expected, "plot-prediction"])
     assert page.external == []  # plotly.js is inline: the page opens offline
     assert markdown.startswith("## Drift check: DRIFT")
     assert [feature["name"] for feature in report["features"]] == [f.name for f in FEATURES]

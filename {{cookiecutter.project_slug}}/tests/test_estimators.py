@@ -17,17 +17,17 @@ SMALLER = {"random_forest": {"n_estimators": 20}, "gradient_boosting": {"max_ite
 
 @pytest.mark.parametrize("name", KINDS)
 def test_each_kind_runs_from_training_to_serving(
-    name, customers, unseen_customers, params, tmp_path
+    name, table, unseen_table, params, tmp_path
 ):
     kind = KINDS[name](kind=name, **SMALLER.get(name, {}))
     path = tmp_path / "model.skops"
 
-    save(train(customers, kind), path)
+    save(train(table, kind), path)
     serving = tmp_path / "serving"
-    metadata = export(path, unseen_customers, serving, kind=kind, rules=params.export, details={})
+    metadata = export(path, unseen_table, serving, kind=kind, rules=params.export, details={})
 
     metric, rule = next(iter(params.gate.metrics.items()))
-    model_score = evaluate(load(path), unseen_customers)[metric]
-    trivial_score = evaluate(trivial_model(customers), unseen_customers)[metric]
+    model_score = evaluate(load(path), unseen_table)[metric]
+    trivial_score = evaluate(trivial_model(table), unseen_table)[metric]
     assert (model_score > trivial_score) == (rule.direction == "higher")
     assert metadata["runtime"] == "onnx", metadata["parity"]["reason"]

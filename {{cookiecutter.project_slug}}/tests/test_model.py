@@ -27,25 +27,23 @@ def trained(trained_model_path):
     return load(trained_model_path)
 
 
-def test_model_beats_the_trivial_model_on_unseen_customers(
-    trained, customers, unseen_customers, params
-):
+def test_model_beats_the_trivial_model_on_unseen_rows(trained, table, unseen_table, params):
     metric, rule = next(iter(params.gate.metrics.items()))  # the first gated metric
-    model_score = evaluate(trained, unseen_customers)[metric]
-    trivial_score = evaluate(trivial_model(customers), unseen_customers)[metric]
+    model_score = evaluate(trained, unseen_table)[metric]
+    trivial_score = evaluate(trivial_model(table), unseen_table)[metric]
 
     better = model_score - trivial_score
     margin = better if rule.direction == "higher" else -better
     assert margin > 0.05 * abs(trivial_score)
 
 
-def test_saved_model_loads_back_with_identical_predictions(trained, unseen_customers, tmp_path):
+def test_saved_model_loads_back_with_identical_predictions(trained, unseen_table, tmp_path):
     path = tmp_path / "model.skops"
     save(trained, path)
 
     loaded = load(path)
 
-    features = features_of(unseen_customers)
+    features = features_of(unseen_table)
     # Equal up to float rounding: parallel trees (n_jobs=-1) may add up in another order.
     np.testing.assert_allclose(loaded.predict(features), trained.predict(features), rtol=1e-12)
 

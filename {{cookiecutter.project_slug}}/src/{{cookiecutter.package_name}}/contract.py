@@ -1,78 +1,28 @@
 """The feature contract: the one place where the model's inputs and target are defined.
 
-The pandera schema, the training columns and the golden-set checks derive from this
-module, so adding or changing a feature happens here and nowhere else.
+The pandera schema, the request model, the ONNX inputs, the drift report and the tests'
+example rows derive from this module (each kind of feature in features.py knows its part),
+so adding or changing a feature happens here and nowhere else. `make import-data` writes
+this file from your own table.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
-from typing import Literal
+from dataclasses import asdict
 
-from {{ cookiecutter.package_name }}.task import Classification, Regression
+from {{ cookiecutter.package_name }}.features import (
+    BooleanFeature,
+    CategoricalFeature,
+    Feature,
+    IdColumn,
+    NumericFeature,
+)
+from {{ cookiecutter.package_name }}.targets import {{ "BinaryTarget" if cookiecutter.task == "classification" else "NumericTarget" }}, Target
 
-
-@dataclass(frozen=True)
-class NumericFeature:
-    name: str
-    dtype: Literal["int", "float"]
-    minimum: float
-    maximum: float
-    description: str
-    max_null_share: float = 0.0
-
-
-@dataclass(frozen=True)
-class CategoricalFeature:
-    name: str
-    categories: tuple[str, ...]
-    description: str
-    max_null_share: float = 0.0
-
-
-@dataclass(frozen=True)
-class BooleanFeature:
-    name: str
-    description: str
-    max_null_share: float = 0.0
-
-
-Feature = NumericFeature | CategoricalFeature | BooleanFeature
-
-
-@dataclass(frozen=True)
-class BinaryTarget:
-    """A yes/no label stored as 0/1; 1 is the positive class. Makes the task classification."""
-
-    name: str
-    description: str
-
-    @property
-    def task(self) -> Classification:
-        return Classification(self)
-
-
-@dataclass(frozen=True)
-class NumericTarget:
-    """A number the model predicts, with its plausible range. Makes the task regression."""
-
-    name: str
-    description: str
-    minimum: float
-    maximum: float
-
-    @property
-    def task(self) -> Regression:
-        return Regression(self)
-
-
-Target = BinaryTarget | NumericTarget
-
-
-ID_COLUMN = "customer_id"
-ID_PATTERN = r"^[A-Z]-\d{8}$"
+# The column naming each row (unique; never a feature), or None when the table has none.
+ID: IdColumn | None = IdColumn("customer_id", pattern=r"^[A-Z]-\d{8}$")
 
 FEATURES: tuple[Feature, ...] = (
     NumericFeature("tenure_months", "int", 0, 72, "Months the customer has been with us"),
@@ -107,22 +57,10 @@ def feature_names() -> list[str]:
     return [feature.name for feature in FEATURES]
 
 
-def numeric_features() -> list[NumericFeature]:
-    return [f for f in FEATURES if isinstance(f, NumericFeature)]
-
-
-def categorical_features() -> list[CategoricalFeature]:
-    return [f for f in FEATURES if isinstance(f, CategoricalFeature)]
-
-
-def boolean_features() -> list[BooleanFeature]:
-    return [f for f in FEATURES if isinstance(f, BooleanFeature)]
-
-
 def fingerprint() -> str:
     """Hash of the whole contract; the gate refuses to compare models built on different ones."""
     content = {
-        "id": [ID_COLUMN, ID_PATTERN],
+        "id": asdict(ID) if ID else None,
         "features": [{"kind": type(f).__name__, **asdict(f)} for f in FEATURES],
         "target": asdict(TARGET),
     }

@@ -4,13 +4,16 @@ The batch (CSV, Parquet, or JSON lines such as the service's prediction log; the
 target columns are optional) is first held to the feature contract. Each feature is then
 compared with the training data the pipeline keeps (<paths.prepared>/train.parquet) by
 effect sizes, not p-values: PSI with the normalized Wasserstein distance (numeric) or the
-Jensen-Shannon distance (categorical, boolean). The serving model scores both to measure
-prediction drift and, when the batch has labels, its metrics are compared with
-metrics/baseline.json under the gate's rules. Thresholds are in params.yaml (`drift`);
-reports go to drift.json, drift.md and drift.html in paths.reports.
+Jensen-Shannon distance (categorical, boolean), each judged against the larger of its
+threshold in params.yaml (`drift`) and its sampling noise at the two sample sizes. The
+serving model scores both to measure prediction drift and, when the batch has labels, its
+metrics are compared with metrics/baseline.json under the gate's rules. Reports go to
+drift.json, drift.md and drift.html in paths.reports.
 
-Exit status: 0 no drift, or too few rows to tell; 1 drift (dataset drift, prediction drift
-or degraded performance); 2 the input cannot be checked (one line per problem on stderr).
+Exit status: 0 no drift, or too few rows to tell (fewer than drift.min_rows); 1 drift
+(dataset drift, prediction drift or degraded performance); 2 the input cannot be checked (one
+line per problem on stderr; drift.json and drift.md then say `invalid_input`, and the previous
+drift.html is removed, so that no script reads an old verdict).
 """
 
 from __future__ import annotations
@@ -25,13 +28,12 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET, feature_names
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.files import sha256_of, write_json, write_text
 from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
 from {{ cookiecutter.package_name }}.monitor.measures import (
     FeatureDrift,
     PredictionDrift,
-    compare_feature,
     compare_predictions,
 )
 from {{ cookiecutter.package_name }}.params import (
@@ -93,7 +95,7 @@ def sample(rows: int, limit: int, seed: int) -> np.ndarray:
 
 def outputs(model: Model, frame: pd.DataFrame) -> np.ndarray:
     """What prediction drift is measured on: the score (probability or value) per row."""
-    predictions = model.predict({name: frame[name].to_numpy() for name in feature_names()})
+    predictions = model.predict({feature.name: frame[feature.name] for feature in FEATURES})
     return np.asarray(predictions.score, dtype=float)
 
 
@@ -163,11 +165,11 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
     if len(reference) < rules.min_rows:
         raise batch.BatchError(
             f"{reference_path} has {len(reference):,} rows: a reference needs at least "
-            f"drift.min_rows ({rules.min_rows:,})"
+            f"drift.min_rows ({rules.min_rows:,}), as a batch does"
         )
     current = batch.read(current_path)
     model, metadata = load_serving(params.paths.serving)
-    features = [compare_feature(f, reference[f.name], current[f.name], rules) for f in FEATURES]
+    features = [f.drift(reference[f.name], current[f.name], rules) for f in FEATURES]
     scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
     expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
     predicted = outputs(model, scored)
@@ -206,6 +208,19 @@ def write_reports(result: DriftReport, folder: Path) -> str:
     return markdown
 
 
+def write_invalid(folder: Path, current: Path, problem: str) -> None:
+    """Replace the previous verdict: a script reading drift.json must not find an old one."""
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    report = {"status": "invalid_input", "problem": problem, "current": str(current)}
+    write_json(folder / "drift.json", {**report, "generated_at": generated_at})
+    write_text(
+        folder / "drift.md",
+        f"## Drift check: INVALID INPUT\n\n`{current}` could not be checked:\n\n"
+        f"```\n{problem}\n```\n",
+    )
+    (folder / "drift.html").unlink(missing_ok=True)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.package_name }}.drift",
@@ -238,14 +253,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         params = load_params()
+    except ParamsError as error:
+        print(f"drift: {error}", file=sys.stderr)
+        return 2
+    folder = args.output or params.paths.reports
+    try:
         reference = args.reference or params.paths.prepared / "train.parquet"
         if args.reference is None and not reference.is_file():
             raise batch.BatchError(f"{reference} not found: run `make repro` to prepare it")
         result = measure(params, args.current, reference)
-    except (ParamsError, batch.BatchError, GateInputError, ServingModelError) as error:
+    except (batch.BatchError, GateInputError, ServingModelError) as error:
         print(f"drift: {error}", file=sys.stderr)
+        write_invalid(folder, args.current, str(error))
         return 2
-    folder = args.output or params.paths.reports
     print(write_reports(result, folder))
     print(f"Reports: {', '.join(str(folder / name) for name in REPORTS)}")
     if result.status == "drift":

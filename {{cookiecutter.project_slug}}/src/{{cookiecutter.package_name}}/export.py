@@ -17,18 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 from skl2onnx import convert_sklearn
-from skl2onnx.common.data_types import BooleanTensorType, FloatTensorType, StringTensorType
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }} import git
-from {{ cookiecutter.package_name }}.contract import (
-    FEATURES,
-    TARGET,
-    BooleanFeature,
-    CategoricalFeature,
-    feature_names,
-    fingerprint,
-)
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET, feature_names, fingerprint
 from {{ cookiecutter.package_name }}.estimators import ModelKind
 from {{ cookiecutter.package_name }}.files import write_atomically, write_json
 from {{ cookiecutter.package_name }}.model import features_of, load
@@ -46,16 +38,8 @@ ONNX_OPSET = 21  # the newest opset every converter used here supports
 
 
 def onnx_input_types() -> list[tuple[str, object]]:
-    """One named input per feature: numbers as float32, categories as strings, flags as bools."""
-    types: list[tuple[str, object]] = []
-    for feature in FEATURES:
-        if isinstance(feature, CategoricalFeature):
-            types.append((feature.name, StringTensorType([None, 1])))
-        elif isinstance(feature, BooleanFeature):
-            types.append((feature.name, BooleanTensorType([None, 1])))
-        else:
-            types.append((feature.name, FloatTensorType([None, 1])))
-    return types
+    """One named input per feature, typed by its kind (features.py)."""
+    return [(feature.name, feature.onnx_type()) for feature in FEATURES]
 
 
 def to_onnx(model: Pipeline, kind: ModelKind) -> bytes:
@@ -70,8 +54,14 @@ def to_onnx(model: Pipeline, kind: ModelKind) -> bytes:
 def check_parity(model: Pipeline, onnx_path: Path, golden: pd.DataFrame, rules: Export) -> Parity:
     """Compare ONNX Runtime with scikit-learn on every golden-set row."""
     features = features_of(golden)
-    served = OnnxModel(onnx_path).predict({name: features[name] for name in feature_names()})
+    columns = {feature.name: golden[feature.name] for feature in FEATURES}
+    served = OnnxModel(onnx_path).predict(columns)
     return TARGET.task.parity(TARGET.task.predict(model, features), served, rules)
+
+
+def onnx_input_names(onnx_path: Path) -> dict[str, str]:
+    """Contract name -> graph input name: the converter makes identifiers of column names."""
+    return dict(zip(feature_names(), OnnxModel(onnx_path).inputs, strict=True))
 
 
 def export(
@@ -97,6 +87,7 @@ def export(
         parity = Parity(False, f"ONNX conversion failed: {type(error).__name__}: {error}")
     if parity.passed:
         runtime = "onnx"
+        details = {**details, "onnx_inputs": onnx_input_names(onnx_path)}
     else:
         runtime = "sklearn"
         onnx_path.unlink(missing_ok=True)

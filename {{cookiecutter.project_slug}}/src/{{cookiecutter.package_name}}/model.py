@@ -11,17 +11,9 @@ from pathlib import Path
 import pandas as pd
 import skops.io
 from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from {{ cookiecutter.package_name }}.contract import (
-    TARGET,
-    boolean_features,
-    categorical_features,
-    feature_names,
-    numeric_features,
-)
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.estimators import KINDS, ModelKind
 from {{ cookiecutter.package_name }}.files import write_atomically
 
@@ -37,23 +29,11 @@ class ModelLoadError(RuntimeError):
 
 
 def preprocessor(scale_numeric: bool) -> ColumnTransformer:
-    numeric = Pipeline(
-        [("impute", SimpleImputer(strategy="median"))]
-        + ([("scale", StandardScaler())] if scale_numeric else [])
-    )
+    """One encoder per feature, chosen by the feature's kind (see features.py)."""
     return ColumnTransformer(
         [
-            ("numeric", numeric, [f.name for f in numeric_features()]),
-            (
-                "categorical",
-                OneHotEncoder(
-                    categories=[list(f.categories) for f in categorical_features()],
-                    handle_unknown="ignore",
-                    sparse_output=False,
-                ),
-                [f.name for f in categorical_features()],
-            ),
-            ("boolean", "passthrough", [f.name for f in boolean_features()]),
+            (f"feature_{position}", feature.encoder(scale_numeric), [feature.name])
+            for position, feature in enumerate(FEATURES)
         ]
     )
 
@@ -65,8 +45,14 @@ def build(kind: ModelKind) -> Pipeline:
 
 
 def features_of(frame: pd.DataFrame) -> pd.DataFrame:
-    """The model's input columns, in contract order (ids and target dropped)."""
-    return frame[feature_names()]
+    """The model's inputs in contract order, as each feature feeds them (ids and target dropped).
+
+    Numbers and flags become floats (NaN when missing), categories text (see features.py).
+    """
+    return pd.DataFrame(
+        {feature.name: feature.to_model(frame[feature.name]) for feature in FEATURES},
+        index=frame.index,
+    )
 
 
 def save(model: Pipeline, path: Path) -> None:

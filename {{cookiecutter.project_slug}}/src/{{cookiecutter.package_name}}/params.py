@@ -103,6 +103,7 @@ class Drift(Settings):
     psi_threshold: float = Field(gt=0)
     wasserstein_threshold: float = Field(gt=0)
     js_threshold: float = Field(gt=0, le=1)
+    false_alarm_rate: float = Field(gt=0, lt=1)
     dataset_drift_share: float = Field(gt=0, le=1)
     prediction_psi_threshold: float = Field(gt=0)
     prediction_sample_rows: int = Field(ge=1)

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.contract import ID_COLUMN, TARGET
+from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.files import write_atomically
 from {{ cookiecutter.package_name }}.params import load_params
 
@@ -35,7 +35,7 @@ def generate(
     if rows < 1:
         raise ValueError(f"rows={rows}: ask for at least one row")
     if not re.fullmatch(r"[A-Z]", id_prefix):
-        raise ValueError(f"id_prefix={id_prefix!r}: use one capital letter (see ID_PATTERN)")
+        raise ValueError(f"id_prefix={id_prefix!r}: use one capital letter (see ID in contract.py)")
     rng = np.random.default_rng(seed)
     shift = DRIFT_STRENGTH[drift]
 
@@ -67,7 +67,7 @@ def generate(
 
     frame = pd.DataFrame(
         {
-            ID_COLUMN: [f"{id_prefix}-{i:08d}" for i in range(1, rows + 1)],
+            "customer_id": [f"{id_prefix}-{i:08d}" for i in range(1, rows + 1)],
             "tenure_months": tenure,
             "age": age,
             "monthly_charges": charges,

@@ -1,4 +1,4 @@
-"""Validate customer tables and explain every failure by column, check and row."""
+"""Validate labelled tables and explain every failure by column, check and row."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from {{ cookiecutter.package_name }}.contract import ID_COLUMN
+from {{ cookiecutter.package_name }}.contract import ID, feature_names
 from {{ cookiecutter.package_name }}.params import Validation
-from {{ cookiecutter.package_name }}.schema import customer_schema
+from {{ cookiecutter.package_name }}.schema import table_schema
 
 EXAMPLES_PER_PROBLEM = 5
 
@@ -68,19 +68,33 @@ def problems_from(error: pandera.errors.SchemaErrors, source: str) -> list[Probl
 def validate(frame: pd.DataFrame, rules: Validation, source: str) -> pd.DataFrame:
     """Return the frame coerced to the contract's types, or raise naming every problem."""
     try:
-        return customer_schema(rules).validate(frame, lazy=True)
+        return table_schema(rules).validate(frame, lazy=True)
     except pandera.errors.SchemaErrors as error:
         raise DataValidationError(problems_from(error, source)) from None
 
 
+def row_keys(frame: pd.DataFrame) -> pd.Series:
+    """What identifies a row: its id, or without one a hash of its feature values."""
+    if ID:
+        return frame[ID.name].astype(str)
+    return pd.util.hash_pandas_object(frame[feature_names()], index=False)
+
+
 def check_no_leakage(training: pd.DataFrame, golden: pd.DataFrame, source: str) -> None:
-    """The golden set must be unseen: no customer may appear in both tables."""
-    shared = sorted(set(training[ID_COLUMN]) & set(golden[ID_COLUMN]))
-    if shared:
-        examples = [str(value) for value in shared[:EXAMPLES_PER_PROBLEM]]
-        raise DataValidationError(
-            [Problem(source, ID_COLUMN, "no_overlap_with_golden_set", len(shared), examples)]
-        )
+    """The golden set must be unseen: no id, or without ids no row of features, in both tables."""
+    seen = set(row_keys(training))
+    keys = row_keys(golden)
+    shared = [row for row, key in enumerate(keys) if key in seen]
+    if not shared:
+        return
+    if ID:
+        column, examples = ID.name, [str(keys.iloc[row]) for row in shared]
+    else:
+        column, examples = "(all features)", [f"golden line {row + 2}" for row in shared]
+    problem = Problem(
+        source, column, "no_overlap_with_golden_set", len(shared), examples[:EXAMPLES_PER_PROBLEM]
+    )
+    raise DataValidationError([problem])
 
 
 def read_csv(path: Path) -> pd.DataFrame:

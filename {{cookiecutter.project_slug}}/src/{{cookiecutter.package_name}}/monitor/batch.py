@@ -17,8 +17,8 @@ import pyarrow.json
 import pyarrow.parquet
 from pandera.pandas import DataFrameSchema
 
-from {{ cookiecutter.package_name }}.contract import ID_COLUMN, TARGET, feature_names
-from {{ cookiecutter.package_name }}.schema import customer_schema
+from {{ cookiecutter.package_name }}.contract import ID, TARGET, feature_names
+from {{ cookiecutter.package_name }}.schema import table_schema
 from {{ cookiecutter.package_name }}.validation import problems_from
 
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".jsonl": "JSON lines"}  # by file suffix
@@ -35,8 +35,8 @@ def batch_schema() -> DataFrameSchema:
     Only the target's values are checked: a batch's share of positives or spread of values
     is the population's business, not a broken contract.
     """
-    schema = customer_schema(None).remove_columns([ID_COLUMN])
-    return schema.update_column(TARGET.name, required=False)
+    schema = table_schema(None).update_column(TARGET.name, required=False)
+    return schema.remove_columns([ID.name]) if ID else schema
 
 
 def load(path: Path, wanted: list[str]) -> pd.DataFrame:
@@ -80,9 +80,10 @@ def check(frame: pd.DataFrame, source: str, missing: list[str]) -> pd.DataFrame:
     if not problems:
         return typed
     lines = "\n".join(f"  - {problem}" for problem in problems)
+    optional = f"{ID.name} and {TARGET.name} are" if ID else f"{TARGET.name} is"
     raise BatchError(
         f"the data breaks the feature contract ({len(problems)} problem(s)):\n{lines}\n"
-        f"Fix it at the source: every feature in contract.py is required ({ID_COLUMN} and "
-        f"{TARGET.name} are optional), with the type, range and categories contract.py gives. "
+        f"Fix it at the source: every feature in contract.py is required ({optional} "
+        f"optional), with the type, range and categories contract.py gives. "
         "If the data is right, change contract.py."
     )

@@ -15,10 +15,21 @@ large the change is, and params.yaml (`drift`) says how large is too large.
 Missing values are left out of both measures; their shares are reported beside them.
 A feature has drifted when its PSI or its distance reaches the threshold: PSI catches changes
 of shape, the distance catches moderate moves of location that PSI's bins dilute.
+
+Each threshold is the larger of two numbers: the effect size that matters (params.yaml) and
+the sampling noise of the measure at these two sample sizes, so that a small batch, or a
+small reference, does not raise an alarm by chance. The noise is what the measure reaches,
+with probability `false_alarm_rate`, when both samples come from one population: simulated
+from the pooled shares (multinomial draws on the bins or categories, cheap at any size) or,
+for the Wasserstein distance, from pooled resamples of at most NOISE_ROWS rows rescaled to
+the real sizes (the distance shrinks as sqrt(1/n + 1/m)). A gamma distribution fitted to the
+simulated values gives the tail quantile.
 """
 
 from __future__ import annotations
 
+import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -27,16 +38,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import wasserstein_distance
+from scipy.stats import gamma, wasserstein_distance
 
-from {{ cookiecutter.package_name }}.contract import (
-    CategoricalFeature,
-    Feature,
-    NumericFeature,
-)
 from {{ cookiecutter.package_name }}.params import Drift
 
 EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
+REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)
+DISTANCE_REPLICATES = 200  # ... per Wasserstein distance (resampled rows)
+NOISE_ROWS = 1_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
 Verdict = Literal["ok", "drift", "insufficient_data"]
 
 
@@ -58,6 +67,7 @@ class FeatureDrift:
     js: float | None  # categorical and boolean features only
     null_share: dict[str, float]  # "reference" and "current"
     rows: dict[str, int]  # rows measured (missing values excluded)
+    thresholds: dict[str, float]  # "psi" and "distance": effect size or noise, the larger
     verdict: Verdict
     histogram: Histogram
 
@@ -66,7 +76,7 @@ class FeatureDrift:
 class PredictionDrift:
     output: str
     psi: float | None
-    threshold: float
+    threshold: float  # prediction_psi_threshold or the PSI's sampling noise, the larger
     rows: dict[str, int]
     verdict: Verdict
     histogram: Histogram
@@ -147,13 +157,63 @@ def null_shares(reference: pd.Series, current: pd.Series) -> dict[str, float]:
     }
 
 
-def drifted(
-    psi_value: float | None, distance: float | None, threshold: float, rules: Drift
-) -> bool | None:
-    """PSI or the distance reaches its threshold; None when they could not be measured."""
-    if psi_value is None or distance is None:
-        return None
-    return psi_value >= rules.psi_threshold or distance >= threshold
+def generator(rules: Drift, name: str) -> np.random.Generator:
+    """A seeded generator per measured column: the same data always gets the same thresholds."""
+    return np.random.default_rng([rules.seed, zlib.crc32(name.encode())])
+
+
+def tail(samples: np.ndarray, rate: float) -> float:
+    """The value exceeded with probability `rate`, from a gamma fitted to positive samples."""
+    mean, variance = float(np.mean(samples)), float(np.var(samples))
+    if mean <= 0 or variance <= 0:
+        return float(np.max(samples, initial=0.0))
+    return float(gamma.ppf(1 - rate, mean**2 / variance, scale=variance / mean))
+
+
+def binned_noise(
+    counts: np.ndarray, rows: tuple[int, int], rng: np.random.Generator, rate: float
+) -> tuple[float, float]:
+    """PSI and Jensen-Shannon distance that chance alone reaches with probability `rate`.
+
+    Both samples are drawn from the pooled shares (`counts` per bin, both samples added up)
+    at their real sizes, `REPLICATES` times.
+    """
+    shares = counts / counts.sum()
+    reference = rng.multinomial(rows[0], shares, size=REPLICATES) / rows[0]
+    current = rng.multinomial(rows[1], shares, size=REPLICATES) / rows[1]
+    ref, cur = np.clip(reference, EPSILON, None), np.clip(current, EPSILON, None)
+    psi_values = np.sum((cur - ref) * np.log(cur / ref), axis=1)
+    js_squared = jensenshannon(reference, current, base=2, axis=1) ** 2
+    return tail(psi_values, rate), math.sqrt(tail(np.nan_to_num(js_squared), rate))
+
+
+def wasserstein_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Wasserstein distance between each row of `first` and the same row of `second`.
+
+    The distance is the area between the two quantile functions; with n and m values per
+    row those are steps at multiples of 1/n and 1/m, the same for every row, so one set of
+    intervals serves all rows at once.
+    """
+    n, m = first.shape[1], second.shape[1]
+    steps = np.union1d(np.arange(1, n + 1) / n, np.arange(1, m + 1) / m)
+    widths = np.diff(steps, prepend=0.0)
+    middle = steps - widths / 2
+    at_first = np.minimum((middle * n).astype(int), n - 1)
+    at_second = np.minimum((middle * m).astype(int), m - 1)
+    gaps = np.abs(np.sort(first, axis=1)[:, at_first] - np.sort(second, axis=1)[:, at_second])
+    return gaps @ widths
+
+
+def distance_noise(
+    reference: np.ndarray, current: np.ndarray, rng: np.random.Generator, rate: float
+) -> float:
+    """The normalized Wasserstein distance that chance alone reaches with probability `rate`."""
+    pooled = np.concatenate([reference, current])
+    n, m = min(len(reference), NOISE_ROWS), min(len(current), NOISE_ROWS)
+    draws = rng.choice(pooled, size=(DISTANCE_REPLICATES, n + m))
+    distances = wasserstein_rows(draws[:, :n], draws[:, n:]) / (float(np.std(reference)) or 1.0)
+    shrink = math.sqrt((1 / len(reference) + 1 / len(current)) / (1 / n + 1 / m))
+    return tail(distances, rate) * shrink
 
 
 def verdict(batch_rows: int, drifted: bool | None, rules: Drift) -> Verdict:
@@ -165,30 +225,45 @@ def verdict(batch_rows: int, drifted: bool | None, rules: Drift) -> Verdict:
 
 def binned(
     reference: np.ndarray, current: np.ndarray, bins: int, integer: bool = False
-) -> tuple[Histogram, float | None]:
-    """Both samples on the reference's quantile bins, and their PSI (None if one is empty)."""
+) -> tuple[Histogram, np.ndarray, float | None]:
+    """Both samples on the reference's quantile bins: histogram, pooled counts, PSI (None if
+    one sample is empty)."""
     edges = quantile_edges(reference, bins)
     ref, cur = bin_shares(reference, edges), bin_shares(current, edges)
     histogram = Histogram(interval_labels(edges, integer), ref.tolist(), cur.tolist())
+    counts = ref * len(reference) + cur * len(current)
     measurable = len(reference) > 0 and len(current) > 0
-    return histogram, psi(ref, cur) if measurable else None
+    return histogram, counts, psi(ref, cur) if measurable else None
 
 
 def compare_numeric(
-    feature: NumericFeature, reference: pd.Series, current: pd.Series, rules: Drift
+    name: str, reference: pd.Series, current: pd.Series, rules: Drift, integer: bool = False
 ) -> FeatureDrift:
+    """PSI on the reference's quantile bins and the normalized Wasserstein distance."""
     ref, cur = present(reference), present(current)
-    histogram, psi_value = binned(ref, cur, rules.bins, integer=feature.dtype == "int")
-    distance = None if psi_value is None else normalized_wasserstein(ref, cur)
-    alarm = drifted(psi_value, distance, rules.wasserstein_threshold, rules)
+    histogram, counts, psi_value = binned(ref, cur, rules.bins, integer)
+    distance, thresholds, alarm = None, {}, None
+    if psi_value is not None:
+        distance = normalized_wasserstein(ref, cur)
+        rng = generator(rules, name)
+        psi_noise, _ = binned_noise(counts, (len(ref), len(cur)), rng, rules.false_alarm_rate)
+        thresholds = {
+            "psi": max(rules.psi_threshold, psi_noise),
+            "distance": max(
+                rules.wasserstein_threshold,
+                distance_noise(ref, cur, rng, rules.false_alarm_rate),
+            ),
+        }
+        alarm = psi_value >= thresholds["psi"] or distance >= thresholds["distance"]
     return FeatureDrift(
-        name=feature.name,
+        name=name,
         kind="numeric",
         psi=psi_value,
         wasserstein_normalized=distance,
         js=None,
         null_share=null_shares(reference, current),
         rows={"reference": len(ref), "current": len(cur)},
+        thresholds=thresholds,
         verdict=verdict(len(current), alarm, rules),
         histogram=histogram,
     )
@@ -201,51 +276,61 @@ def category_counts(values: pd.Series, categories: Sequence[object]) -> np.ndarr
 
 
 def compare_categories(
-    feature: Feature, reference: pd.Series, current: pd.Series, rules: Drift
+    name: str,
+    kind: Literal["categorical", "boolean"],
+    reference: pd.Series,
+    current: pd.Series,
+    *,
+    categories: Sequence[object],
+    labels: list[str],
+    rules: Drift,
 ) -> FeatureDrift:
     """Categorical and boolean features: PSI and Jensen-Shannon distance of the shares."""
-    if isinstance(feature, CategoricalFeature):
-        kind, categories, labels = "categorical", feature.categories, list(feature.categories)
-    else:
-        kind, categories, labels = "boolean", (False, True), ["false", "true"]
     ref_counts = category_counts(reference, categories)
     cur_counts = category_counts(current, categories)
-    ref, cur = ref_counts / max(ref_counts.sum(), 1), cur_counts / max(cur_counts.sum(), 1)
-    measurable = ref_counts.sum() > 0 and cur_counts.sum() > 0
-    psi_value = psi(ref, cur) if measurable else None
-    distance = js_distance(ref, cur) if measurable else None
-    alarm = drifted(psi_value, distance, rules.js_threshold, rules)
+    rows = int(ref_counts.sum()), int(cur_counts.sum())
+    ref, cur = ref_counts / max(rows[0], 1), cur_counts / max(rows[1], 1)
+    psi_value = distance = alarm = None
+    thresholds = {}
+    if rows[0] > 0 and rows[1] > 0:
+        psi_value, distance = psi(ref, cur), js_distance(ref, cur)
+        psi_noise, js_noise = binned_noise(
+            ref_counts + cur_counts, rows, generator(rules, name), rules.false_alarm_rate
+        )
+        thresholds = {
+            "psi": max(rules.psi_threshold, psi_noise),
+            "distance": max(rules.js_threshold, js_noise),
+        }
+        alarm = psi_value >= thresholds["psi"] or distance >= thresholds["distance"]
     return FeatureDrift(
-        name=feature.name,
+        name=name,
         kind=kind,
         psi=psi_value,
         wasserstein_normalized=None,
         js=distance,
         null_share=null_shares(reference, current),
-        rows={"reference": int(ref_counts.sum()), "current": int(cur_counts.sum())},
+        rows={"reference": rows[0], "current": rows[1]},
+        thresholds=thresholds,
         verdict=verdict(len(current), alarm, rules),
         histogram=Histogram(labels, ref.tolist(), cur.tolist()),
     )
-
-
-def compare_feature(
-    feature: Feature, reference: pd.Series, current: pd.Series, rules: Drift
-) -> FeatureDrift:
-    if isinstance(feature, NumericFeature):
-        return compare_numeric(feature, reference, current, rules)
-    return compare_categories(feature, reference, current, rules)
 
 
 def compare_predictions(
     output: str, reference: np.ndarray, current: np.ndarray, rules: Drift
 ) -> PredictionDrift:
     """PSI of the model's outputs on the reference's quantile bins."""
-    histogram, psi_value = binned(reference, current, rules.bins)
-    alarm = None if psi_value is None else psi_value >= rules.prediction_psi_threshold
+    histogram, counts, psi_value = binned(reference, current, rules.bins)
+    threshold, alarm = rules.prediction_psi_threshold, None
+    if psi_value is not None:
+        rng = generator(rules, "prediction")
+        noise, _ = binned_noise(counts, (len(reference), len(current)), rng, rules.false_alarm_rate)
+        threshold = max(threshold, noise)
+        alarm = psi_value >= threshold
     return PredictionDrift(
         output=output,
         psi=psi_value,
-        threshold=rules.prediction_psi_threshold,
+        threshold=threshold,
         rows={"reference": len(reference), "current": len(current)},
         verdict=verdict(len(current), alarm, rules),
         histogram=histogram,

@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift, Histo
 from {{ cookiecutter.package_name }}.monitor.report_md import (
     STATUS,
     distance,
+    limits,
     number,
     ranked,
     summary,
@@ -106,19 +107,26 @@ def plot(div_id: str, histogram: Histogram, verdict: str, overlay: bool) -> str:
     )
 
 
+def anchor(name: str) -> str:
+    """An HTML id for a feature: column names may hold spaces, which ids may not."""
+    return f"feature-{name.encode().hex()}"
+
+
 def feature_rows(features: list[FeatureDrift]) -> str:
     rows = []
     for feature in ranked(features):
         shares = feature.null_share
         missing = f"{shares['reference']:.1%} &rarr; {shares['current']:.1%}"
         rows.append(
-            f"<tr><td><a href='#{escape(feature.name)}'>{escape(feature.name)}</a></td>"
+            f"<tr><td><a href='#{anchor(feature.name)}'>{escape(feature.name)}</a></td>"
             f"<td>{feature.kind}</td><td>{number(feature.psi)}</td>"
-            f"<td>{distance(feature)}</td><td>{missing}</td><td>{pill(feature.verdict)}</td></tr>"
+            f"<td>{distance(feature)}</td><td>{limits(feature)}</td><td>{missing}</td>"
+            f"<td>{pill(feature.verdict)}</td></tr>"
         )
     return (
         "<table><tr><th>feature</th><th>kind</th><th>PSI</th><th>distance</th>"
-        f"<th>missing (reference &rarr; batch)</th><th>verdict</th></tr>{''.join(rows)}</table>"
+        "<th>drift from (PSI / distance)</th><th>missing (reference &rarr; batch)</th>"
+        f"<th>verdict</th></tr>{''.join(rows)}</table>"
     )
 
 
@@ -126,10 +134,11 @@ def feature_card(feature: FeatureDrift) -> str:
     measures = f"PSI {number(feature.psi)}, {distance(feature)}"
     overlay = feature.kind == "numeric"  # bins overlaid; categories side by side
     return (
-        f"<div class='card' id='{escape(feature.name)}'><h3>{escape(feature.name)} "
+        f"<div class='card' id='{anchor(feature.name)}'><h3>{escape(feature.name)} "
         f"{pill(feature.verdict)}</h3><p>{feature.kind}; {measures}; "
         f"{feature.rows['current']:,} rows measured</p>"
-        f"{plot(f'plot-{feature.name}', feature.histogram, feature.verdict, overlay)}</div>"
+        f"{plot(f'plot-{anchor(feature.name)}', feature.histogram, feature.verdict, overlay)}"
+        "</div>"
     )
 
 

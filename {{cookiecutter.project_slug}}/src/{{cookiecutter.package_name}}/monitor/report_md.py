@@ -24,6 +24,13 @@ def distance(feature: FeatureDrift) -> str:
     return f"JS {number(feature.js)}"
 
 
+def limits(feature: FeatureDrift) -> str:
+    """The thresholds the feature was judged by: effect size or sampling noise, the larger."""
+    if not feature.thresholds:
+        return "n/a"
+    return f"{number(feature.thresholds['psi'])} / {number(feature.thresholds['distance'])}"
+
+
 def ranked(features: list[FeatureDrift]) -> list[FeatureDrift]:
     """Drifted features first, each group in contract order."""
     return sorted(features, key=lambda feature: ORDER[feature.verdict])
@@ -64,15 +71,16 @@ def summary(result: DriftReport) -> list[tuple[str, bool]]:
 
 def feature_table(features: list[FeatureDrift]) -> list[str]:
     lines = [
-        "| feature | kind | PSI | distance | missing (reference -> batch) | verdict |",
-        "|---|---|---|---|---|---|",
+        "| feature | kind | PSI | distance | drift from (PSI / distance) "
+        "| missing (reference -> batch) | verdict |",
+        "|---|---|---|---|---|---|---|",
     ]
     for feature in ranked(features):
         verdict = "**drift**" if feature.verdict == "drift" else feature.verdict
         missing = f"{feature.null_share['reference']:.1%} -> {feature.null_share['current']:.1%}"
         lines.append(
             f"| {feature.name} | {feature.kind} | {number(feature.psi)} | {distance(feature)} "
-            f"| {missing} | {verdict} |"
+            f"| {limits(feature)} | {missing} | {verdict} |"
         )
     return lines
 
@@ -115,7 +123,10 @@ def to_markdown(result: DriftReport) -> str:
         "",
         f"- Rule: a feature drifts when its PSI >= {rules['psi_threshold']:g}, or its "
         f"normalized Wasserstein distance >= {rules['wasserstein_threshold']:g} (numeric) or "
-        f"Jensen-Shannon distance >= {rules['js_threshold']:g} (categorical, boolean).",
+        f"Jensen-Shannon distance >= {rules['js_threshold']:g} (categorical, boolean), each "
+        "raised to the sampling noise of these sample sizes where that is larger (chance "
+        f"reaches it in {rules['false_alarm_rate']:g} of undrifted batches): the 'drift from' "
+        "column.",
     ]
     lines += [f"- Note: {note}." for note in result.notes]
     return "\n".join(lines) + "\n"

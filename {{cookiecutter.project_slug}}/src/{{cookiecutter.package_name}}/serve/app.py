@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from {{ cookiecutter.package_name }}.contract import TARGET, feature_names
+from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import (
     Model,
@@ -35,6 +35,7 @@ from {{ cookiecutter.package_name }}.serve.schemas import (
     PredictionResponse,
     Readiness,
     Record,
+    columns_of,
     request_body_schema,
 )
 from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
@@ -154,7 +155,7 @@ async def predict(request: Request, service: ServiceDep) -> BaseModel:  # Predic
     """Score one record or a list of records."""
     model = service.ready_model()
     records = parse_records(await request.body(), service.settings.max_batch_rows)
-    columns = {name: [getattr(record, name) for record in records] for name in feature_names()}
+    columns = columns_of(records)
     result = model.predict(columns)
     PREDICTIONS.observe(float(result.score.mean()))
     predictions = [Prediction(**answer) for answer in result.records()]

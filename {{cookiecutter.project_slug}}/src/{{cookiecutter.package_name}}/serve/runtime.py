@@ -13,13 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from {{ cookiecutter.package_name }}.contract import (
-    FEATURES,
-    TARGET,
-    BooleanFeature,
-    CategoricalFeature,
-    feature_names,
-)
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.task import Predictions
 
 ONNX_FILE = "model.onnx"
@@ -35,23 +29,17 @@ class Model(Protocol):
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions: ...
 
 
-def onnx_feed(columns: Mapping[str, Sequence[Any]]) -> dict[str, np.ndarray]:
-    """One (n, 1) array per contract feature, typed as the ONNX graph expects.
+def onnx_feed(columns: Mapping[str, Sequence[Any]], inputs: Sequence[str]) -> dict[str, np.ndarray]:
+    """One (n, 1) array per contract feature, typed as its feature says (features.py).
 
-    Numbers go in as float32 (None becomes NaN, which the graph imputes), categories as
-    strings and flags as booleans.
+    `inputs` are the graph's input names in contract order: the converter turns column
+    names into identifiers ("mean radius" becomes "mean_radius"), while callers keep the
+    contract's names. Missing numbers and flags go in as NaN, which the graph imputes.
     """
-    feed = {}
-    for feature in FEATURES:
-        values = columns[feature.name]
-        if isinstance(feature, CategoricalFeature):
-            array = np.asarray(values, dtype=object)
-        elif isinstance(feature, BooleanFeature):
-            array = np.asarray(values, dtype=bool)
-        else:
-            array = np.asarray(values, dtype=np.float32)
-        feed[feature.name] = array.reshape(-1, 1)
-    return feed
+    return {
+        name: feature.onnx_array(columns[feature.name])
+        for name, feature in zip(inputs, FEATURES, strict=True)
+    }
 
 
 class OnnxModel:
@@ -67,9 +55,15 @@ class OnnxModel:
             )
         except Exception as error:
             raise ServingModelError(f"{path} is not a loadable ONNX model: {error}") from None
+        self.inputs = [graph_input.name for graph_input in self.session.get_inputs()]
+        if len(self.inputs) != len(FEATURES):
+            raise ServingModelError(
+                f"{path} takes {len(self.inputs)} inputs but contract.py lists {len(FEATURES)} "
+                "features: run `make repro` to export the model again"
+            )
 
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
-        return TARGET.task.from_onnx(self.session.run(None, onnx_feed(columns)))
+        return TARGET.task.from_onnx(self.session.run(None, onnx_feed(columns, self.inputs)))
 
 
 class SklearnModel:
@@ -86,7 +80,9 @@ class SklearnModel:
     def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
         import pandas as pd
 
-        frame = pd.DataFrame({name: columns[name] for name in feature_names()})
+        frame = pd.DataFrame(
+            {feature.name: feature.to_model(columns[feature.name]) for feature in FEATURES}
+        )
         return TARGET.task.predict(self.pipeline, frame)
 
 

@@ -1,67 +1,40 @@
 """Request and response models, derived from the feature contract.
 
 A record must carry every feature with the contract's type, range and categories, and
-nothing else; anything off is a 422 that names the field.
+nothing else; anything off is a 422 that names the field. A feature that may be missing
+(`max_null_share` > 0) accepts null, and must still be sent. Each field's type comes from its
+feature (features.py); field names are the contract's, spaces and all.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from {{ cookiecutter.package_name }}.contract import (
-    FEATURES,
-    TARGET,
-    BooleanFeature,
-    CategoricalFeature,
-    Feature,
-    NumericFeature,
-)
+from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 
-
-def _field_type(feature: Feature) -> Any:
-    if isinstance(feature, CategoricalFeature):
-        kind: Any = Literal[feature.categories]
-        return Annotated[kind, Field(description=feature.description)]
-    if isinstance(feature, BooleanFeature):
-        return Annotated[StrictBool, Field(description=feature.description)]
-    assert isinstance(feature, NumericFeature)
-    # JSON numbers only: 3 and 3.0 are the same integer in JSON Schema, "3" and true are not.
-    bounds = Field(ge=feature.minimum, le=feature.maximum)
-    if feature.dtype == "int":
-        number: Any = Annotated[int, bounds, BeforeValidator(_json_number)]
-    else:
-        number = Annotated[float, bounds, Field(allow_inf_nan=False), BeforeValidator(_json_number)]
-    if feature.max_null_share > 0:
-        return Annotated[number | None, Field(description=feature.description)]
-    return Annotated[number, Field(description=feature.description)]
-
-
-def _json_number(value: object) -> object:
-    if isinstance(value, str | bool):
-        raise ValueError("must be a JSON number")
-    return value
-
-
-def _example() -> dict[str, object]:
-    example: dict[str, object] = {}
-    for feature in FEATURES:
-        if isinstance(feature, CategoricalFeature):
-            example[feature.name] = feature.categories[0]
-        elif isinstance(feature, BooleanFeature):
-            example[feature.name] = False
-        else:
-            middle = (feature.minimum + feature.maximum) / 2
-            example[feature.name] = int(middle) if feature.dtype == "int" else round(middle, 2)
-    return example
-
+# Python names for the fields (a column may be called "mean radius", or "json"); the API
+# reads and documents each field by its alias, the feature's name in the contract.
+FIELDS = {feature.name: f"feature_{position}" for position, feature in enumerate(FEATURES)}
 
 Record: type[BaseModel] = create_model(
     "Record",
-    __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [_example()]}),
-    **{feature.name: (_field_type(feature), ...) for feature in FEATURES},
+    __config__=ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{f.name: f.example() for f in FEATURES}]},
+    ),
+    **{
+        FIELDS[feature.name]: (feature.request_type(), Field(alias=feature.name))
+        for feature in FEATURES
+    },
 )
+
+
+def columns_of(records: Sequence[BaseModel]) -> dict[str, list[Any]]:
+    """Validated records as columns, by the contract's names (what the runtime takes)."""
+    return {name: [getattr(record, field) for record in records] for name, field in FIELDS.items()}
 
 
 # The answer's fields depend on the task (task.py: LabelPrediction or ValuePrediction per

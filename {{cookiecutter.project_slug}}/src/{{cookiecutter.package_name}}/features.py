@@ -1,0 +1,334 @@
+"""The kinds of feature a contract can list, each with everything the project asks of it.
+
+A feature knows its own pandera column (data validation), request type (the API), model
+input and ONNX type (training, export, serving), drift measure (`make drift`) and example
+and invalid values (the tests), so no module switches on the kind of a feature. Missing
+values are allowed when `max_null_share` > 0, for every kind.
+
+Only numpy and pydantic are imported here, because the serving image has nothing else;
+pandera, pandas, skl2onnx and the drift measures are imported by the methods that use them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BeforeValidator, Field, StrictBool
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pandera.pandas as pa
+    from sklearn.base import TransformerMixin
+
+    from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift
+    from {{ cookiecutter.package_name }}.params import Drift
+
+MISSING_CATEGORY = ""  # what a missing category becomes in the model: one-hot all zeros
+NOISE_SIGMAS = 3.3  # a null share is refused only beyond this many binomial SDs (about 1 in 2,000)
+
+
+def is_missing(value: object) -> bool:
+    """None or NaN (pandas' NA counts too): a missing value, whatever the column's type."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # noqa: PLR0124 (NaN is the one value unequal to itself)
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
+def floats(values: Sequence[Any]) -> np.ndarray:
+    """Values as float64, missing ones as NaN (pandas columns, numpy arrays or lists)."""
+    if hasattr(values, "to_numpy"):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)  # type: ignore[union-attr]
+    return np.array([np.nan if is_missing(value) else value for value in values], np.float64)
+
+
+def null_share_at_most(limit: float) -> pa.Check:
+    """At most `limit` missing, beyond what sampling noise adds to a small table.
+
+    A table of n rows drawn where `limit` of the values are missing holds about n * limit
+    nulls, give or take sqrt(n * limit * (1 - limit)); more than NOISE_SIGMAS of those
+    above fails. Large tables are held to the limit itself.
+    """
+    import pandera.pandas as pa
+
+    def within(column: pd.Series) -> bool:
+        rows = len(column)
+        allowed = rows * limit + NOISE_SIGMAS * math.sqrt(rows * limit * (1 - limit))
+        return int(column.isna().sum()) <= allowed
+
+    return pa.Check(
+        within,
+        ignore_na=False,
+        error=f"null_share<={limit:g} (more than {limit:.1%} of the values are missing)",
+    )
+
+
+@dataclass(frozen=True)
+class IdColumn:
+    """A column that names each row: unique, optional in the contract, never a feature."""
+
+    name: str
+    pattern: str | None = None
+
+    def column(self) -> pa.Column:
+        import pandera.pandas as pa
+
+        checks = [pa.Check.str_matches(self.pattern)] if self.pattern else []
+        return pa.Column("str", checks, unique=True)
+
+    def examples(self, rows: int, prefix: str) -> list[str]:
+        """Distinct ids such as "T-00000001" (one capital letter as `prefix`, eight digits)."""
+        return [f"{prefix}-{row:08d}" for row in range(1, rows + 1)]
+
+
+class _Feature:
+    """What every kind shares: a name, a description and the share of values allowed missing."""
+
+    name: str
+    description: str
+    max_null_share: float
+    kind: ClassVar[str]
+
+    @property
+    def nullable(self) -> bool:
+        return self.max_null_share > 0
+
+    def _column(self, dtype: str, checks: list[pa.Check]) -> pa.Column:
+        import pandera.pandas as pa
+
+        if self.nullable:
+            checks = [*checks, null_share_at_most(self.max_null_share)]
+        return pa.Column(dtype, checks, nullable=self.nullable, description=self.description)
+
+    def _optional(self, kind: Any) -> Any:
+        if self.nullable:
+            kind = kind | None
+        return Annotated[kind, Field(description=self.description)]
+
+    def _with_nulls(self, values: np.ndarray, rng: np.random.Generator) -> list[Any]:
+        """Example values with about max_null_share of them missing (None)."""
+        share = self.max_null_share / 2
+        return [None if rng.random() < share else value for value in values.tolist()]
+
+
+def _json_number(value: object) -> object:
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+@dataclass(frozen=True)
+class NumericFeature(_Feature):
+    """A number within [minimum, maximum]; `int` columns hold whole numbers only."""
+
+    name: str
+    dtype: Literal["int", "float"]
+    minimum: float
+    maximum: float
+    description: str = ""
+    max_null_share: float = 0.0
+
+    kind: ClassVar[str] = "numeric"
+
+    def column(self) -> pa.Column:
+        import pandera.pandas as pa
+
+        # pandas' Int64 holds nulls, and refuses 2.5 where numpy's int64 would make it 2.
+        dtype = {"int": "Int64", "float": "float64"}[self.dtype]
+        return self._column(dtype, [pa.Check.in_range(self.minimum, self.maximum)])
+
+    def request_type(self) -> Any:
+        # JSON numbers only: 3 and 3.0 are the same integer in JSON Schema, "3" and true are not.
+        bounds = Field(ge=self.minimum, le=self.maximum)
+        if self.dtype == "int":
+            number: Any = Annotated[int, bounds, BeforeValidator(_json_number)]
+        else:
+            finite = Field(allow_inf_nan=False)
+            number = Annotated[float, bounds, finite, BeforeValidator(_json_number)]
+        return self._optional(number)
+
+    def example(self) -> object:
+        middle = (self.minimum + self.maximum) / 2
+        return math.floor(middle) if self.dtype == "int" else round(middle, 2)
+
+    def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
+        """Values spread over the whole range (ints: whole numbers), some missing if allowed."""
+        values = rng.uniform(self.minimum, self.maximum, rows)
+        if self.dtype == "int":
+            values = np.clip(np.round(values), math.ceil(self.minimum), math.floor(self.maximum))
+            return self._with_nulls(values.astype(np.int64), rng)
+        return self._with_nulls(values, rng)
+
+    def invalid_values(self) -> dict[str, object]:
+        """Values the contract refuses, by the check that refuses them."""
+        span = max(self.maximum - self.minimum, 1)
+        below, above = self.minimum - span, self.maximum + span
+        invalid: dict[str, object] = {
+            "below the minimum": math.floor(below) if self.dtype == "int" else below,
+            "above the maximum": math.ceil(above) if self.dtype == "int" else above,
+            "text": "forty-two",
+        }
+        if self.dtype == "int":
+            invalid["not a whole number"] = self.example() + 0.5  # type: ignore[operator]
+        return invalid
+
+    def to_model(self, values: Sequence[Any]) -> np.ndarray:
+        return floats(values)
+
+    def encoder(self, scale: bool) -> TransformerMixin:
+        """Missing values become the training median; linear models also scale."""
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        steps = [("impute", SimpleImputer(strategy="median"))]
+        if scale:
+            steps.append(("scale", StandardScaler()))
+        return Pipeline(steps)
+
+    def onnx_type(self) -> object:
+        from skl2onnx.common.data_types import FloatTensorType
+
+        return FloatTensorType([None, 1])
+
+    def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
+        return floats(values).astype(np.float32).reshape(-1, 1)
+
+    def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
+        from {{ cookiecutter.package_name }}.monitor.measures import compare_numeric
+
+        return compare_numeric(self.name, reference, current, rules, self.dtype == "int")
+
+
+@dataclass(frozen=True)
+class CategoricalFeature(_Feature):
+    """One of a fixed list of text values; any other value is refused."""
+
+    name: str
+    categories: tuple[str, ...]
+    description: str = ""
+    max_null_share: float = 0.0
+
+    kind: ClassVar[str] = "categorical"
+
+    def column(self) -> pa.Column:
+        import pandera.pandas as pa
+
+        return self._column("str", [pa.Check.isin(self.categories)])
+
+    def request_type(self) -> Any:
+        return self._optional(Literal[self.categories])
+
+    def example(self) -> object:
+        return self.categories[0]
+
+    def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
+        return self._with_nulls(rng.choice(np.array(self.categories, dtype=object), rows), rng)
+
+    def invalid_values(self) -> dict[str, object]:
+        unknown = "-".join(self.categories)[:40] + "?"  # not one of the categories
+        return {"an unknown category": unknown, "a number": 42}
+
+    def to_model(self, values: Sequence[Any]) -> np.ndarray:
+        """Text, with MISSING_CATEGORY for a missing value (ONNX strings cannot be null)."""
+        if hasattr(values, "isna"):  # a pandas column: vectorized
+            missing = values.isna().to_numpy()  # type: ignore[union-attr]
+            text = values.astype(object).to_numpy()  # type: ignore[union-attr]
+            return np.where(missing, MISSING_CATEGORY, text).astype(object)
+        return np.array(
+            [MISSING_CATEGORY if is_missing(value) else str(value) for value in values], object
+        )
+
+    def encoder(self, scale: bool) -> TransformerMixin:
+        """One-hot over the contract's categories; a missing one is all zeros."""
+        from sklearn.preprocessing import OneHotEncoder
+
+        return OneHotEncoder(
+            categories=[list(self.categories)], handle_unknown="ignore", sparse_output=False
+        )
+
+    def onnx_type(self) -> object:
+        from skl2onnx.common.data_types import StringTensorType
+
+        return StringTensorType([None, 1])
+
+    def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
+        return self.to_model(values).reshape(-1, 1)
+
+    def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
+        from {{ cookiecutter.package_name }}.monitor.measures import compare_categories
+
+        return compare_categories(
+            self.name,
+            "categorical",
+            reference,
+            current,
+            categories=self.categories,
+            labels=list(self.categories),
+            rules=rules,
+        )
+
+
+@dataclass(frozen=True)
+class BooleanFeature(_Feature):
+    """True or false; the model sees 1.0 or 0.0 (a missing value: the most frequent one)."""
+
+    name: str
+    description: str = ""
+    max_null_share: float = 0.0
+
+    kind: ClassVar[str] = "boolean"
+
+    def column(self) -> pa.Column:
+        # pandas' nullable "boolean" refuses text such as "maybe"; numpy's bool makes it True.
+        return self._column("boolean", [])
+
+    def request_type(self) -> Any:
+        return self._optional(StrictBool)
+
+    def example(self) -> object:
+        return False
+
+    def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
+        return self._with_nulls(rng.random(rows) < 0.5, rng)
+
+    def invalid_values(self) -> dict[str, object]:
+        return {"text": "maybe", "a number": 7}
+
+    def to_model(self, values: Sequence[Any]) -> np.ndarray:
+        return floats(values)
+
+    def encoder(self, scale: bool) -> TransformerMixin:
+        from sklearn.impute import SimpleImputer
+
+        return SimpleImputer(strategy="most_frequent")
+
+    def onnx_type(self) -> object:
+        from skl2onnx.common.data_types import FloatTensorType
+
+        return FloatTensorType([None, 1])
+
+    def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
+        return floats(values).astype(np.float32).reshape(-1, 1)
+
+    def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
+        from {{ cookiecutter.package_name }}.monitor.measures import compare_categories
+
+        return compare_categories(
+            self.name,
+            "boolean",
+            reference,
+            current,
+            categories=(False, True),
+            labels=["false", "true"],
+            rules=rules,
+        )
+
+
+Feature = NumericFeature | CategoricalFeature | BooleanFeature

@@ -1,0 +1,98 @@
+"""Example tables made from the contract alone, so that no test names a column.
+
+Each feature draws values across its range or categories, with missing values where the
+contract allows them (`examples` in features.py). The target follows a fixed random function
+of the features plus noise, so a model has a real signal to learn and beats the trivial one.
+`shifted` moves chosen features the way drift does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET
+from {{ cookiecutter.package_name }}.features import CategoricalFeature, Feature, NumericFeature
+from {{ cookiecutter.package_name }}.model import features_of
+from {{ cookiecutter.package_name }}.params import Validation
+from {{ cookiecutter.package_name }}.targets import BinaryTarget
+
+SIGNAL_SEED = 20_240_601  # one fixed function of the features, whatever the table's seed
+
+
+def signal(frame: pd.DataFrame) -> np.ndarray:
+    """A random but fixed linear score of the features (standardized numbers, one-hot codes)."""
+    rng = np.random.default_rng(SIGNAL_SEED)
+    score = np.zeros(len(frame))
+    for feature, (_, column) in zip(FEATURES, features_of(frame).items(), strict=True):
+        if isinstance(feature, CategoricalFeature):
+            codes = pd.get_dummies(column).astype(float)
+            score += codes.to_numpy() @ rng.normal(0, 1, codes.shape[1])
+        else:
+            numbers = column.to_numpy(dtype=float)
+            spread = np.nanstd(numbers) or 1.0
+            standard = np.nan_to_num((numbers - np.nanmean(numbers)) / spread)
+            score += rng.normal(0, 1) * standard
+    return score / np.sqrt(max(len(FEATURES), 1))
+
+
+def target_values(score: np.ndarray, rules: Validation, rng: np.random.Generator) -> np.ndarray:
+    """Labels whose positive share sits in the middle of the allowed range, or values spread
+    over the middle of the target's range, in its units."""
+    if isinstance(TARGET, BinaryTarget):
+        share = (rules.min_positive_share + rules.max_positive_share) / 2
+        noisy = 2 * score + rng.logistic(0, 1, len(score))
+        return (noisy > np.quantile(noisy, 1 - share)).astype(np.int64)
+    middle, span = (TARGET.minimum + TARGET.maximum) / 2, TARGET.maximum - TARGET.minimum
+    noisy = score + rng.normal(0, 0.3, len(score))
+    values = middle + span * 0.15 * noisy / (np.std(noisy) or 1.0)
+    return np.round(np.clip(values, TARGET.minimum, TARGET.maximum), 4)
+
+
+def example_table(rows: int, seed: int, rules: Validation, id_prefix: str = "T") -> pd.DataFrame:
+    """`rows` valid labelled rows: the id (if the contract has one), every feature, the target."""
+    rng = np.random.default_rng(seed)
+    columns = {feature.name: feature.examples(rows, rng) for feature in FEATURES}
+    frame = pd.DataFrame(columns)
+    if ID:
+        frame.insert(0, ID.name, ID.examples(rows, id_prefix))
+    frame[TARGET.name] = target_values(signal(frame), rules, rng)
+    return frame
+
+
+def shifted(frame: pd.DataFrame, features: list[Feature], sds: float, seed: int) -> pd.DataFrame:
+    """A copy with `features` moved: numbers up by `sds` standard deviations (clipped to the
+    contract's range), and a share `sds / 4` of categories and flags set to one value."""
+    rng = np.random.default_rng(seed)
+    moved = frame.copy()
+    for feature in features:
+        values = moved[feature.name]
+        if isinstance(feature, NumericFeature):
+            numbers = pd.to_numeric(values)
+            numbers = (numbers + sds * numbers.std()).clip(feature.minimum, feature.maximum)
+            moved[feature.name] = numbers.round() if feature.dtype == "int" else numbers
+        else:
+            value = feature.categories[0] if isinstance(feature, CategoricalFeature) else True
+            chosen = rng.random(len(values)) < min(sds / 4, 1.0)
+            moved[feature.name] = values.astype(object).where(~chosen, value)
+    return moved
+
+
+def drift_features(share: float) -> list[Feature]:
+    """The first features, as many as make a dataset drift (`share` of them, at least one)."""
+    return list(FEATURES[: max(1, math.ceil(share * len(FEATURES)))])
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as a client sends them: every feature by its contract name, null when missing."""
+    rows = frame[[feature.name for feature in FEATURES]].astype(object)
+    return [{name: plain(value) for name, value in row.items()} for _, row in rows.iterrows()]
+
+
+def plain(value: object) -> object:
+    """A JSON value: None for a missing one, Python numbers for numpy's."""
+    if pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return value.item() if isinstance(value, np.generic) else value
