@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
     from sklearn.base import BaseEstimator
 
-    from {{ cookiecutter.package_name }}.targets import BinaryTarget, NumericTarget
     from {{ cookiecutter.package_name }}.estimators import ModelKind
+    from {{ cookiecutter.package_name }}.targets import BinaryTarget, NumericTarget
 
 THRESHOLD = 0.5  # a probability at or above it counts as the positive class in the metrics
 
