@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET
-from {{ cookiecutter.package_name }}.features import CategoricalFeature, Feature, NumericFeature
+from {{ cookiecutter.package_name }}.features import CategoricalFeature, Feature
 from {{ cookiecutter.package_name }}.model import features_of
 from {{ cookiecutter.package_name }}.params import Validation
 from {{ cookiecutter.package_name }}.targets import BinaryTarget
@@ -63,20 +63,11 @@ def example_table(rows: int, seed: int, rules: Validation, id_prefix: str = "T")
 
 
 def shifted(frame: pd.DataFrame, features: list[Feature], sds: float, seed: int) -> pd.DataFrame:
-    """A copy with `features` moved: numbers up by `sds` standard deviations (clipped to the
-    contract's range), and a share `sds / 4` of categories and flags set to one value."""
+    """A copy with `features` moved as `make batch` moves them (`shifted` in features.py)."""
     rng = np.random.default_rng(seed)
     moved = frame.copy()
     for feature in features:
-        values = moved[feature.name]
-        if isinstance(feature, NumericFeature):
-            numbers = pd.to_numeric(values)
-            numbers = (numbers + sds * numbers.std()).clip(feature.minimum, feature.maximum)
-            moved[feature.name] = numbers.round() if feature.dtype == "int" else numbers
-        else:
-            value = feature.categories[0] if isinstance(feature, CategoricalFeature) else True
-            chosen = rng.random(len(values)) < min(sds / 4, 1.0)
-            moved[feature.name] = values.astype(object).where(~chosen, value)
+        moved[feature.name] = feature.shifted(moved[feature.name], sds, rng)
     return moved
 
 

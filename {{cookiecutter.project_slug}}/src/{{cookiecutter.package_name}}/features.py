@@ -1,8 +1,9 @@
 """The kinds of feature a contract can list, each with everything the project asks of it.
 
 A feature knows its own pandera column (data validation), request type (the API), model
-input and ONNX type (training, export, serving), drift measure (`make drift`) and example
-and invalid values (the tests), so no module switches on the kind of a feature. Missing
+input and ONNX type (training, export, serving), drift measure (`make drift`), how it is
+shifted in a demo batch (`make batch`), and example and invalid values (the tests), so no
+module switches on the kind of a feature. Missing
 values are allowed when `max_null_share` > 0, for every kind.
 
 Only numpy and pydantic are imported here, because the serving image has nothing else;
@@ -200,6 +201,14 @@ class NumericFeature(_Feature):
     def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
         return floats(values).astype(np.float32).reshape(-1, 1)
 
+    def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
+        """Values moved up by `sds` standard deviations, kept within the range (demo drift)."""
+        import pandas as pd
+
+        numbers = pd.to_numeric(values)
+        moved = (numbers + sds * numbers.std()).clip(self.minimum, self.maximum)
+        return moved.round() if self.dtype == "int" else moved
+
     def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
         from {{ cookiecutter.package_name }}.monitor.measures import compare_numeric
 
@@ -261,6 +270,11 @@ class CategoricalFeature(_Feature):
     def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
         return self.to_model(values).reshape(-1, 1)
 
+    def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
+        """A share `sds / 4` of the values set to the first category (demo drift)."""
+        chosen = rng.random(len(values)) < min(sds / 4, 1.0)
+        return values.astype(object).where(~chosen, self.categories[0])
+
     def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
         from {{ cookiecutter.package_name }}.monitor.measures import compare_categories
 
@@ -316,6 +330,11 @@ class BooleanFeature(_Feature):
 
     def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
         return floats(values).astype(np.float32).reshape(-1, 1)
+
+    def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
+        """A share `sds / 4` of the values set to true (demo drift)."""
+        chosen = rng.random(len(values)) < min(sds / 4, 1.0)
+        return values.astype(object).where(~chosen, True)
 
     def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
         from {{ cookiecutter.package_name }}.monitor.measures import compare_categories

@@ -174,12 +174,9 @@ def params_section(params: Params) -> list[str]:
     lines = ["## Training parameters (`params.yaml: model`)", ""]
     lines += [f"- `{name}`: {value}" for name, value in settings.items()]
     sample, split = params.sample, params.split
-    lines += [
-        f"- sample: {sample.rows} rows, seed {sample.seed}, drift {sample.drift}",
-        f"- split: test share {split.test_size}, seed {split.seed}",
-        "",
-    ]
-    return lines
+    if sample:
+        lines.append(f"- sample: {sample.rows} rows, seed {sample.seed}, drift {sample.drift}")
+    return [*lines, f"- split: test share {split.test_size}, seed {split.seed}", ""]
 
 
 def render(params: Params, sources: Sources, version: str, image: str | None = None) -> str:

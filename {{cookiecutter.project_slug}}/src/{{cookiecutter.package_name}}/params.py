@@ -50,6 +50,8 @@ class Paths(Settings):
 
 
 class Sample(Settings):
+    """The demo's synthetic data (the `generate` stage); `make import-data` removes both."""
+
     rows: int = Field(gt=0)
     seed: int
     drift: Literal["none", "mild", "severe"]
@@ -113,7 +115,7 @@ class Drift(Settings):
 
 class Params(Settings):
     paths: Paths
-    sample: Sample
+    sample: Sample | None = None
     validation: Validation
     split: Split
     model: ModelParams

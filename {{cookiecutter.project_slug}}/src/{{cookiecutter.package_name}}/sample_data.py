@@ -1,15 +1,15 @@
-"""Deterministic synthetic customers with a real signal, for demos, tests and benchmarks.
+"""The demo's data: deterministic synthetic customers with a real signal (`generate` stage).
 
 The same seed always gives the same rows. `drift` shifts the population (shorter tenure,
-higher bills, more support calls, more month-to-month contracts) to make monitoring
-batches; `id_prefix` keeps different sets (training, golden) from sharing a customer id.
+higher bills, more support calls, more month-to-month contracts), as the benchmarks use;
+`id_prefix` keeps different sets (training, golden) from sharing a customer id. Only the
+demo uses this module: `make import-data` removes it with the `generate` stage.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-from pathlib import Path
+import sys
 from typing import Literal
 
 import numpy as np
@@ -94,24 +94,14 @@ def generate(
     return frame
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, help="rows to make (default: sample.rows)")
-    parser.add_argument("--seed", type=int, help="random seed (default: sample.seed)")
-    parser.add_argument("--drift", choices=list(DRIFT_STRENGTH), help="population shift")
-    parser.add_argument("--id-prefix", default="C", help="one capital letter starting every id")
-    parser.add_argument("--out", type=Path, help="CSV to write (default: paths.raw)")
-    args = parser.parse_args(argv)
+def main() -> None:
     params = load_params()
-    rows = args.rows or params.sample.rows
-    out = args.out or params.paths.raw
-    print(f"sample_data: making {rows:,} customers for {out}", flush=True)
-    frame = generate(
-        rows=rows,
-        seed=params.sample.seed if args.seed is None else args.seed,
-        drift=args.drift or params.sample.drift,
-        id_prefix=args.id_prefix,
-    )
+    sample = params.sample
+    if sample is None:
+        sys.exit("sample_data: params.yaml has no `sample` section (the demo's data settings)")
+    out = params.paths.raw
+    print(f"sample_data: making {sample.rows:,} customers for {out}", flush=True)
+    frame = generate(rows=sample.rows, seed=sample.seed, drift=sample.drift)
     write_atomically(out, lambda tmp: frame.to_csv(tmp, index=False))
     print(f"sample_data: wrote {len(frame):,} rows to {out}")
 

@@ -1,0 +1,335 @@
+"""`make import-data DATA=table.csv TARGET=column [ID=column] [DROP="a,b"]`: your table in.
+
+Reads a CSV or Parquet table and makes it the project's data:
+1. drops the rows without a target (counted) and exact duplicate rows (counted);
+2. infers the contract (infer.py) and writes src/{{ cookiecutter.package_name }}/contract.py;
+3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
+   classification; rows with identical features stay on one side, so the two are disjoint)
+   to paths.golden, and puts the rest at paths.raw, tracked by DVC;
+4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline;
+5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins;
+6. writes reports/import_data.json and prints the next steps.
+
+A table that cannot become a contract is refused with the column and the fix, and the
+project is left as it was: everything is written to temporary files first and moved into
+place only when every check has passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from sklearn.model_selection import train_test_split
+
+from {{ cookiecutter.package_name }} import data_rules
+from {{ cookiecutter.package_name }}.infer import (
+    Inferred,
+    TableRefusedError,
+    contract_source,
+    infer,
+)
+from {{ cookiecutter.package_name }}.params import Params, load_params
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+SOURCE = Path("src") / PACKAGE
+DEMO_FILES = (SOURCE / "sample_data.py", Path("tests") / "test_sample_data.py")
+READERS = {".csv": "CSV", ".parquet": "Parquet"}
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """The table with nullable types: whole numbers stay whole even where values are missing."""
+    if path.suffix not in READERS:
+        raise TableRefusedError(
+            f"{path}: unsupported file type {path.suffix!r}: use .csv or .parquet"
+        )
+    if not path.is_file():
+        raise TableRefusedError(f"{path} not found")
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path, dtype_backend="numpy_nullable")
+        return pd.read_csv(path, engine="pyarrow", dtype_backend="numpy_nullable")
+    except (OSError, ValueError) as error:
+        kind = READERS[path.suffix]
+        raise TableRefusedError(f"{path} is not a readable {kind} file ({error})") from None
+
+
+def require_columns(frame: pd.DataFrame, names: list[tuple[str, str | None]]) -> None:
+    """Every named column exists; otherwise say which are there."""
+    for role, name in names:
+        if name is not None and name not in frame.columns:
+            known = ", ".join(repr(column) for column in frame.columns)
+            raise TableRefusedError(
+                f"{role} column {name!r} is not in the table; its columns: {known}"
+            )
+
+
+def clean(
+    frame: pd.DataFrame, target: str, id_column: str | None
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows with a target and no exact duplicate (the id aside); what was dropped, counted."""
+    if frame.empty:
+        raise TableRefusedError("the table has no rows")
+    labelled = frame[frame[target].notna()]
+    if labelled.empty:
+        raise TableRefusedError(
+            f"target {target!r} is empty in every row: no row can train a model"
+        )
+    content = [name for name in labelled.columns if name != id_column]
+    unique = labelled.drop_duplicates(subset=content)
+    if id_column and unique[id_column].isna().any():
+        raise TableRefusedError(
+            f"id column {id_column!r} is empty in some rows: every row needs one"
+        )
+    if id_column and unique[id_column].duplicated().any():
+        repeated = unique.loc[unique[id_column].duplicated(), id_column].iloc[0]
+        raise TableRefusedError(
+            f"id column {id_column!r} repeats {repeated!r}: ids must be unique (or leave ID out)"
+        )
+    dropped = {"no_target": len(frame) - len(labelled), "duplicates": len(labelled) - len(unique)}
+    return unique.reset_index(drop=True), dropped
+
+
+def with_labels(frame: pd.DataFrame, inferred: Inferred) -> pd.DataFrame:
+    """Text or boolean labels as 0/1, as the contract's BinaryTarget stores them."""
+    name = inferred.target.name
+    frame = frame.copy()
+    if inferred.task == "classification":
+        labels = frame[name]
+        if inferred.labels:
+            labels = labels.map(lambda value: inferred.labels[value])
+        frame[name] = labels.astype("int64")
+    return frame
+
+
+def split_golden(
+    frame: pd.DataFrame, inferred: Inferred, id_column: str | None, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training, golden): disjoint, and rows with identical features on the same side."""
+    features = [declared.name for declared in inferred.features]
+    keys = pd.util.hash_pandas_object(frame[features], index=False)
+    groups = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
+    first = groups.drop_duplicates("key")
+    size = data_rules.golden_rows(len(frame)) / len(frame)
+    stratify = first["label"] if inferred.task == "classification" else None
+    _, chosen = train_test_split(first["key"], test_size=size, random_state=seed, stratify=stratify)
+    in_golden = keys.isin(set(chosen))
+    return frame[~in_golden].reset_index(drop=True), frame[in_golden].reset_index(drop=True)
+
+
+def replace_block(text: str, key: str, body: list[str] | None) -> str:
+    """Replace the indented lines under the top-level `key:` (None removes the whole block)."""
+    lines = text.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if re.match(rf"{re.escape(key)}:", line))
+    end = start + 1
+    while end < len(lines) and (lines[end].startswith(" ") or not lines[end].strip()):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1  # keep the blank lines that separate blocks
+    if body is None:
+        following = end + 1 if end < len(lines) and not lines[end].strip() else end
+        return "".join(lines[:start] + lines[following:])
+    return "".join([*lines[: start + 1], *(f"{line}\n" for line in body), *lines[end:]])
+
+
+def flow(values: dict[str, object]) -> str:
+    return "{" + ", ".join(f"{key}: {value}" for key, value in values.items()) + "}"
+
+
+def scaled_params(
+    text: str, inferred: Inferred, training: pd.DataFrame, golden: pd.DataFrame
+) -> str:
+    """params.yaml with the dataset rules, gate rules and drift bins scaled to the data."""
+    task, target = inferred.task, inferred.target.name
+    validation = data_rules.validation_rules(task, training[target], len(golden))
+    text = replace_block(text, "validation", [f"  {k}: {v}" for k, v in validation.items()])
+    text = replace_block(text, "sample", None)
+    if task == "classification":
+        text = replace_block(text, "export", ["  atol: 1.0e-4"])
+    else:
+        text = replace_block(text, "export", ["  rtol: 1.0e-5", "  atol: 1.0e-2"])
+    rules = data_rules.gate_rules(task, training[target], golden[target])
+    gate = yaml.safe_load(text)["gate"]
+    body = [f"  baseline_ref: {gate['baseline_ref']}", "  metrics:"]
+    body += [f"    {name}: {flow(rule)}" for name, rule in rules.items()]
+    text = replace_block(text, "gate", body)
+    bins = data_rules.drift_bins(len(training))
+    text = re.sub(r"(?m)^(  bins:\s*)\d+", rf"\g<1>{bins}", text, count=1)
+    return re.sub(r"(?m)^(  raw: \S+\s+)#.*$", r"\1# training data (make import-data; DVC)", text)
+
+
+def without_generate_stage(text: str) -> str:
+    """dvc.yaml without the demo's `generate` stage: the raw table is data now, not an output."""
+    text = re.sub(r"(?ms)^  generate:\n.*?(?=^  \S)", "", text, count=1)
+    return text.replace("# generate -> data ->", "# data ->", 1)
+
+
+def lock_without_generate(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    lock = yaml.safe_load(path.read_text()) or {}
+    lock.get("stages", {}).pop("generate", None)
+    return yaml.safe_dump(lock, sort_keys=False)
+
+
+def formatted(source: str, folder: Path) -> str:
+    """The contract's source as ruff formats it (the project's own style), if ruff is there."""
+    draft = folder / "contract.py"
+    draft.write_text(source)
+    ruff = shutil.which("ruff")
+    if ruff:
+        subprocess.run([ruff, "format", "--quiet", str(draft)], check=False)
+    return draft.read_text()
+
+
+def import_table(
+    params: Params, data: Path, target: str, id_column: str | None, drop: list[str]
+) -> dict[str, object]:
+    """Check and prepare everything in memory and temporary files; change nothing on refusal."""
+    table = read_table(data)
+    require_columns(table, [("target", target), ("id", id_column), *(("drop", n) for n in drop)])
+    table = table.drop(columns=drop)
+    rows, dropped = clean(table, target, id_column)
+    inferred = infer(rows, target, id_column)
+    rows = with_labels(rows, inferred)
+    if len(rows) < data_rules.MIN_ROWS:
+        raise TableRefusedError(
+            f"{len(rows)} usable rows: at least {data_rules.MIN_ROWS} are needed to train and "
+            "to hold out a golden set"
+        )
+    training, golden = split_golden(rows, inferred, id_column, params.split.seed)
+    target_values = golden[inferred.target.name]
+    summary = {
+        "source": str(data),
+        "rows_read": len(table),
+        "dropped": dropped,
+        "training_rows": len(training),
+        "golden_rows": len(golden),
+        "golden_noise": data_rules.golden_noise(inferred.task, target_values),
+        "task": inferred.task,
+        "target": asdict(inferred.target),
+        "id": id_column,
+        "dropped_columns": drop,
+        "features": [asdict(feature) for feature in inferred.features],
+        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    paths = params.paths
+    texts = {
+        Path("params.yaml"): scaled_params(
+            Path("params.yaml").read_text(), inferred, training, golden
+        ),
+        Path("dvc.yaml"): without_generate_stage(Path("dvc.yaml").read_text()),
+        Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
+        paths.reports / "import_data.json": json.dumps(summary, indent=2) + "\n",
+    }
+    with tempfile.TemporaryDirectory(dir=".", prefix=".import-data-") as folder:
+        staging = Path(folder)
+        source = contract_source(inferred, PACKAGE, id_column, data.name, len(rows))
+        texts[SOURCE / "contract.py"] = formatted(source, staging)
+        staged: dict[Path, Path] = {}
+        for destination, frame, name in (
+            (paths.raw, training, "raw"),
+            (paths.golden, golden, "golden"),
+        ):
+            staged[destination] = staging / f"{name}.csv"
+            frame.to_csv(staged[destination], index=False)
+        for number, (destination, text) in enumerate(texts.items()):
+            if text is not None:
+                staged[destination] = staging / f"text-{number}"
+                staged[destination].write_text(text)
+        # Every check has passed and every file is written: move them into place.
+        for destination, path in staged.items():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(destination)
+    for leftover in (*DEMO_FILES, paths.baseline):
+        leftover.unlink(missing_ok=True)
+    track(paths.raw)
+    return summary
+
+
+def track(path: Path) -> None:
+    """Put the training table under DVC (data/raw/<name>.dvc; git ignores the table itself)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", "add", "--quiet", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        why = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        print(f"import-data: `dvc add {path}` failed ({why[0]}); run it yourself", file=sys.stderr)
+
+
+def next_steps(summary: dict[str, object], params: Params) -> str:
+    dropped = summary["dropped"]
+    assert isinstance(dropped, dict)
+    golden = int(summary["golden_rows"])  # type: ignore[call-overload]
+    lines = [
+        f"import-data: {summary['rows_read']:,} rows read from {summary['source']}",
+        f"  dropped {dropped['no_target']:,} row(s) without a target and "
+        f"{dropped['duplicates']:,} exact duplicate(s)",
+        f"  {summary['task']} of {summary['target']['name']!r}"  # type: ignore[index]
+        f" from {len(summary['features'])} features"  # type: ignore[arg-type]
+        + (f" (id column {summary['id']!r})" if summary["id"] else " (no id column)"),
+        f"  training rows: {summary['training_rows']:,} -> {params.paths.raw} (tracked by DVC)",
+        f"  golden rows:   {golden:,} -> {params.paths.golden} "
+        f"({data_rules.GOLDEN_SHARE:.0%} of the rows, at most {data_rules.GOLDEN_MAX:,})",
+        f"  wrote {SOURCE / 'contract.py'}, params.yaml (validation, gate, drift), "
+        "reports/import_data.json; removed the demo's generate stage and baseline",
+    ]
+    if golden < data_rules.NOISY_GOLDEN_ROWS:
+        lines.append(
+            f"  WARNING: a golden set of {golden} rows is noisy: chance alone moves "
+            f"{summary['golden_noise']}. The gate's tolerances are scaled to it; more rows make "
+            "the gate sharper."
+        )
+    lines += [
+        "",
+        "Next steps:",
+        f"  review {SOURCE / 'contract.py'} and params.yaml (ranges, categories, rules)",
+        "  make repro baseline   # train on your data, accept its golden metrics",
+        "  make test             # the whole suite, now on your contract",
+        "  git add -A && git commit -m 'Import our data'",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {PACKAGE}.import_data",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data", type=Path, required=True, help="the table (.csv or .parquet)")
+    parser.add_argument("--target", required=True, help="the column the model predicts")
+    parser.add_argument("--id", help="a column that names each row (optional)")
+    parser.add_argument("--drop", default="", help="columns to leave out, comma-separated")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    drop = [name.strip() for name in args.drop.split(",") if name.strip()]
+    try:
+        params = load_params()
+        summary = import_table(params, args.data, args.target, args.id, drop)
+    except TableRefusedError as error:
+        print(f"import-data: refused: {error}", file=sys.stderr)
+        print("Nothing in the project was changed.", file=sys.stderr)
+        return 2
+    print(next_steps(summary, params))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Infer a feature contract from a table, and write it as contract.py's source code.
+
+Rules, each stated in the written file too:
+- a column of booleans, or of the text true/false, is a BooleanFeature;
+- a column of numbers is a NumericFeature: "int" when every value is whole, else "float".
+  Its range is the observed minimum and maximum widened by RANGE_MARGIN of their distance
+  on each side, rounded outwards, and never below 0 when no value is negative;
+- a column of text with at most MAX_CATEGORIES distinct values is a CategoricalFeature;
+- a feature may be missing in up to twice its observed share of rows, and at least
+  NULL_MARGIN more (none observed: never missing);
+- the target is a BinaryTarget when it holds two values (0/1, booleans, or two texts: the
+  rarer one becomes 1), a NumericTarget when it holds numbers; its range as a feature's.
+
+A column that is entirely empty, holds a single value, or is text with too many values to
+be categories is refused by name: no contract can use it as it is.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+RANGE_MARGIN = 0.1
+NULL_MARGIN = 0.02
+MAX_CATEGORIES = 50
+TRUE_FALSE = {"true": True, "false": False}
+
+
+class TableRefusedError(ValueError):
+    """The table cannot become a contract; the message names the column and the fix."""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One feature or target of the contract: the Python expression that declares it."""
+
+    name: str
+    kind: str  # the class: NumericFeature, CategoricalFeature, BooleanFeature, ...
+    code: str
+    note: str = ""
+
+
+@dataclass
+class Inferred:
+    features: list[Declaration]
+    target: Declaration
+    task: str  # "classification" or "regression"
+    labels: dict[object, int] = field(default_factory=dict)  # text labels -> 0/1
+
+
+def outward(low: float, high: float, integer: bool) -> tuple[float, float]:
+    """[low, high] widened by RANGE_MARGIN of its span and rounded outwards (3 digits)."""
+    margin = RANGE_MARGIN * (high - low)
+    lower, upper = low - margin, high + margin
+    if low >= 0:
+        lower = max(lower, 0.0)
+    if integer:
+        return float(math.floor(lower)), float(math.ceil(upper))
+    step = 10.0 ** (math.floor(math.log10(max(upper - lower, 1e-12))) - 2)
+    return math.floor(lower / step) * step, math.ceil(upper / step) * step
+
+
+def number(value: float, integer: bool) -> str:
+    """A literal for the contract: whole numbers without a decimal point when `integer`."""
+    if integer:
+        return str(int(value))
+    return repr(float(f"{value:.6g}"))
+
+
+def null_share(values: pd.Series) -> float:
+    """The share a feature may be missing in: 0 when none is, else twice the observed share
+    and at least NULL_MARGIN more, rounded up to a percent."""
+    observed = float(values.isna().mean())
+    if observed == 0:
+        return 0.0
+    return min(1.0, math.ceil(max(2 * observed, observed + NULL_MARGIN) * 100) / 100)
+
+
+def as_booleans(values: pd.Series) -> pd.Series | None:
+    """The column as booleans if it is one (bool dtype, or only true/false text), else None."""
+    present = values.dropna()
+    if pd.api.types.is_bool_dtype(values):
+        return values
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        lowered = present.astype(str).str.strip().str.lower()
+        if len(lowered) and set(lowered) <= set(TRUE_FALSE):
+            return values.map(lambda v: v if pd.isna(v) else TRUE_FALSE[str(v).strip().lower()])
+    return None
+
+
+def refuse_unusable(name: str, values: pd.Series, what: str) -> pd.Series:
+    """The non-missing values; refuses an empty or constant column by name."""
+    present = values.dropna()
+    if present.empty:
+        raise TableRefusedError(
+            f"{what} {name!r} is empty in every row: drop it from the table (DROP={name!r})"
+        )
+    if present.nunique() == 1:
+        raise TableRefusedError(
+            f"{what} {name!r} holds one value only ({present.iloc[0]!r}): it cannot inform a "
+            f"model; drop it from the table (DROP={name!r})"
+        )
+    return present
+
+
+def describe(values: pd.Series, low: float, high: float) -> str:
+    missing = values.isna().mean()
+    seen = f"observed {low:.6g} to {high:.6g}"
+    return seen + (f", {missing:.1%} missing" if missing else "")
+
+
+def infer_feature(name: str, values: pd.Series) -> Declaration:
+    present = refuse_unusable(name, values, "column")
+    share = null_share(values)
+    tail = f", max_null_share={share:g}" if share else ""
+    flags = as_booleans(values)
+    if flags is not None:
+        missing = f"{values.isna().mean():.1%} missing" if share else "never missing"
+        return Declaration(
+            name, "BooleanFeature", f"BooleanFeature({name!r}, {missing!r}{tail})", missing
+        )
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = present.astype(float)
+        integer = bool(np.all(numbers == np.round(numbers)))
+        low, high = float(numbers.min()), float(numbers.max())
+        lower, upper = outward(low, high, integer)
+        note = describe(values, low, high)
+        code = (
+            f"NumericFeature({name!r}, {'int' if integer else 'float'!r}, "
+            f"{number(lower, integer)}, {number(upper, integer)}, {note!r}{tail})"
+        )
+        return Declaration(name, "NumericFeature", code, note)
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        categories = sorted(present.astype(str).unique())
+        if len(categories) > MAX_CATEGORIES:
+            raise TableRefusedError(
+                f"column {name!r} holds {len(categories)} distinct texts, more than "
+                f"{MAX_CATEGORIES} categories: if it names each row pass ID={name!r}, "
+                f"otherwise drop it (DROP={name!r}) or group its values"
+            )
+        missing = values.isna().mean()
+        note = f"{len(categories)} categories" + (f", {missing:.1%} missing" if missing else "")
+        code = f"CategoricalFeature({name!r}, {tuple(categories)!r}, {note!r}{tail})"
+        return Declaration(name, "CategoricalFeature", code, note)
+    raise TableRefusedError(
+        f"column {name!r} has type {values.dtype}, which is neither numbers, text nor "
+        f"booleans: convert it (a date to a number, for example) or drop it (DROP={name!r})"
+    )
+
+
+def infer_target(name: str, values: pd.Series) -> tuple[Declaration, str, dict[object, int]]:
+    """The target's declaration, its task, and how text labels map to 0/1."""
+    present = values.dropna()
+    if present.nunique() < 2:
+        shown = repr(present.iloc[0]) if len(present) else "nothing"
+        raise TableRefusedError(
+            f"target {name!r} holds one class only ({shown}): a model needs at least two"
+        )
+    flags = as_booleans(values)
+    distinct = sorted(present.unique(), key=str)
+    labels: dict[object, int] = {}
+    if flags is not None:
+        labels = {True: 1, False: 0}
+    elif pd.api.types.is_numeric_dtype(values) and set(present.astype(float)) <= {0.0, 1.0}:
+        labels = {}
+    elif len(distinct) == 2 and not pd.api.types.is_numeric_dtype(values):
+        counts = present.value_counts()
+        rarer = min(distinct, key=lambda value: (counts[value], str(value) != str(distinct[-1])))
+        labels = {value: int(value == rarer) for value in distinct}
+    elif pd.api.types.is_numeric_dtype(values):
+        numbers = present.astype(float)
+        low, high = float(numbers.min()), float(numbers.max())
+        lower, upper = outward(low, high, integer=False)
+        note = describe(values, low, high)
+        code = f"NumericTarget({name!r}, {note!r}, {number(lower, False)}, {number(upper, False)})"
+        return Declaration(name, "NumericTarget", code, note), "regression", {}
+    else:
+        raise TableRefusedError(
+            f"target {name!r} holds {len(distinct)} different texts: the model predicts a "
+            "yes/no label (two values) or a number; more classes are not supported"
+        )
+    positive = next((value for value, code in labels.items() if code == 1), 1)
+    note = f"1 means {name} = {positive!r}"
+    code = f"BinaryTarget({name!r}, {note!r})"
+    return Declaration(name, "BinaryTarget", code, note), "classification", labels
+
+
+def infer(frame: pd.DataFrame, target: str, id_column: str | None) -> Inferred:
+    """Declarations for every column but the id; refuses what no contract can hold."""
+    declared, task, labels = infer_target(target, frame[target])
+    others = [name for name in frame.columns if name not in {target, id_column}]
+    features = [infer_feature(name, frame[name]) for name in others]
+    if not features:
+        raise TableRefusedError(
+            f"the table has no column besides {target!r}: nothing to learn from"
+        )
+    return Inferred(features, declared, task, labels)
+
+
+CONTRACT = string.Template(
+    '''"""The feature contract: the one place where the model's inputs and target are defined.
+
+Written by `make import-data` from $source ($rows rows with a target): review it, and
+edit it like any code. Numeric ranges are the observed minimum and maximum widened by
+$margin of their distance on each side (not below 0 when no value was negative);
+categories are the values seen; a feature may be missing in up to twice its observed share
+of rows and $null_margin more. The pandera schema, the request model, the ONNX inputs,
+the drift report and the tests' example rows derive from this module (features.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+from $package.features import $kinds
+from $package.targets import $target_kind, Target
+
+# The column naming each row (unique; never a feature), or None when the table has none.
+ID: IdColumn | None = $id
+
+FEATURES: tuple[Feature, ...] = (
+$features
+)
+
+# What the model predicts; its kind makes the task ($task).
+TARGET: Target = $target
+
+
+def feature_names() -> list[str]:
+    return [feature.name for feature in FEATURES]
+
+
+def fingerprint() -> str:
+    """Hash of the whole contract; the gate refuses to compare models built on different ones."""
+    content = {
+        "id": asdict(ID) if ID else None,
+        "features": [{"kind": type(f).__name__, **asdict(f)} for f in FEATURES],
+        "target": asdict(TARGET),
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+'''
+)
+
+
+def contract_source(
+    inferred: Inferred, package: str, id_column: str | None, source: str, rows: int
+) -> str:
+    """contract.py for the inferred contract: readable, one declaration per feature."""
+    kinds = sorted({feature.kind for feature in inferred.features} | {"Feature", "IdColumn"})
+    return CONTRACT.substitute(
+        source=source,
+        rows=f"{rows:,}",
+        margin=f"{RANGE_MARGIN:.0%}",
+        null_margin=f"{NULL_MARGIN:.0%}",
+        package=package,
+        kinds=", ".join(kinds),
+        target_kind=inferred.target.kind,
+        id=f"IdColumn({id_column!r})" if id_column else "None",
+        features="\n".join(f"    {feature.code}," for feature in inferred.features),
+        task=inferred.task,
+        target=inferred.target.code,
+    )
