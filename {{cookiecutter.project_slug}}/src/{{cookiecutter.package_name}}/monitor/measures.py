@@ -22,8 +22,8 @@ small reference, does not raise an alarm by chance. The noise is what the measur
 with probability `false_alarm_rate`, when both samples come from one population: simulated
 from the pooled shares (multinomial draws on the bins or categories, cheap at any size) or,
 for the Wasserstein distance, from pooled resamples of at most NOISE_ROWS rows rescaled to
-the real sizes (the distance shrinks as sqrt(1/n + 1/m)). A gamma distribution fitted to the
-simulated values gives the tail quantile.
+the real sizes (the distance shrinks as sqrt(1/n + 1/m)). A gamma (PSI, squared JS distance)
+or a log-normal (Wasserstein) fitted to the simulated values gives the tail quantile.
 """
 
 from __future__ import annotations
@@ -38,14 +38,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import jensenshannon
-from scipy.stats import gamma, wasserstein_distance
+from scipy.stats import gamma, norm, wasserstein_distance
 
 from {{ cookiecutter.package_name }}.params import Drift
 
 EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
 REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)
-DISTANCE_REPLICATES = 200  # ... per Wasserstein distance (resampled rows)
-NOISE_ROWS = 1_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
+DISTANCE_REPLICATES = 500  # ... per Wasserstein distance (resampled rows)
+NOISE_ROWS = 2_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
 Verdict = Literal["ok", "drift", "insufficient_data"]
 
 
@@ -162,12 +162,21 @@ def generator(rules: Drift, name: str) -> np.random.Generator:
     return np.random.default_rng([rules.seed, zlib.crc32(name.encode())])
 
 
-def tail(samples: np.ndarray, rate: float) -> float:
-    """The value exceeded with probability `rate`, from a gamma fitted to positive samples."""
+def gamma_tail(samples: np.ndarray, rate: float) -> float:
+    """The value exceeded with probability `rate`, from a gamma fitted to the samples (the
+    shape of PSI and squared distances under no drift: scaled chi-squared)."""
     mean, variance = float(np.mean(samples)), float(np.var(samples))
     if mean <= 0 or variance <= 0:
         return float(np.max(samples, initial=0.0))
     return float(gamma.ppf(1 - rate, mean**2 / variance, scale=variance / mean))
+
+
+def lognormal_tail(samples: np.ndarray, rate: float) -> float:
+    """The same from a log-normal: the Wasserstein distance's tail is heavier than a gamma's."""
+    logs = np.log(samples[samples > 0])
+    if len(logs) < len(samples) / 2:
+        return float(np.max(samples, initial=0.0))
+    return float(np.exp(logs.mean() + norm.ppf(1 - rate) * logs.std()))
 
 
 def binned_noise(
@@ -184,7 +193,7 @@ def binned_noise(
     ref, cur = np.clip(reference, EPSILON, None), np.clip(current, EPSILON, None)
     psi_values = np.sum((cur - ref) * np.log(cur / ref), axis=1)
     js_squared = jensenshannon(reference, current, base=2, axis=1) ** 2
-    return tail(psi_values, rate), math.sqrt(tail(np.nan_to_num(js_squared), rate))
+    return gamma_tail(psi_values, rate), math.sqrt(gamma_tail(np.nan_to_num(js_squared), rate))
 
 
 def wasserstein_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -213,7 +222,7 @@ def distance_noise(
     draws = rng.choice(pooled, size=(DISTANCE_REPLICATES, n + m))
     distances = wasserstein_rows(draws[:, :n], draws[:, n:]) / (float(np.std(reference)) or 1.0)
     shrink = math.sqrt((1 / len(reference) + 1 / len(current)) / (1 / n + 1 / m))
-    return tail(distances, rate) * shrink
+    return lognormal_tail(distances, rate) * shrink
 
 
 def verdict(batch_rows: int, drifted: bool | None, rules: Drift) -> Verdict:
