@@ -45,6 +45,11 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = Path("src") / PACKAGE
 DEMO_FILES = (SOURCE / "sample_data.py", Path("tests") / "test_sample_data.py")
 READERS = {".csv": "CSV", ".parquet": "Parquet"}
+# params.yaml `export` for a project whose task the import changes (ONNX parity, float32).
+EXPORT_TOLERANCES = {
+    "classification": ["atol: 1.0e-4"],
+    "regression": ["rtol: 1.0e-5", "atol: 0.01"],
+}
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -127,19 +132,27 @@ def split_golden(
     return frame[~in_golden].reset_index(drop=True), frame[in_golden].reset_index(drop=True)
 
 
-def replace_block(text: str, key: str, body: list[str] | None) -> str:
-    """Replace the indented lines under the top-level `key:` (None removes the whole block)."""
+def replace_block(text: str, path: str, body: list[str] | None) -> str:
+    """Replace the lines nested under `path` ("gate.metrics"), keeping the key's own line and
+    comment; None removes the key and its lines. A missing key is left missing."""
     lines = text.splitlines(keepends=True)
-    start = next(i for i, line in enumerate(lines) if re.match(rf"{re.escape(key)}:", line))
+    start, indent = -1, ""
+    for key in path.split("."):
+        pattern = re.compile(rf"{indent}{re.escape(key)}:")
+        start = next((i for i in range(start + 1, len(lines)) if pattern.match(lines[i])), -1)
+        if start < 0:
+            return text
+        indent += "  "
     end = start + 1
-    while end < len(lines) and (lines[end].startswith(" ") or not lines[end].strip()):
+    while end < len(lines) and (lines[end].startswith(indent) or not lines[end].strip()):
         end += 1
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1  # keep the blank lines that separate blocks
     if body is None:
         following = end + 1 if end < len(lines) and not lines[end].strip() else end
         return "".join(lines[:start] + lines[following:])
-    return "".join([*lines[: start + 1], *(f"{line}\n" for line in body), *lines[end:]])
+    nested = [f"{indent}{line}\n" for line in body]
+    return "".join([*lines[: start + 1], *nested, *lines[end:]])
 
 
 def flow(values: dict[str, object]) -> str:
@@ -152,17 +165,13 @@ def scaled_params(
     """params.yaml with the dataset rules, gate rules and drift bins scaled to the data."""
     task, target = inferred.task, inferred.target.name
     validation = data_rules.validation_rules(task, training[target], len(golden))
-    text = replace_block(text, "validation", [f"  {k}: {v}" for k, v in validation.items()])
+    text = replace_block(text, "validation", [f"{k}: {v}" for k, v in validation.items()])
     text = replace_block(text, "sample", None)
-    if task == "classification":
-        text = replace_block(text, "export", ["  atol: 1.0e-4"])
-    else:
-        text = replace_block(text, "export", ["  rtol: 1.0e-5", "  atol: 1.0e-2"])
+    export = yaml.safe_load(text).get("export") or {}
+    if ("rtol" in export) != (task == "regression"):  # the section of the other task
+        text = replace_block(text, "export", EXPORT_TOLERANCES[task])
     rules = data_rules.gate_rules(task, training[target], golden[target])
-    gate = yaml.safe_load(text)["gate"]
-    body = [f"  baseline_ref: {gate['baseline_ref']}", "  metrics:"]
-    body += [f"    {name}: {flow(rule)}" for name, rule in rules.items()]
-    text = replace_block(text, "gate", body)
+    text = replace_block(text, "gate.metrics", [f"{n}: {flow(r)}" for n, r in rules.items()])
     bins = data_rules.drift_bins(len(training))
     text = re.sub(r"(?m)^(  bins:\s*)\d+", rf"\g<1>{bins}", text, count=1)
     return re.sub(r"(?m)^(  raw: \S+\s+)#.*$", r"\1# training data (make import-data; DVC)", text)
