@@ -92,6 +92,7 @@ def main() -> int:
         "  make repro     # sample data, validate, train, evaluate, export (dvc repro)\n"
         "  make test      # data, model and gate tests\n"
         "  make gate      # compare the model with metrics/baseline.json on the target branch\n"
+        "  make import-data DATA=table.csv TARGET=column   # your own data instead of the demo's\n"
         "  make serve     # score requests on http://127.0.0.1:8000 (docs at /docs)\n"
         "  make help      # every target\n"
     )

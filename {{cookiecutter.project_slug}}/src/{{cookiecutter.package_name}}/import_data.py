@@ -173,9 +173,7 @@ def scaled_params(
     rules = data_rules.gate_rules(task, training[target], golden[target])
     text = replace_block(text, "gate.metrics", [f"{n}: {flow(r)}" for n, r in rules.items()])
     bins = data_rules.drift_bins(len(training))
-    text = re.sub(
-        r"(?m)^(  bins: )(\d+ *)", lambda m: m[1] + f"{bins:<{len(m[2])}}", text, count=1
-    )
+    text = re.sub(r"(?m)^(  bins: )(\d+ *)", lambda m: m[1] + f"{bins:<{len(m[2])}}", text, count=1)
     return re.sub(r"(?m)^(  raw: \S+\s+)#.*$", r"\1# training data (make import-data; DVC)", text)
 
 
