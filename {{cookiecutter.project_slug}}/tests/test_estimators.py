@@ -16,9 +16,7 @@ SMALLER = {"random_forest": {"n_estimators": 20}, "gradient_boosting": {"max_ite
 
 
 @pytest.mark.parametrize("name", KINDS)
-def test_each_kind_runs_from_training_to_serving(
-    name, table, unseen_table, params, tmp_path
-):
+def test_each_kind_runs_from_training_to_serving(name, table, unseen_table, params, tmp_path):
     kind = KINDS[name](kind=name, **SMALLER.get(name, {}))
     path = tmp_path / "model.skops"
 
