@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.package_name }} import data_rules
 from {{ cookiecutter.package_name }}.infer import (
+    Declaration,
     Inferred,
     TableRefusedError,
     contract_source,
@@ -118,7 +119,7 @@ def with_labels(frame: pd.DataFrame, inferred: Inferred) -> pd.DataFrame:
 
 
 def split_golden(
-    frame: pd.DataFrame, inferred: Inferred, id_column: str | None, seed: int
+    frame: pd.DataFrame, inferred: Inferred, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(training, golden): disjoint, and rows with identical features on the same side."""
     features = [declared.name for declared in inferred.features]
@@ -191,24 +192,46 @@ def lock_without_generate(path: Path) -> str | None:
     return yaml.safe_dump(lock, sort_keys=False)
 
 
-def formatted(source: str, folder: Path) -> str:
-    """The contract's source as ruff formats it (the project's own style), if ruff is there."""
-    draft = folder / "contract.py"
-    draft.write_text(source)
+def formatted(source: str) -> str:
+    """The contract's source as ruff formats it (the project's settings), if ruff is there."""
     ruff = shutil.which("ruff")
-    if ruff:
-        subprocess.run([ruff, "format", "--quiet", str(draft)], check=False)
-    return draft.read_text()
+    if ruff is None:
+        return source
+    result = subprocess.run(
+        [ruff, "format", "--quiet", "--stdin-filename", str(SOURCE / "contract.py"), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout if result.returncode == 0 else source
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: reports/import_data.json, and the lines it prints."""
+
+    source: str
+    rows_read: int
+    dropped: dict[str, int]  # rows: "no_target", "duplicates"
+    training_rows: int
+    golden_rows: int
+    golden_noise: str
+    task: str
+    target: Declaration
+    id: str | None
+    dropped_columns: list[str]
+    features: list[Declaration]
+    imported_at: str
 
 
 def import_table(
     params: Params, data: Path, target: str, id_column: str | None, drop: list[str]
-) -> dict[str, object]:
+) -> Imported:
     """Check and prepare everything in memory and temporary files; change nothing on refusal."""
     table = read_table(data)
     require_columns(table, [("target", target), ("id", id_column), *(("drop", n) for n in drop)])
-    table = table.drop(columns=drop)
-    rows, dropped = clean(table, target, id_column)
+    rows, dropped = clean(table.drop(columns=drop), target, id_column)
     inferred = infer(rows, target, id_column)
     rows = with_labels(rows, inferred)
     if len(rows) < data_rules.MIN_ROWS:
@@ -216,54 +239,54 @@ def import_table(
             f"{len(rows)} usable rows: at least {data_rules.MIN_ROWS} are needed to train and "
             "to hold out a golden set"
         )
-    training, golden = split_golden(rows, inferred, id_column, params.split.seed)
-    target_values = golden[inferred.target.name]
-    summary = {
-        "source": str(data),
-        "rows_read": len(table),
-        "dropped": dropped,
-        "training_rows": len(training),
-        "golden_rows": len(golden),
-        "golden_noise": data_rules.golden_noise(inferred.task, target_values),
-        "task": inferred.task,
-        "target": asdict(inferred.target),
-        "id": id_column,
-        "dropped_columns": drop,
-        "features": [asdict(feature) for feature in inferred.features],
-        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    training, golden = split_golden(rows, inferred, params.split.seed)
+    imported = Imported(
+        source=str(data),
+        rows_read=len(table),
+        dropped=dropped,
+        training_rows=len(training),
+        golden_rows=len(golden),
+        golden_noise=data_rules.golden_noise(inferred.task, golden[inferred.target.name]),
+        task=inferred.task,
+        target=inferred.target,
+        id=id_column,
+        dropped_columns=drop,
+        features=inferred.features,
+        imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     paths = params.paths
+    contract = contract_source(inferred, PACKAGE, id_column, data.name, len(rows))
     texts = {
+        SOURCE / "contract.py": formatted(contract),
         Path("params.yaml"): scaled_params(
             Path("params.yaml").read_text(), inferred, training, golden
         ),
         Path("dvc.yaml"): without_generate_stage(Path("dvc.yaml").read_text()),
         Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
-        paths.reports / "import_data.json": json.dumps(summary, indent=2) + "\n",
+        paths.reports / "import_data.json": json.dumps(asdict(imported), indent=2) + "\n",
     }
+    put_in_place(texts, {paths.raw: training, paths.golden: golden})
+    for leftover in (*DEMO_FILES, paths.baseline):
+        leftover.unlink(missing_ok=True)
+    track(paths.raw)
+    return imported
+
+
+def put_in_place(texts: dict[Path, str | None], tables: dict[Path, pd.DataFrame]) -> None:
+    """Write every file to a temporary folder, then move each into place (None: leave as is)."""
     with tempfile.TemporaryDirectory(dir=".", prefix=".import-data-") as folder:
-        staging = Path(folder)
-        source = contract_source(inferred, PACKAGE, id_column, data.name, len(rows))
-        texts[SOURCE / "contract.py"] = formatted(source, staging)
         staged: dict[Path, Path] = {}
-        for destination, frame, name in (
-            (paths.raw, training, "raw"),
-            (paths.golden, golden, "golden"),
-        ):
-            staged[destination] = staging / f"{name}.csv"
+        for number, (destination, frame) in enumerate(tables.items()):
+            staged[destination] = Path(folder) / f"table-{number}.csv"
             frame.to_csv(staged[destination], index=False)
         for number, (destination, text) in enumerate(texts.items()):
             if text is not None:
-                staged[destination] = staging / f"text-{number}"
+                staged[destination] = Path(folder) / f"text-{number}"
                 staged[destination].write_text(text)
         # Every check has passed and every file is written: move them into place.
         for destination, path in staged.items():
             destination.parent.mkdir(parents=True, exist_ok=True)
             path.replace(destination)
-    for leftover in (*DEMO_FILES, paths.baseline):
-        leftover.unlink(missing_ok=True)
-    track(paths.raw)
-    return summary
 
 
 def track(path: Path) -> None:
@@ -279,28 +302,26 @@ def track(path: Path) -> None:
         print(f"import-data: `dvc add {path}` failed ({why[0]}); run it yourself", file=sys.stderr)
 
 
-def next_steps(summary: dict[str, object], params: Params) -> str:
-    dropped = summary["dropped"]
-    assert isinstance(dropped, dict)
-    golden = int(summary["golden_rows"])  # type: ignore[call-overload]
+def next_steps(imported: Imported, params: Params) -> str:
+    dropped = imported.dropped
+    identity = f"id column {imported.id!r}" if imported.id else "no id column"
     lines = [
-        f"import-data: {summary['rows_read']:,} rows read from {summary['source']}",
+        f"import-data: {imported.rows_read:,} rows read from {imported.source}",
         f"  dropped {dropped['no_target']:,} row(s) without a target and "
         f"{dropped['duplicates']:,} exact duplicate(s)",
-        f"  {summary['task']} of {summary['target']['name']!r}"  # type: ignore[index]
-        f" from {len(summary['features'])} features"  # type: ignore[arg-type]
-        + (f" (id column {summary['id']!r})" if summary["id"] else " (no id column)"),
-        f"  training rows: {summary['training_rows']:,} -> {params.paths.raw} (tracked by DVC)",
-        f"  golden rows:   {golden:,} -> {params.paths.golden} "
+        f"  {imported.task} of {imported.target.name!r} from {len(imported.features)} features"
+        f" ({identity})",
+        f"  training rows: {imported.training_rows:,} -> {params.paths.raw} (tracked by DVC)",
+        f"  golden rows:   {imported.golden_rows:,} -> {params.paths.golden} "
         f"({data_rules.GOLDEN_SHARE:.0%} of the rows, at most {data_rules.GOLDEN_MAX:,})",
         f"  wrote {SOURCE / 'contract.py'}, params.yaml (validation, gate, drift), "
         "reports/import_data.json; removed the demo's generate stage and baseline",
     ]
-    if golden < data_rules.NOISY_GOLDEN_ROWS:
+    if imported.golden_rows < data_rules.NOISY_GOLDEN_ROWS:
         lines.append(
-            f"  WARNING: a golden set of {golden} rows is noisy: chance alone moves "
-            f"{summary['golden_noise']}. The gate's tolerances are scaled to it; more rows make "
-            "the gate sharper."
+            f"  WARNING: a golden set of {imported.golden_rows} rows is noisy: chance alone "
+            f"moves {imported.golden_noise}. The gate's tolerances are scaled to it; more rows "
+            "make the gate sharper."
         )
     lines += [
         "",
@@ -331,12 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     drop = [name.strip() for name in args.drop.split(",") if name.strip()]
     try:
         params = load_params()
-        summary = import_table(params, args.data, args.target, args.id, drop)
+        imported = import_table(params, args.data, args.target, args.id, drop)
     except TableRefusedError as error:
         print(f"import-data: refused: {error}", file=sys.stderr)
         print("Nothing in the project was changed.", file=sys.stderr)
         return 2
-    print(next_steps(summary, params))
+    print(next_steps(imported, params))
     return 0
 
 
