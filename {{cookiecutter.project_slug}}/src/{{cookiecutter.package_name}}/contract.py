@@ -19,7 +19,18 @@ from {{ cookiecutter.package_name }}.features import (
     IdColumn,
     NumericFeature,
 )
-from {{ cookiecutter.package_name }}.targets import {{ "BinaryTarget" if cookiecutter.task == "classification" else "NumericTarget" }}, Target
+from {{ cookiecutter.package_name }}.targets import BinaryTarget, NumericTarget, Target
+
+# What the project imports from here: both kinds of target, whichever TARGET is below.
+__all__ = [
+    "FEATURES",
+    "ID",
+    "TARGET",
+    "BinaryTarget",
+    "NumericTarget",
+    "feature_names",
+    "fingerprint",
+]
 
 # The column naming each row (unique; never a feature), or None when the table has none.
 ID: IdColumn | None = IdColumn("customer_id", pattern=r"^[A-Z]-\d{8}$")
