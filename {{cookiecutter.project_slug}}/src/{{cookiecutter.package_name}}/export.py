@@ -20,7 +20,12 @@ from skl2onnx import convert_sklearn
 from sklearn.pipeline import Pipeline
 
 from {{ cookiecutter.package_name }} import git
-from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET, feature_names, fingerprint
+from {{ cookiecutter.package_name }}.contract import (
+    FEATURES,
+    TARGET,
+    feature_names,
+    fingerprint,
+)
 from {{ cookiecutter.package_name }}.estimators import ModelKind
 from {{ cookiecutter.package_name }}.files import write_atomically, write_json
 from {{ cookiecutter.package_name }}.model import features_of, load

@@ -2,7 +2,7 @@
 
 Reads a CSV or Parquet table and makes it the project's data:
 1. drops the rows without a target (counted) and exact duplicate rows (counted);
-2. infers the contract (infer.py) and writes src/{{ cookiecutter.package_name }}/contract.py;
+2. infers the contract (infer.py) and writes contract.py (this package's);
 3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
    classification; rows with identical features stay on one side, so the two are disjoint)
    to paths.golden, and puts the rest at paths.raw, tracked by DVC;
