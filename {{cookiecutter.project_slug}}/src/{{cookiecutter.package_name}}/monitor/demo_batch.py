@@ -1,7 +1,9 @@
 """`make batch`: a demo batch for `make drift`, drawn from rows the model never trained on.
 
-Rows are drawn with replacement (seeded) from the held-out test split, so an unshifted
-batch comes from the training data's own population, whatever your contract is. DRIFT=mild
+Rows are drawn (seeded) from the held-out test split, so an unshifted batch comes from the
+training data's own population, whatever your contract is. Up to the split's size no row
+repeats; a larger batch repeats rows, which drift's noise thresholds do not know about, so
+keep ROWS within the split for honest small-sample verdicts. DRIFT=mild
 or severe moves the chosen features (FEATURES="a,b"; by default every numeric feature) by
 0.5 or 2 standard deviations within the contract's range (`shifted` in features.py). It is
 for trying the monitor; real batches come from production.
@@ -41,7 +43,8 @@ def demo_batch(
     held_out: pd.DataFrame, rows: int, drift: str, features: list[Feature], seed: int
 ) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    batch = held_out.iloc[rng.integers(0, len(held_out), rows)].reset_index(drop=True)
+    repeat = rows > len(held_out)  # only then: repeated rows look like a larger sample than they are
+    batch = held_out.iloc[rng.choice(len(held_out), rows, replace=repeat)].reset_index(drop=True)
     if SHIFTS[drift]:
         for feature in features:
             batch[feature.name] = feature.shifted(batch[feature.name], SHIFTS[drift], rng)
@@ -50,7 +53,7 @@ def demo_batch(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=5000, help="rows to write")
+    parser.add_argument("--rows", type=int, help="rows to write (default: the held-out rows)")
     parser.add_argument("--seed", type=int, default=7, help="random seed")
     parser.add_argument("--drift", choices=list(SHIFTS), default="none", help="shift")
     parser.add_argument("--features", default="", help="features to shift, comma-separated")
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"batch: {error}", file=sys.stderr)
         return 2
-    batch = demo_batch(pd.read_parquet(held_out), args.rows, args.drift, features, args.seed)
+    rows = pd.read_parquet(held_out)
+    batch = demo_batch(rows, args.rows or len(rows), args.drift, features, args.seed)
     writer = batch.to_parquet if args.out.suffix == ".parquet" else batch.to_csv
     write_atomically(args.out, lambda tmp: writer(tmp, index=False))
     moved = (
@@ -73,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         if SHIFTS[args.drift]
         else ""
     )
-    print(f"batch: wrote {len(batch):,} held-out rows to {args.out}{moved}")
+    repeats = " (rows repeat: more than the held-out split has)" if len(batch) > len(rows) else ""
+    print(f"batch: wrote {len(batch):,} held-out rows to {args.out}{moved}{repeats}")
     return 0
 
 
