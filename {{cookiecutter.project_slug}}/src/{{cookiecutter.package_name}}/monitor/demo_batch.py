@@ -43,7 +43,7 @@ def demo_batch(
     held_out: pd.DataFrame, rows: int, drift: str, features: list[Feature], seed: int
 ) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    repeat = rows > len(held_out)  # only then: repeated rows look like a larger sample than they are
+    repeat = rows > len(held_out)  # only then: repeats pass for a larger sample than they are
     batch = held_out.iloc[rng.choice(len(held_out), rows, replace=repeat)].reset_index(drop=True)
     if SHIFTS[drift]:
         for feature in features:
