@@ -17,6 +17,7 @@ import yaml
 from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET, feature_names
 from {{ cookiecutter.package_name }}.drift import main, outputs
 from {{ cookiecutter.package_name }}.metrics import score
+from {{ cookiecutter.package_name }}.monitor.demo_batch import demo_batch
 from {{ cookiecutter.package_name }}.monitor.measures import (
     bin_shares,
     js_distance,
@@ -305,6 +306,23 @@ def test_reports_are_complete_and_the_page_has_one_plot_per_feature(drift, tmp_p
     assert [feature["name"] for feature in report["features"]] == [f.name for f in FEATURES]
     assert {"status", "thresholds", "performance", "reference", "generated_at"} <= set(report)
     assert len(report["current"]["sha256"]) == 64
+
+
+def test_demo_batch_draws_held_out_rows_and_moves_only_the_chosen_features():
+    held_out = example_table(300, seed=116, rules=RULES.validation)
+
+    unshifted = demo_batch(held_out, 300, "none", SHIFTED, seed=1)
+    moved = demo_batch(held_out, 300, "severe", SHIFTED, seed=1)
+    repeated = demo_batch(held_out, 900, "none", SHIFTED, seed=1)
+
+    def rows(frame: pd.DataFrame) -> list[str]:
+        return sorted(frame.to_csv(index=False).splitlines()[1:])
+
+    assert rows(unshifted) == rows(held_out)  # every held-out row once: no repeats
+    assert len(repeated) == 900
+    for feature in FEATURES:
+        changed = not moved[feature.name].equals(unshifted[feature.name])
+        assert changed == (feature in SHIFTED), feature.name
 
 
 def test_help_explains_the_command(capsys):
