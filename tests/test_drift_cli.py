@@ -49,17 +49,24 @@ def test_make_drift_needs_a_batch_and_says_how(project):
 
 
 def test_exit_status_tells_no_drift_from_drift_from_bad_input(project):
+    def verdict() -> str:
+        return json.loads((project / "reports/drift.json").read_text())["status"]
+
     unchanged = run("make drift CURRENT=data/batches/none.csv", project)
     shifted = run(f"{DRIFT} --current data/batches/severe.csv", project, check=False)
+    after_shift = verdict()
     (project / "data/batches/notes.txt").write_text("not a table\n")
     unreadable = run(f"{DRIFT} --current data/batches/notes.txt", project, check=False)
 
     assert "## Drift check: NO DRIFT" in unchanged.stdout
     assert shifted.returncode == 1
-    assert json.loads((project / "reports/drift.json").read_text())["status"] == "drift"
+    assert after_shift == "drift"
     assert unreadable.returncode == 2
     assert "unsupported file type '.txt'" in unreadable.stderr
     assert "Traceback" not in unreadable.stderr
+    # no script reads the old verdict after bad input: drift.json says so, drift.html is gone
+    assert verdict() == "invalid_input"
+    assert not (project / "reports/drift.html").exists()
 
 
 def test_help_lists_the_options(project):
