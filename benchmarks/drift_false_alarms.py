@@ -37,7 +37,7 @@ import pandas as pd
 from {package}.contract import FEATURES
 from {package}.drift import decide, outputs
 from {package}.features import NumericFeature
-from {package}.monitor.measures import compare_predictions
+from {package}.monitor.measures import Measures, compare_predictions
 from {package}.params import load_params
 from {package}.sample_data import generate
 from {package}.serve.runtime import load_serving
@@ -49,6 +49,7 @@ SHIFTS = {{"none": 0.0, "0.5 SD": 0.5, "2 SD": 2.0}}
 
 params = load_params()
 rules = params.drift
+measures = Measures(rules)
 model, _ = load_serving(params.paths.serving)
 train = pd.read_parquet(params.paths.prepared / "train.parquet")
 references = {{len(train): train, 300: train.sample(300, random_state=0)}}
@@ -65,7 +66,7 @@ def fixed(feature):
 
 
 def judge(reference, batch, expected_psi):
-    features = [f.drift(reference[f.name], batch[f.name], rules) for f in FEATURES]
+    features = [f.drift(reference[f.name], batch[f.name], measures) for f in FEATURES]
     prediction = compare_predictions("output", expected_psi, outputs(model, batch), rules)
     aware = decide(len(batch), features, prediction, None, rules)
     peer_prediction = replace(

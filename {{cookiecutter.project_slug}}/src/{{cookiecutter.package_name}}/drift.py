@@ -33,6 +33,7 @@ from {{ cookiecutter.package_name }}.files import sha256_of, write_json, write_t
 from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
 from {{ cookiecutter.package_name }}.monitor.measures import (
     FeatureDrift,
+    Measures,
     PredictionDrift,
     compare_predictions,
 )
@@ -169,7 +170,8 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
         )
     current = batch.read(current_path)
     model, metadata = load_serving(params.paths.serving)
-    features = [f.drift(reference[f.name], current[f.name], rules) for f in FEATURES]
+    measures = Measures(rules)
+    features = [f.drift(reference[f.name], current[f.name], measures) for f in FEATURES]
     scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
     expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
     predicted = outputs(model, scored)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, TypeVar
 
 import numpy as np
 from pydantic import BeforeValidator, Field, StrictBool
@@ -25,9 +25,7 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
     from sklearn.base import TransformerMixin
 
-    from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift
-    from {{ cookiecutter.package_name }}.params import Drift
-
+Measured = TypeVar("Measured")  # what the measures return (a FeatureDrift)
 MISSING_CATEGORY = ""  # what a missing category becomes in the model: one-hot all zeros
 NOISE_SIGMAS = 3.3  # a null share is refused only beyond this many binomial SDs (about 1 in 2,000)
 
@@ -68,6 +66,29 @@ def null_share_at_most(limit: float) -> pa.Check:
         ignore_na=False,
         error=f"null_share<={limit:g} (more than {limit:.1%} of the values are missing)",
     )
+
+
+class DriftMeasures(Protocol[Measured]):
+    """The drift measures a feature picks from (monitor/measures.py implements them).
+
+    Passed in rather than imported, so that the pipeline's stages, which read the contract,
+    do not depend on the monitor's code.
+    """
+
+    def numeric(
+        self, name: str, reference: pd.Series, current: pd.Series, integer: bool
+    ) -> Measured: ...
+
+    def categories(
+        self,
+        name: str,
+        kind: Literal["categorical", "boolean"],
+        reference: pd.Series,
+        current: pd.Series,
+        *,
+        categories: tuple[Any, ...],
+        labels: list[str],
+    ) -> Measured: ...
 
 
 @dataclass(frozen=True)
@@ -209,10 +230,11 @@ class NumericFeature(_Feature):
         moved = (numbers + sds * numbers.std()).clip(self.minimum, self.maximum)
         return moved.round() if self.dtype == "int" else moved
 
-    def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
-        from {{ cookiecutter.package_name }}.monitor.measures import compare_numeric
-
-        return compare_numeric(self.name, reference, current, rules, self.dtype == "int")
+    def drift(
+        self, reference: pd.Series, current: pd.Series, measures: DriftMeasures[Measured]
+    ) -> Measured:
+        """Numeric measures: PSI on quantile bins and the normalized Wasserstein distance."""
+        return measures.numeric(self.name, reference, current, self.dtype == "int")
 
 
 @dataclass(frozen=True)
@@ -275,17 +297,13 @@ class CategoricalFeature(_Feature):
         chosen = rng.random(len(values)) < min(sds / 4, 1.0)
         return values.astype(object).where(~chosen, self.categories[0])
 
-    def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
-        from {{ cookiecutter.package_name }}.monitor.measures import compare_categories
-
-        return compare_categories(
-            self.name,
-            "categorical",
-            reference,
-            current,
-            categories=self.categories,
-            labels=list(self.categories),
-            rules=rules,
+    def drift(
+        self, reference: pd.Series, current: pd.Series, measures: DriftMeasures[Measured]
+    ) -> Measured:
+        """Shares of the categories: PSI and the Jensen-Shannon distance."""
+        labels = list(self.categories)
+        return measures.categories(
+            self.name, "categorical", reference, current, categories=self.categories, labels=labels
         )
 
 
@@ -336,17 +354,17 @@ class BooleanFeature(_Feature):
         chosen = rng.random(len(values)) < min(sds / 4, 1.0)
         return values.astype(object).where(~chosen, True)
 
-    def drift(self, reference: pd.Series, current: pd.Series, rules: Drift) -> FeatureDrift:
-        from {{ cookiecutter.package_name }}.monitor.measures import compare_categories
-
-        return compare_categories(
+    def drift(
+        self, reference: pd.Series, current: pd.Series, measures: DriftMeasures[Measured]
+    ) -> Measured:
+        """Shares of false and true: PSI and the Jensen-Shannon distance."""
+        return measures.categories(
             self.name,
             "boolean",
             reference,
             current,
             categories=(False, True),
             labels=["false", "true"],
-            rules=rules,
         )
 
 

@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -344,3 +344,29 @@ def compare_predictions(
         verdict=verdict(len(current), alarm, rules),
         histogram=histogram,
     )
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The measures with their settings, as features.py's DriftMeasures: each feature picks."""
+
+    rules: Drift
+
+    def numeric(
+        self, name: str, reference: pd.Series, current: pd.Series, integer: bool
+    ) -> FeatureDrift:
+        return compare_numeric(name, reference, current, self.rules, integer)
+
+    def categories(
+        self,
+        name: str,
+        kind: Literal["categorical", "boolean"],
+        reference: pd.Series,
+        current: pd.Series,
+        *,
+        categories: tuple[Any, ...],
+        labels: list[str],
+    ) -> FeatureDrift:
+        return compare_categories(
+            name, kind, reference, current, categories=categories, labels=labels, rules=self.rules
+        )
