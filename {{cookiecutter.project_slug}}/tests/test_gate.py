@@ -319,8 +319,9 @@ def test_a_branch_that_only_tightens_rules_passes(repository, tmp_path):
 def test_an_override_passes_a_loosened_gate_and_is_recorded(repository, tmp_path):
     params = load_params(tmp_path / "params.yaml")
     name = next(iter(params.gate.metrics))
+    flipped = {"higher": "lower", "lower": "higher"}[params.gate.metrics[name].direction]
     params = edit_rules(
-        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(direction="lower")
+        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(direction=flipped)
     )
     write_metrics(params, params.paths.golden_metrics)
 
