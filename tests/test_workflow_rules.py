@@ -348,3 +348,13 @@ def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(project, tmp_path)
 
     assert result.returncode != 0
     assert "uv add --group uv uv==" in result.stderr
+
+
+def test_a_merge_queue_gates_against_its_target_branch(project):
+    ci = workflow(project, "ci.yml")
+    gate = step(ci, "test", "Gate against the target branch")
+    queued = events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA)
+
+    assert triggers(ci, queued)
+    assert queued.github()["base_ref"] == ""  # only pull requests set it
+    assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(queued)) == "origin/main"
