@@ -230,17 +230,19 @@ def plain_runner(repo, tmp_path_factory):
     yield from runner_for(repo, tmp_path_factory.mktemp("plain-runner"))
 
 
-# Its own worker: a second pull request's test job runs beside the main chain above. One run
-# shows both sides: the weaker model fails the gate ("would fail", every failing row), and a
-# maintainer's gate-override label with a reason passes it, recorded in summary and comment.
+# Its own worker: a second pull request's test job runs beside the main chain above. It
+# switches the model kind (five shallow boosting steps): one run shows both sides, the weaker
+# model failing the gate ("would fail", every failing row) and a maintainer's gate-override
+# label with a reason passing it, recorded in the summary and the comment.
 @pytest.mark.xdist_group("workflow-ci-degraded")
 def test_a_degraded_model_fails_the_gate_and_a_maintainers_override_passes_it(repo, plain_runner):
     runner = plain_runner
+    # The most common pull request tries another model: a few lines of params.yaml.
     params = repo.clone / "params.yaml"
     run("git checkout --quiet -b weaker main", repo.clone)
-    text = re.sub(r"(?m)^(  n_estimators:)\s*\d+", r"\1 1", params.read_text())
-    params.write_text(re.sub(r"(?m)^(  max_depth:)\s*\d+", r"\1 1", text))
-    repo.commit("A weaker model")
+    weak = "model:\n  kind: gradient_boosting\n  max_iter: 5\n  max_depth: 2\n\n"
+    params.write_text(re.sub(r"(?ms)^model:.*?\n\n", weak, params.read_text(), count=1))
+    repo.commit("Try gradient boosting")
     runner.emulators["actions/github-script"] = github_script(GitHubApi(labelled_by("lead")))
     labelled = repo.pull_request(
         "weaker", number=2, labels=("gate-override",), body=f"Gate-Override-Reason: {REASON}\n"
@@ -257,4 +259,6 @@ def test_a_degraded_model_fails_the_gate_and_a_maintainers_override_passes_it(re
     post = runs["gate-comment"].step("Post or update the gate comment")
     comment = (runs["gate-comment"].workspace / post.inputs["path"]).read_text()
     assert f"by @lead: {REASON}" in comment
-    assert "model.n_estimators" in section(comment, "Parameters against `origin/main`")
+    assert "model.kind" in section(comment, "Parameters against `origin/main`")
+    serving = runs["test"].workspace / "models" / "serving" / "metadata.json"
+    assert '"model": "gradient_boosting"' in serving.read_text()
