@@ -1,14 +1,16 @@
 """Finish the generated project: keep only what the answers chose, then say what to do next.
 
 Runs inside the new project directory. It removes the licenses, golden sets and baselines
-that belong to other answers, records the answers for later re-rendering, starts a git
-repository (DVC and the gate read git) and, when uv can reach the package index, writes
-the lock file so that the first commit pins every dependency.
+that belong to other answers, records the answers for later re-rendering, records the
+template and its commit in .cruft.json (so `make template-update` can take later template
+versions with cruft), starts a git repository (DVC and the gate read git) and, when uv can
+reach the package index, writes the lock file so that the first commit pins every dependency.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +30,52 @@ def record_answers() -> None:
     """Write the public answers (not cookiecutter's private, machine-specific keys)."""
     public = {key: value for key, value in ANSWERS.items() if not key.startswith("_")}
     (PROJECT / ".cookiecutter.json").write_text(json.dumps(public, indent=2) + "\n")
+
+
+# cookiecutter's abbreviations, as cruft needs a URL git can clone
+ABBREVIATIONS = {
+    "gh:": "https://github.com/",
+    "gl:": "https://gitlab.com/",
+    "bb:": "https://bitbucket.org/",
+}
+
+
+def template_source() -> tuple[str, str] | None:
+    """The template's location and commit, when the template is a git checkout."""
+    location = str(ANSWERS.get("_template", ""))
+    for short, url in ABBREVIATIONS.items():
+        if location.startswith(short):
+            location = url + location.removeprefix(short)
+    repo_dir = Path(str(ANSWERS.get("_repo_dir", "")))
+    if not repo_dir.is_absolute():  # relative to where cookiecutter was started
+        repo_dir = Path(os.environ.get("PWD", ".")) / repo_dir
+    if "://" not in location and not location.startswith("git@"):
+        location = str(repo_dir.resolve())
+    if shutil.which("git") is None:
+        return None
+    commit = subprocess.run(
+        ["git", "-C", str(repo_dir), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    if commit.returncode != 0:
+        return None
+    return location, commit.stdout.strip()
+
+
+def record_template() -> str:
+    """Write .cruft.json as `cruft create` would (cruft overwrites it when it made the project)."""
+    source = None if (PROJECT / ".cruft.json").exists() else template_source()
+    if source is None:
+        return ""
+    context = {k: v for k, v in ANSWERS.items() if k not in ("_output_dir", "_repo_dir")}
+    state = {
+        "template": source[0],
+        "commit": source[1],
+        "checkout": None,
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+    (PROJECT / ".cruft.json").write_text(json.dumps(state, indent=2) + "\n")
+    return f"recorded template commit {source[1][:7]} in .cruft.json."
 
 
 def run(*command: str) -> str | None:
@@ -82,7 +130,7 @@ def main() -> int:
         PROJECT / "metrics" / "variants",
     )
     record_answers()
-    notes = [start_git(), lock_dependencies()]
+    notes = [note for note in (record_template(), start_git(), lock_dependencies()) if note]
     slug = ANSWERS["project_slug"]
     print(f"\nCreated {slug}: " + " ".join(notes))
     print(

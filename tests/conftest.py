@@ -15,11 +15,24 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
-def bake(where: Path, **answers: str) -> Path:
-    """Render the template with the given answers (the rest default) and return the project."""
-    return Path(
-        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(where), extra_context=answers)
-    )
+def bake(where: Path, *, offline: bool = False, **answers: str) -> Path:
+    """Render the template with the given answers (the rest default) and return the project.
+
+    `offline`: the post-gen hook locks from uv's cache only (fast; with a cold cache it
+    skips the lock and says so), for tests that check what is rendered, not the lock.
+    """
+    saved = os.environ.get("UV_OFFLINE")
+    if offline:
+        os.environ["UV_OFFLINE"] = "1"
+    try:
+        return Path(
+            cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(where), extra_context=answers)
+        )
+    finally:
+        if saved is None:
+            os.environ.pop("UV_OFFLINE", None)
+        else:
+            os.environ["UV_OFFLINE"] = saved
 
 
 def project_env() -> dict[str, str]:

@@ -1,9 +1,9 @@
-"""Build the generated Dockerfile with buildah from a locally made Debian base, run it, probe it.
+"""Build the generated Dockerfile, run it, probe it (tests/containers.py: a Docker engine where
+one answers, else buildah from a Debian base debootstrapped from this machine's mirror).
 
-No Docker engine or registry is needed: tests/containers.py debootstraps the base image from
-this machine's Debian mirror. The checks are the ones a release needs: non-root user,
-healthcheck, exposed port, the API answering good and bad requests, and predictions equal
-to the pipeline's on the whole golden set.
+The checks are the ones a release needs: non-root user, healthcheck, exposed port, the API
+answering good and bad requests, and predictions equal to the pipeline's on the whole
+golden set.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from . import containers
 from .conftest import bake, run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("container")]
 TAG = f"localhost/customer-churn:test-{uuid.uuid4().hex[:8]}"
 BATCH = 1000
 
@@ -43,7 +43,8 @@ def image(tmp_path_factory):
         project,
         project / "Dockerfile",
         TAG,
-        {"BASE_IMAGE": base, "VERSION": "1.2.3", "REVISION": "0123abc"},
+        {"VERSION": "1.2.3", "REVISION": "0123abc"},
+        base_image=base,
     )
     size = containers.image_size_mb(TAG) - containers.image_size_mb(base)
     print(f"\nimage {TAG}: {size:.0f} MB above the base image")

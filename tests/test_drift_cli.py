@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import bake, run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("drift-cli")]
 
 DRIFT = "uv run --locked python -m customer_churn.drift"
 RED = (0xCF, 0x22, 0x2E)  # the banner of a report that found drift (report_html.py)
@@ -117,7 +117,10 @@ def chromium(browser: str, page: str, *options: str, cwd: Path) -> str:
 
 
 def test_html_report_renders_offline_in_a_headless_browser(project, tmp_path):
-    browser = shutil.which("chromium")
+    # Debian's chromium; GitHub's Ubuntu runners have Chromium and Google Chrome
+    browser = next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
     if browser is None:
         pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
     run(f"{DRIFT} --current data/batches/severe.csv", project, check=False)

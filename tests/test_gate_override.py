@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from .conftest import TEMPLATE
-from .workflow_harness import GitHubApi, JobRun, github_script, run_job
+from .github_events import Event, Repository
+from .workflow_harness import GitHubApi, JobRun, Runner, github_script, run_job_file
 
 REPOSITORY = "acme/customer-churn"
 REASON = "the golden set was relabelled (#41); new baseline in this change"
@@ -69,16 +70,10 @@ def labelled_by(*actors: str, permission: str = "write") -> dict[str, Any]:
 
 
 def override(workflow: Path, payload: dict, api: GitHubApi, tmp_path: Path) -> JobRun:
-    event = "merge_group" if "merge_group" in payload else "pull_request"
-    context = {
-        "github.event_name": event,
-        "github.repository": REPOSITORY,
-        "github.workflow": "CI",
-        "github.ref": "refs/pull/7/merge",
-        "github.sha": "0" * 40,
-    }
-    extra = {"actions/github-script": github_script(payload, api)}
-    return run_job(workflow, "override", tmp_path, context, tmp_path / "artifacts", extra)
+    name = "merge_group" if "merge_group" in payload else "pull_request"
+    event = Event(name, "refs/pull/7/merge", "0" * 40, payload, Repository(REPOSITORY))
+    runner = Runner(tmp_path, tmp_path, emulators={"actions/github-script": github_script(api)})
+    return run_job_file(workflow, "override", event, runner)
 
 
 def test_a_maintainer_label_with_a_reason_grants_the_override(workflow, tmp_path):

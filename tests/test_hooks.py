@@ -39,7 +39,7 @@ from .conftest import bake
 )
 def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, capfd):
     with pytest.raises(FailedHookException):
-        bake(tmp_path, **answers)
+        bake(tmp_path, offline=True, **answers)
 
     assert message in capfd.readouterr().err
     assert list(tmp_path.iterdir()) == []
@@ -47,7 +47,7 @@ def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, 
 
 def test_every_problem_is_reported_at_once(tmp_path, capfd):
     with pytest.raises(FailedHookException):
-        bake(tmp_path, package_name="json", author_email="nope", github_owner="a--b")
+        bake(tmp_path, offline=True, package_name="json", author_email="nope", github_owner="a--b")
 
     errors = capfd.readouterr().err
     assert "package_name" in errors
@@ -61,7 +61,7 @@ def test_every_problem_is_reported_at_once(tmp_path, capfd):
 )
 def test_unsupported_choice_is_rejected_by_name(variable, value, tmp_path):
     with pytest.raises(ValueError, match=f"{value} provided for choice variable {variable}"):
-        bake(tmp_path, **{variable: value})
+        bake(tmp_path, offline=True, **{variable: value})
 
     assert list(tmp_path.iterdir()) == []
 
@@ -70,7 +70,7 @@ def test_project_in_an_ignored_folder_of_a_repository_gets_its_own(tmp_path):
     subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("generated/\n")
 
-    project = bake(tmp_path / "generated")
+    project = bake(tmp_path / "generated", offline=True)
 
     assert (project / ".git").is_dir()
 
@@ -78,6 +78,6 @@ def test_project_in_an_ignored_folder_of_a_repository_gets_its_own(tmp_path):
 def test_project_inside_a_repository_joins_it(tmp_path):
     subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
 
-    project = bake(tmp_path / "monorepo")
+    project = bake(tmp_path / "monorepo", offline=True)
 
     assert not (project / ".git").exists()

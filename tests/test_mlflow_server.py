@@ -13,7 +13,7 @@ import pytest
 
 from .conftest import bake, project_env, run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("mlflow-server")]
 
 
 def free_port() -> int:

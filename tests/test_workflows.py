@@ -58,7 +58,7 @@ PUBLISHING_JOBS = {("ci.yml", "publish"), ("release.yml", "release")}
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    return bake(tmp_path_factory.mktemp("workflows"))
+    return bake(tmp_path_factory.mktemp("workflows"), offline=True)
 
 
 @pytest.fixture(scope="module", params=["generated", "template"])

@@ -1,0 +1,264 @@
+"""ci.yml and release.yml, run here job by job as GitHub would (tests/workflow_harness.py).
+
+The project is published to a stand-in GitHub (a bare origin); a branch changes a parameter
+and opens pull request #1, whose merge commit GitHub would test. Each job starts from its own
+fresh checkout; only artifacts and job outputs pass between them. The comment the
+gate-comment job would post is read from its inputs. The pull request is then merged: on
+main, publish and promote run (lint, test and image are the pull request run's: the same
+tree, their artifacts carried over, as a re-run would use them), and version tags release
+the published image. The image store stands for GHCR: what publish pushed is what
+release.yml re-tags, through the Makefile's own `docker buildx imagetools` calls
+(tests/docker_cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from . import containers
+from .conftest import run
+from .test_gate_override import REASON, labelled_by
+from .workflow_fixtures import IMAGE, published_project, runner_for
+from .workflow_harness import GitHubApi, StepFailed, github_script, run_workflow, show
+
+pytestmark = pytest.mark.e2e
+CHAIN = pytest.mark.xdist_group("workflow-ci")  # the tests sharing one pull request and merge
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    repo = published_project(tmp_path_factory.mktemp("pr"))
+    params = repo.clone / "params.yaml"
+    run("git checkout --quiet -b stricter-export", repo.clone)
+    params.write_text(params.read_text().replace("atol: 1.0e-4", "atol: 5.0e-5", 1))
+    repo.commit("Export: a stricter ONNX parity tolerance")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def runner(repo, tmp_path_factory):
+    yield from runner_for(repo, tmp_path_factory.mktemp("runner"), images=True)
+
+
+@pytest.fixture(scope="module")
+def pull_request_run(repo, runner):
+    runner.emulators["actions/github-script"] = github_script(GitHubApi({}))  # no label
+    runs = run_workflow("ci.yml", repo.pull_request("stricter-export", number=1), runner)
+    show(runs)
+    return runs
+
+
+@CHAIN
+def test_pull_request_jobs_pass_as_written(pull_request_run):
+    runs = pull_request_run
+
+    assert {job: r.result for job, r in runs.items()} == {
+        "override": "success",
+        "lint": "success",
+        "test": "success",
+        "gate-comment": "success",
+        "image": "success",
+        "publish": "skipped",
+        "promote": "skipped",
+    }
+    test = runs["test"].status()
+    assert test["Gate against the target branch"] == "ran"
+    assert test["Fuzz the running service from its OpenAPI schema"] == "ran"
+    assert "## Model gate: PASSED" in runs["test"].summary
+    assert "origin/main:metrics/baseline.json" in runs["test"].summary
+    assert runs["image"].status()["Build the image (not pushed)"] == "emulated"
+    assert "smoke test passed" in runs["image"].step("Smoke-test the image").output
+
+
+@CHAIN
+def test_the_comment_shows_gate_metrics_and_params_diff_data_checks_and_plots(pull_request_run):
+    comment = pull_request_run["gate-comment"]
+    post = comment.step("Post or update the gate comment")
+    assert post.status == "skipped (needs GitHub)"
+    body = (comment.workspace / post.inputs["path"]).read_text()
+
+    assert body.startswith("## Model gate: PASSED")
+    assert "| roc_auc |" in body
+    metrics = section(body, "Metrics against `origin/main`")
+    assert "metrics/golden.json" in metrics
+    assert "roc_auc" in metrics
+    params = section(body, "Parameters against `origin/main`")
+    assert re.search(r"params\.yaml\s*\|\s*export\.atol\s*\|\s*0\.0001\s*\|\s*5e-05", params)
+    assert "**Passed**" in section(body, "Data validation")
+    plots = section(body, "Plots")
+    assert re.search(
+        r"\]\(https://github\.com/Your-GitHub-User/customer-churn/actions/runs/\d+/artifacts/\d+\)",
+        plots,
+    )
+
+
+def section(body: str, title: str) -> str:
+    found = re.search(rf"^### {re.escape(title)}\n(.*?)(?=^### |\Z)", body, re.M | re.S)
+    assert found, f"no section {title!r} in:\n{body}"
+    return found[1]
+
+
+@pytest.fixture(scope="module")
+def merged(repo, runner, pull_request_run):
+    """The pull request merged into main: ci.yml's push run publishes the image, moves `main`."""
+    runs = run_workflow(
+        "ci.yml",
+        repo.merge("stricter-export"),
+        runner,
+        ["publish", "promote"],
+        assumed=("lint", "test", "image"),
+        artifacts_from=pull_request_run,
+    )
+    show(runs)
+    return runs
+
+
+@CHAIN
+def test_merge_publishes_the_commits_image_and_moves_main_to_it(repo, merged):
+    sha = repo.sha("origin/main")
+    publish = merged["publish"].status()
+
+    assert merged["publish"].job_outputs == {"image": IMAGE, "tag": f"sha-{sha[:7]}"}
+    assert publish["Smoke-test the image"] == "ran"
+    assert publish["Push the smoke-tested image"] == "emulated"
+    # A public repository: the attestation would run (it needs GitHub's Sigstore).
+    assert publish["Attest build provenance"] == "skipped (needs GitHub)"
+    assert (
+        merged["publish"].step("Attest build provenance").inputs["create-storage-record"] == "false"
+    )
+    assert containers.image_exists(f"{IMAGE}:sha-{sha[:7]}")
+    main = containers.image_config(f"{IMAGE}:main")["Labels"]
+    assert main["org.opencontainers.image.revision"] == sha
+    assert "promote: " in merged["promote"].step("Move main to this commit's image").output
+
+
+@CHAIN
+def test_main_only_moves_forward(repo, merged, runner, tmp_path):
+    """An older commit's run finishing last leaves `main` on the newer image."""
+    newest = repo.sha("origin/main")
+    older = repo.sha("origin/main^")
+    clone = tmp_path / "older"
+    run(f"git clone --quiet {repo.origin} {clone} && git -C {clone} checkout -q {older}", tmp_path)
+
+    result = run(
+        "make promote",
+        tmp_path / "older",
+        env={**runner.docker_command(), "IMAGE": IMAGE, "SOURCE_TAG": f"sha-{older[:7]}"},
+    )
+
+    assert "a later commit: left as it is" in result.stdout
+    assert (
+        containers.image_config(f"{IMAGE}:main")["Labels"]["org.opencontainers.image.revision"]
+        == newest
+    )
+
+
+@pytest.fixture(scope="module")
+def released(repo, merged, runner):
+    repo.tag("v0.9.0", "origin/main^")  # an older release, already out
+    release = run_workflow("release.yml", repo.tag("v1.2.0", "origin/main"), runner)["release"]
+    show([release])
+    return release
+
+
+@CHAIN
+def test_a_version_tag_releases_the_published_image(repo, released):
+    sha = repo.sha("origin/main")
+
+    status = released.status()
+    assert status["Wait for CI to publish this commit's image"] == "ran"
+    assert status["Tag the published image with the version"] == "ran"
+    assert status["Create the GitHub release"] == "skipped (needs GitHub)"
+    digest = containers.image_digest(f"{IMAGE}:sha-{sha[:7]}")
+    for tag in ("1.2.0", "1.2", "latest"):
+        assert containers.image_digest(f"{IMAGE}:{tag}") == digest
+    card = (released.workspace / "reports" / "model-card.md").read_text()
+    assert card.startswith("# customer-churn v1.2.0")
+    assert f"`{IMAGE}:1.2.0@{digest}`" in card
+    assert json.loads((released.workspace / "reports" / "image-metadata.json").read_text())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: the release job's fresh checkout has no metrics/golden.json or dvc.lock "
+    "(CI never committed them); the card must come from the published image's artifacts",
+)
+@CHAIN
+def test_the_release_notes_show_the_released_models_metrics(released):
+    card = (released.workspace / "reports" / "model-card.md").read_text()
+
+    assert "| roc_auc |" in card
+    assert "Missing inputs" not in card
+
+
+@CHAIN
+def test_a_patch_on_an_old_line_does_not_move_latest(repo, merged, runner):
+    containers.tag(f"{IMAGE}:latest", f"{IMAGE}:before-patch")
+    release = run_workflow("release.yml", repo.tag("v1.1.9", "origin/main"), runner)["release"]
+
+    assert containers.image_exists(f"{IMAGE}:1.1.9")
+    assert containers.image_digest(f"{IMAGE}:latest") == containers.image_digest(
+        f"{IMAGE}:before-patch"
+    )
+    assert "latest" not in release.step("Tag the published image with the version").output
+
+
+@CHAIN
+def test_a_tag_on_a_commit_ci_never_published_fails_saying_how_to_recover(repo, merged, runner):
+    (repo.clone / "NOTES.md").write_text("Not published yet.\n")
+    run("git checkout --quiet main", repo.clone)
+    repo.commit("A commit whose CI has not published it")
+    repo.push("main")
+    runner.env.update(WAIT_SECONDS="2", WAIT_INTERVAL="1")
+    try:
+        with pytest.raises(StepFailed, match="Wait for CI to publish") as failed:
+            run_workflow("release.yml", repo.tag("v1.3.0"), runner)
+    finally:
+        del runner.env["WAIT_SECONDS"], runner.env["WAIT_INTERVAL"]
+
+    output = str(failed.value)
+    assert f"sha-{repo.sha()[:7]} was not published within 2 s" in output
+    assert f"gh run list --workflow ci.yml --commit {repo.sha()}" in output
+    assert "gh run rerun" in output
+
+
+@pytest.fixture(scope="module")
+def plain_runner(repo, tmp_path_factory):
+    yield from runner_for(repo, tmp_path_factory.mktemp("plain-runner"))
+
+
+# Its own worker: a second pull request's test job runs beside the main chain above. It
+# switches the model kind (five shallow boosting steps): one run shows both sides, the weaker
+# model failing the gate ("would fail", every failing row) and a maintainer's gate-override
+# label with a reason passing it, recorded in the summary and the comment.
+@pytest.mark.xdist_group("workflow-ci-degraded")
+def test_a_degraded_model_fails_the_gate_and_a_maintainers_override_passes_it(repo, plain_runner):
+    runner = plain_runner
+    # The most common pull request tries another model: a few lines of params.yaml.
+    params = repo.clone / "params.yaml"
+    run("git checkout --quiet -b weaker main", repo.clone)
+    weak = "model:\n  kind: gradient_boosting\n  max_iter: 5\n  max_depth: 2\n\n"
+    params.write_text(re.sub(r"(?ms)^model:.*?\n\n", weak, params.read_text(), count=1))
+    repo.commit("Try gradient boosting")
+    runner.emulators["actions/github-script"] = github_script(GitHubApi(labelled_by("lead")))
+    labelled = repo.pull_request(
+        "weaker", number=2, labels=("gate-override",), body=f"Gate-Override-Reason: {REASON}\n"
+    )
+    labelled.payload["action"] = "labeled"
+
+    runs = run_workflow("ci.yml", labelled, runner, ["override", "test", "gate-comment"])
+    show(runs)
+
+    summary = runs["test"].summary
+    assert "## Model gate: OVERRIDDEN (would fail)" in summary
+    assert "FAIL: worse than baseline" in summary
+    assert f"- **Override** by @lead: {REASON}" in summary
+    post = runs["gate-comment"].step("Post or update the gate comment")
+    comment = (runs["gate-comment"].workspace / post.inputs["path"]).read_text()
+    assert f"by @lead: {REASON}" in comment
+    assert "model.kind" in section(comment, "Parameters against `origin/main`")
+    serving = runs["test"].workspace / "models" / "serving" / "metadata.json"
+    assert '"model": "gradient_boosting"' in serving.read_text()

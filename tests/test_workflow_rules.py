@@ -1,0 +1,360 @@
+"""What the generated workflows do on GitHub that no local run shows, checked statically.
+
+Expressions are evaluated against GitHub's real event payloads (tests/github_events.py),
+GitHub's concurrency rules are played out for quick successive merges, Dependabot's
+Dockerfile parsing and GitHub's tag filters are applied as documented, and the Makefile's
+release and drift targets are run on hostile input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from . import github_events as events
+from .conftest import bake, run
+from .github_expressions import condition, interpolate, truthy
+from .workflow_harness import filter_pattern, matches_filters, on_of, triggers
+
+REPOSITORY = events.Repository("Your-GitHub-User/customer-churn")
+SHA = "a" * 40
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = bake(tmp_path_factory.mktemp("rules"), offline=True)
+    run("git add -A && git commit --quiet -m 'Initial commit from template'", root)
+    return root
+
+
+def workflow(project: Path, name: str) -> dict:
+    return yaml.safe_load((project / ".github" / "workflows" / name).read_text())
+
+
+def contexts(event: events.Event, variables: dict[str, str] | None = None) -> dict:
+    return {
+        "github": event.github(),
+        "vars": variables or {},
+        "inputs": event.payload.get("inputs") or {},
+        "secrets": {},
+        "env": {},
+        "steps": {},
+        "needs": {},
+    }
+
+
+def step(document: dict, job: str, name: str) -> dict:
+    return next(s for s in document["jobs"][job]["steps"] if s.get("name", "").startswith(name))
+
+
+# --- 1. the schedule payload -------------------------------------------------------------
+
+
+def test_scheduled_retraining_gates_against_the_default_branch(project):
+    retrain = workflow(project, "retrain.yml")
+    gate = step(retrain, "retrain", "Gate against")
+    schedule = events.schedule(REPOSITORY, sha=SHA, cron="41 5 * * 1")
+
+    assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(schedule)) == "origin/main"
+
+
+def test_a_scheduled_monitor_starts_retraining_on_the_default_branch(project):
+    start = step(workflow(project, "monitor.yml"), "retrain", "Start the retrain workflow")
+    schedule = events.schedule(REPOSITORY, sha=SHA, cron="23 6 * * *")
+
+    assert interpolate(start["env"]["BRANCH"], contexts(schedule)) == "main"
+
+
+def test_no_workflow_reads_the_repository_object_where_a_schedule_can_start_it(project):
+    for path in (project / ".github" / "workflows").glob("*.yml"):
+        document = yaml.safe_load(path.read_text())  # values only: comments may explain
+        if "schedule" in on_of(document):
+            assert "github.event.repository" not in json.dumps(document), path.name
+
+
+# --- 2. attestation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("private", "variables", "runs"), [
+    (False, {}, True),
+    (True, {}, False),  # Free, Pro and Team plans: attestations need a public repository
+    (True, {"ATTESTATIONS": "true"}, True),  # GitHub Enterprise Cloud
+])  # fmt: skip
+def test_attestation_runs_only_where_github_allows_it(project, private, variables, runs):
+    publish = workflow(project, "ci.yml")["jobs"]["publish"]
+    attest = step(workflow(project, "ci.yml"), "publish", "Attest build provenance")
+    repository = events.Repository(REPOSITORY.full_name, private=private)
+    push = events.push(repository, ref="refs/heads/main", before=SHA, after="b" * 40)
+    status = {"success": lambda: True}
+
+    assert condition(attest["if"], contexts(push, variables), status) is runs
+    # A storage record would need `artifact-metadata: write`, which the job does not ask for.
+    assert attest["with"]["create-storage-record"] is False
+    assert "artifact-metadata" not in publish["permissions"]
+
+
+# --- 3. concurrency on main ----------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    sha: str
+    job_id: str
+    group: str
+    cancel: bool
+    duration: int
+    state: str = "waiting"  # waiting, pending, running, done, cancelled, skipped
+    finish: int = 0
+
+
+def play(document: dict, pushes: list[tuple[int, events.Event]], durations: dict[str, int]):
+    """GitHub's documented concurrency rules, played out: per group at most one running and
+    one pending job; a newly queued job cancels the pending one (and, with
+    cancel-in-progress, the running one). Returns every job, and which commit `main`
+    ends on when each promote moves it forward only."""
+    jobs: list[Job] = []
+    for _, event in pushes:
+        for job_id, job in document["jobs"].items():
+            scope = contexts(event)
+            status = {"success": lambda: True, "always": lambda: True, "cancelled": lambda: False}
+            if not condition(job.get("if", "true"), scope, status):
+                continue
+            group = interpolate(
+                job["concurrency"]["group"],
+                {**scope, "github": {**scope["github"], "workflow": "CI"}},
+            )
+            cancel = truthy(
+                interpolate(str(job["concurrency"].get("cancel-in-progress", False)), scope)
+                == "true"
+            )
+            jobs.append(Job(event.sha, job_id, group.lower(), cancel, durations.get(job_id, 10)))
+    order = [event.sha for _, event in pushes]
+    needs = {job_id: job.get("needs", []) for job_id, job in document["jobs"].items()}
+    needs = {k: [v] if isinstance(v, str) else v for k, v in needs.items()}
+    start = {event.sha: time for time, event in pushes}
+    main: str | None = None
+    for now in range(0, 10_000):
+        for job in jobs:  # finish
+            if job.state == "running" and job.finish == now:
+                job.state = "done"
+                if job.job_id == "promote" and (
+                    main is None or order.index(job.sha) > order.index(main)
+                ):
+                    main = job.sha
+        for job in jobs:  # queue the jobs whose needs are met
+            if job.state != "waiting" or now < start[job.sha]:
+                continue
+            mine = {j.job_id: j for j in jobs if j.sha == job.sha}
+            states = [mine[n].state for n in needs[job.job_id] if n in mine]
+            if any(s in ("cancelled", "skipped") for s in states):
+                job.state = "skipped"
+            elif all(s == "done" for s in states):
+                queue(jobs, job, now)
+        for job in jobs:  # a pending job starts when its group is free
+            if job.state == "pending" and not any(
+                j.state == "running" and j.group == job.group for j in jobs
+            ):
+                job.state, job.finish = "running", now + job.duration
+        if all(j.state in ("done", "cancelled", "skipped") for j in jobs):
+            return jobs, main
+    raise AssertionError("the jobs never finished")
+
+
+def queue(jobs: list[Job], job: Job, now: int) -> None:
+    same = [j for j in jobs if j.group == job.group and j is not job]
+    for other in same:
+        if other.state == "pending":
+            other.state = "cancelled"
+        if other.state == "running" and job.cancel:
+            other.state = "cancelled"
+    job.state = "pending"
+
+
+def test_every_commit_of_main_gets_its_image_and_main_ends_on_the_last(project):
+    ci = workflow(project, "ci.yml")
+    shas = [f"{n}" * 40 for n in "123"]
+    pushes = [
+        (minute, events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after=sha))
+        for minute, sha in zip((0, 1, 2), shas, strict=True)
+    ]
+
+    jobs, main = play(ci, pushes, {"lint": 3, "test": 20, "image": 8, "publish": 8, "promote": 1})
+
+    published = {j.sha for j in jobs if j.job_id == "publish" and j.state == "done"}
+    cancelled = [(j.sha[:1], j.job_id) for j in jobs if j.state in ("cancelled", "skipped")]
+    assert published == set(shas), f"cancelled or skipped: {cancelled}"
+    assert main == shas[-1]
+
+
+def test_a_pull_request_run_is_cancelled_by_its_next_push(project):
+    ci = workflow(project, "ci.yml")
+    pushes = [
+        (minute, events.pull_request(
+            REPOSITORY, number=7, head_sha=sha, base_sha=SHA, merge_sha=sha
+        ))
+        for minute, sha in ((0, "1" * 40), (1, "2" * 40))
+    ]  # fmt: skip
+
+    jobs, _ = play(ci, pushes, {"test": 20})
+
+    first = {j.job_id: j.state for j in jobs if j.sha == "1" * 40}
+    second = {j.job_id: j.state for j in jobs if j.sha == "2" * 40}
+    assert first["test"] in ("cancelled", "skipped")  # superseded, never finished
+    assert second["test"] == "done"
+
+
+# --- 4. release tags -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("tag", "released"), [
+    ("v1.2.3", True), ("v10.0.0", True), ("v1.2.3-rc.1", True),
+    ("v1.2", False), ("vfoo.bar.baz", False), ("v1.2.3.4", False), ("1.2.3", False),
+    ("v1.2.x", False), ("release-1.2.3", False),
+])  # fmt: skip
+def test_only_semantic_version_tags_start_a_release(project, tag, released):
+    release = workflow(project, "release.yml")
+    event = events.tag_push(REPOSITORY, tag=tag, sha=SHA)
+
+    assert triggers(release, event) is released
+
+
+def test_filter_patterns_follow_githubs_syntax():
+    assert filter_pattern("v[0-9]+.[0-9]+").match("v12.3")
+    assert not filter_pattern("v*").match("v1/2")
+    assert matches_filters("main", ["*", "!main"]) is False
+
+
+@pytest.mark.parametrize(("release", "tags"), [
+    ("v1.2.6", ["1.2.6", "1.2"]),  # newest of 1.2, but 2.0.0 is out
+    ("v1.2.4", ["1.2.4"]),  # a patch behind 1.2.5: neither 1.2 nor latest
+    ("v2.0.1", ["2.0.1", "2.0", "latest"]),
+    ("v3.0.0", ["3.0.0", "3.0", "latest"]),
+    ("v2.1.0-rc.2", ["2.1.0-rc.2"]),
+])  # fmt: skip
+def test_latest_and_the_minor_tag_move_only_for_the_newest_release(project, release, tags):
+    for existing in ("v1.0.0", "v1.2.0", "v1.2.5", "v2.0.0", "v2.1.0-rc.1"):
+        run(f"git tag -f {existing}", project)
+
+    printed = run(f"make -s release-tags RELEASE={release}", project).stdout.split()
+
+    assert printed == tags
+
+
+@pytest.mark.parametrize("target", ["release-tags", "retag", "model-card"])
+def test_a_hostile_release_name_is_refused_not_run(project, tmp_path, target):
+    marker = tmp_path / "pwned"
+    release = f"v1.2.3-a$(touch${{IFS}}{marker})"
+
+    result = run(f"make -s {target} RUN=: IMAGE=x", project, check=False, env={"RELEASE": release})
+
+    assert result.returncode != 0
+    assert "is not a version tag" in result.stderr
+    assert not marker.exists()
+
+
+def test_make_drift_never_pastes_current_into_the_shell(project, tmp_path):
+    marker = tmp_path / "pwned"
+
+    run(f"make -s drift RUN=: CURRENT='$(touch {marker})x'", project, check=False)
+
+    assert not marker.exists()
+
+
+def test_release_tags_are_protected_by_a_ruleset(project):
+    ruleset = json.loads((project / ".github" / "rulesets" / "release-tags.json").read_text())
+    rules = {rule["type"] for rule in ruleset["rules"]}
+
+    assert ruleset["target"] == "tag"
+    assert ruleset["enforcement"] == "active"
+    assert ruleset["conditions"]["ref_name"]["include"] == ["refs/tags/v*"]
+    assert {"update", "deletion", "non_fast_forward", "creation"} <= rules
+    assert "rulesets/release-tags.json" in (project / "README.md").read_text()
+
+
+# --- 5. pins bots can update ---------------------------------------------------------------
+
+# Dependabot's docker file parser (dependabot-core docker/file_parser.rb): a FROM line it
+# can update names a registry image literally, with a tag and/or a digest.
+NAME_COMPONENT = r"(?:[a-z\d]+(?:(?:[._]|__|[-]*)[a-z\d]+)*)"
+DEPENDABOT_FROM = re.compile(
+    rf"^FROM\s+(?:--platform=\S+\s+)?(?P<image>{NAME_COMPONENT}(?:/{NAME_COMPONENT})*)"
+    rf"(?::(?P<tag>[\w][\w.-]{{0,127}}))?(?:@(?P<digest>[^\s]+))?(?:\s+AS\s+(?P<name>[\w-]+))?",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("python", ["3.11", "3.12", "3.13"])
+def test_the_base_image_is_pinned_by_digest_on_a_line_dependabot_updates(python, tmp_path):
+    dockerfile = (bake(tmp_path, offline=True, python_version=python) / "Dockerfile").read_text()
+    froms = [line for line in dockerfile.splitlines() if line.upper().startswith("FROM ")]
+    parsed = [DEPENDABOT_FROM.match(line) for line in froms]
+    updatable = [p for p in parsed if p and p["digest"] and p["image"] != "base"]
+
+    assert len(updatable) == 1, froms
+    base = updatable[0]
+    assert base["image"] == "python"
+    assert base["tag"] == f"{python}-slim-bookworm"
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", base["digest"])
+    assert base["name"] == "base"
+    assert all(p and p["image"] == "base" for p in parsed if p is not base), froms
+    assert "${" not in "".join(froms)
+
+
+def test_uv_is_pinned_once_and_every_consumer_reads_that_pin(project):
+    pyproject = (project / "pyproject.toml").read_text()
+    pins = re.findall(r'"uv==([\d.]+)"', pyproject)
+    assert len(pins) == 1
+    for path in (project / ".github" / "workflows").glob("*.yml"):
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for setup in (s for s in job["steps"] if "setup-uv" in s.get("uses", "")):
+                assert "version" not in setup["with"], path.name
+                assert setup["with"]["version-file"] == "uv.lock", path.name
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "--require-hashes" in dockerfile
+    assert "uv==" not in dockerfile
+    lock = project / "uv.lock"
+    if lock.is_file():  # the post-gen hook writes it when uv reaches the index
+        line = run("python3 scripts/uv_requirement.py uv.lock", project).stdout
+        assert line.startswith(f"uv=={pins[0]} --hash=sha256:")
+
+
+def test_dependabot_watches_the_base_image_without_jumping_python_versions(project):
+    config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text())
+    docker = next(u for u in config["updates"] if u["package-ecosystem"] == "docker")
+    ecosystems = {u["package-ecosystem"] for u in config["updates"]}
+
+    assert {"docker", "uv", "github-actions"} <= ecosystems
+    assert {"dependency-name": "python", "update-types": [
+        "version-update:semver-major", "version-update:semver-minor"
+    ]} in docker["ignore"]  # fmt: skip
+
+
+def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(project, tmp_path):
+    lock = tmp_path / "uv.lock"
+    lock.write_text('version = 1\n[[package]]\nname = "numpy"\nversion = "2.1.0"\n')
+
+    result = subprocess.run(
+        ["python3", "scripts/uv_requirement.py", str(lock)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "uv add --group uv uv==" in result.stderr
+
+
+def test_a_merge_queue_gates_against_its_target_branch(project):
+    ci = workflow(project, "ci.yml")
+    gate = step(ci, "test", "Gate against the target branch")
+    queued = events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA)
+
+    assert triggers(ci, queued)
+    assert queued.github()["base_ref"] == ""  # only pull requests set it
+    assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(queued)) == "origin/main"

@@ -1,0 +1,118 @@
+"""monitor.yml and retrain.yml on their schedule, with the payload GitHub really sends.
+
+A `schedule` event carries only its cron line: no `repository`, so nothing may read the
+default branch from `github.event.repository` (retrain.yml's gate did, and compared with
+`origin/`). Each job starts from its own fresh checkout of the default branch.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from .conftest import run
+from .workflow_fixtures import published_project, runner_for
+from .workflow_harness import StepFailed, create_pull_request, run_workflow, show
+
+pytestmark = pytest.mark.e2e
+# Two workers: retraining beside monitoring (each builds its own project and runner).
+RETRAIN = pytest.mark.xdist_group("workflow-retrain")
+MONITOR = pytest.mark.xdist_group("workflow-monitor")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return published_project(tmp_path_factory.mktemp("scheduled"))
+
+
+@pytest.fixture(scope="module")
+def runner(repo, tmp_path_factory):
+    yield from runner_for(repo, tmp_path_factory.mktemp("runner"))
+
+
+def cron(repo, workflow: str) -> str:
+    document = yaml.safe_load(repo.workflow(workflow).read_text())
+    return document[True]["schedule"][0]["cron"]
+
+
+@MONITOR
+def test_the_schedule_payload_has_no_repository(repo):
+    event = repo.schedule(cron(repo, "monitor.yml"))
+
+    assert event.payload == {"schedule": cron(repo, "monitor.yml")}
+    assert event.ref == "refs/heads/main"
+    assert event.github()["base_ref"] == ""
+
+
+@RETRAIN
+def test_scheduled_retraining_gates_against_main_and_proposes(repo, runner):
+    runner.emulators["peter-evans/create-pull-request"] = create_pull_request(allowed=True)
+    runs = run_workflow("retrain.yml", repo.schedule(cron(repo, "retrain.yml")), runner)
+    show(runs)
+
+    assert "## Model gate: PASSED" in runs["retrain"].summary
+    assert "origin/main:metrics/baseline.json" in runs["retrain"].summary
+    proposal = runs["propose"].step("Open or update the pull request")
+    assert proposal.status == "skipped (needs GitHub)"
+    body = (runs["propose"].workspace / proposal.inputs["body-path"]).read_text()
+    assert "| champion (baseline) | challenger |" in body
+    assert (runs["propose"].workspace / "dvc.lock").is_file()
+    assert runs["propose"].status()["Say how to allow the pull request"] == "skipped (if)"
+
+    # The same proposal where Actions may not open pull requests (GitHub's default) with
+    # the workflow's own token: the job fails and says exactly what to change.
+    runner.emulators["peter-evans/create-pull-request"] = create_pull_request(allowed=False)
+    with pytest.raises(StepFailed, match="Open or update the pull request") as failed:
+        run_workflow(
+            "retrain.yml",
+            repo.schedule(cron(repo, "retrain.yml")),
+            runner,
+            ["propose"],
+            artifacts_from=runs,
+        )
+    refused = failed.value.run
+    assert refused is not None
+    assert refused.status()["Say how to allow the pull request"] == "ran"
+    assert "Allow GitHub Actions to create and approve pull requests" in refused.summary
+    assert "RETRAIN_TOKEN" in refused.summary
+
+
+@MONITOR
+def test_monitor_checks_a_demo_batch_and_finds_no_drift(repo, runner):
+    runs = run_workflow("monitor.yml", repo.schedule(cron(repo, "monitor.yml")), runner)
+    show(runs)
+
+    drift = runs["drift"]
+    assert drift.status()["Make a demo batch (data/batches/ is empty)"] == "ran"
+    assert drift.job_outputs == {"status": "no_drift"}
+    assert (drift.artifacts / "drift-report" / "drift.html").is_file()
+    assert drift.summary.strip()
+    assert runs["issue"].result == runs["retrain"].result == "skipped"
+
+
+@MONITOR
+def test_monitor_flags_a_drifted_batch_opens_the_issue_and_starts_retraining(repo, runner):
+    run(
+        "git checkout --quiet main && make batch DRIFT=severe OUT=data/batches/2026-11-26.csv",
+        repo.clone,
+    )
+    repo.commit("A drifted batch")
+    event = repo.push("main")
+    runner.variables["RETRAIN_ON_DRIFT"] = "true"
+    try:
+        runs = run_workflow(
+            "monitor.yml", repo.schedule(cron(repo, "monitor.yml")), runner, check=False
+        )
+    finally:
+        del runner.variables["RETRAIN_ON_DRIFT"]
+    show(runs)
+
+    assert event.sha == runs["drift"].event.sha
+    assert runs["drift"].result == "failure"
+    assert runs["drift"].job_outputs == {"status": "drift"}
+    assert "tenure_months" in runs["drift"].summary
+    assert runs["issue"].status()["Open or update the drift issue"] == "skipped (needs GitHub)"
+    assert "tenure_months" in (runs["issue"].workspace / "drift-report" / "drift.md").read_text()
+    start = runs["retrain"].step("Start the retrain workflow")
+    assert start.status == "skipped (needs GitHub)"
+    assert start.inputs["BRANCH"] == "main"
