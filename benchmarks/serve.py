@@ -1,18 +1,31 @@
 """Our scoring service against `mlflow models serve`, same model, machine and load generator.
 
-Measures, for each server: time from process start to its first successful readiness probe
-(/ready for ours, /ping for MLflow's), requests/s and p50/p99 latency of single-row requests
-at concurrency 1 and 8, and the latency of a 1,000-row batch. Goals (issue: serving): at
-least 15x MLflow's requests/s at concurrency 1, p99 under 5 ms at concurrency 1, a 1,000-row
-batch under 50 ms, ready in under 3 s.
+Both servers run with the same number of uvicorn workers (--workers, default 2: one per
+core of the 2-core reference machine). Measured for each, in one run:
 
-    uv run python benchmarks/serve.py [--seconds 5]
+- ready_s: process start to the first successful readiness probe (/ready, MLflow's /ping);
+- single-row requests at concurrency 1 and 8: requests/s, p50 and p99 latency, and the
+  scaling from 1 to 8 clients (c8_over_c1);
+- batch1000_ms: median latency of a 1,000-row batch;
+- health_p50_ms / health_p99_ms: liveness probes (/health, MLflow's /ping) while two clients
+  post 1,000-row batches back to back;
+- four concurrent oversized bodies (a record whose category is a --oversized-mb MB string,
+  as a hostile client would send): resident memory of the whole server (all processes)
+  idle and at its peak, their ratio, and the slowest liveness probe meanwhile.
+
+Goals (issue: serving): rps_c1 at least 15x MLflow's, p99_ms_c1 < 5, batch1000_ms < 50,
+ready_s < 3; health_p99_ms < 20 under batch load; c8_over_c1 >= 1.7 with 2 workers;
+peak_over_idle < 2 under oversized bodies. `--before REF` also measures the service as it
+was at REF of this repository (its serve/ package on the same project, model and workers),
+so a change can show in the same run that the single-row and batch figures did not regress.
+
+    uv run python benchmarks/serve.py [--seconds 5] [--workers 2] [--oversized-mb 50]
+                                      [--before main]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import socket
@@ -21,10 +34,11 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from _project import ENV, bake, timed
+from _project import ENV, TEMPLATE, bake, timed
 
 
 @dataclass(frozen=True)
@@ -33,8 +47,56 @@ class Server:
     command: list[str]
     env: dict[str, str]
     ready_path: str
+    health_path: str
     predict_path: str
     wrap: str | None  # MLflow wants {"dataframe_records": [...]}
+
+
+class Connection:
+    """A keep-alive HTTP/1.1 client on a raw socket: cheap enough that 8 of them in one
+    process measure the server, not the load generator."""
+
+    def __init__(self, port: int, timeout: float = 120) -> None:
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def request(self, raw: bytes) -> int:
+        """Send a prepared request; return the status once the whole answer is read."""
+        self.socket.sendall(raw)
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._read()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(self.buffer) < length:
+            self.buffer += self._read()
+        self.buffer = self.buffer[length:]
+        return int(head.split(b" ", 2)[1])
+
+    def _read(self) -> bytes:
+        chunk = self.socket.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+def get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+
+
+def post(path: str, body: bytes) -> bytes:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: bench\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
 
 def free_port() -> int:
@@ -55,10 +117,12 @@ def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen, float
     )
     while time.perf_counter() - began < 180:
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", server.ready_path)
-            if connection.getresponse().status == 200:
-                return process, time.perf_counter() - began
+            connection = Connection(port, timeout=1)
+            try:
+                if connection.request(get(server.ready_path)) == 200:
+                    return process, time.perf_counter() - began
+            finally:
+                connection.close()
         except OSError:
             time.sleep(0.02)
     process.kill()
@@ -72,33 +136,130 @@ def body(server: Server, rows: list[dict]) -> bytes:
     return json.dumps(payload).encode()
 
 
-def load(server: Server, port: int, payload: bytes, workers: int, seconds: float) -> list[float]:
-    """`workers` keep-alive clients posting `payload` for `seconds`; returns each latency."""
+def load(port: int, raw: bytes, clients: int, seconds: float, expect: int = 200) -> list[float]:
+    """`clients` keep-alive connections sending `raw` for `seconds`; returns each latency."""
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
+    failures: list[str] = []
 
     def client() -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = Connection(port)
         mine = []
-        headers = {"content-type": "application/json"}
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            connection.request("POST", server.predict_path, payload, headers)
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                raise SystemExit(f"{server.name} answered {response.status}")
-            mine.append(time.perf_counter() - start)
-        with lock:
-            latencies.extend(mine)
+        try:
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                status = connection.request(raw)
+                if status != expect:
+                    failures.append(f"answered {status}")
+                    return
+                mine.append(time.perf_counter() - start)
+        finally:
+            connection.close()
+            with lock:
+                latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(workers)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise SystemExit(f"load on port {port}: {failures[0]}")
     return latencies
+
+
+def probe_while(port: int, path: str, busy: Callable[[], None], every: float) -> list[float]:
+    """Liveness latencies, one probe each `every` seconds, while `busy()` runs. Each probe
+    opens its own connection, as an orchestrator's does, so it lands on any worker."""
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def prober() -> None:
+        while not done.is_set():
+            start = time.perf_counter()
+            connection = Connection(port)
+            try:
+                connection.request(get(path))
+            finally:
+                connection.close()
+            latencies.append(time.perf_counter() - start)
+            time.sleep(every)
+
+    thread = threading.Thread(target=prober)
+    thread.start()
+    try:
+        busy()
+    finally:
+        done.set()
+        thread.join()
+    return latencies
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants (uvicorn's supervisor and its workers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def resident_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def oversized(server: Server, port: int, pids: list[int], row: dict, megabytes: int) -> dict:
+    """Four clients each post one record with a `megabytes` MB category; memory and /health."""
+    raw = post(server.predict_path, body(server, [{**row, "contract": "x" * megabytes * 2**20}]))
+    idle = resident_mb(pids)
+    peak = idle
+    statuses: list[int] = []
+
+    def upload() -> None:
+        connection = Connection(port, timeout=300)
+        try:
+            statuses.append(connection.request(raw))
+        except OSError as error:
+            statuses.append(-1)
+            print(f"  {server.name}: oversized upload failed: {error!r}")
+        finally:
+            connection.close()
+
+    def four_uploads() -> None:
+        nonlocal peak
+        threads = [threading.Thread(target=upload) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        while any(thread.is_alive() for thread in threads):
+            peak = max(peak, resident_mb(pids))
+            time.sleep(0.01)
+        peak = max(peak, resident_mb(pids))
+
+    health = probe_while(port, server.health_path, four_uploads, every=0.05)
+    print(f"  {server.name}: oversized bodies answered {sorted(statuses)}")
+    return {
+        "idle_mb": idle,
+        "peak_mb": peak,
+        "peak_over_idle": peak / idle,
+        "health_max_ms_oversized": max(health) * 1000,
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -106,25 +267,56 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure(server: Server, project: Path, rows: list[dict], seconds: float) -> dict[str, float]:
+def measure(server: Server, project: Path, rows: list[dict], args: argparse.Namespace) -> dict:
     port = free_port()
     process, ready = start(server, port, project)
+    seconds = args.seconds
     try:
-        single = body(server, rows[:1])
-        load(server, port, single, 1, 1.0)  # warm-up
+        single = post(server.predict_path, body(server, rows[:1]))
+        load(port, single, 1, 1.0)  # warm-up
         results = {"ready_s": ready}
-        for workers in (1, 8):
-            latencies = load(server, port, single, workers, seconds)
-            results[f"rps_c{workers}"] = len(latencies) / seconds
-            results[f"p50_ms_c{workers}"] = percentile(latencies, 0.50) * 1000
-            results[f"p99_ms_c{workers}"] = percentile(latencies, 0.99) * 1000
-        batch = body(server, rows[:1000])
-        load(server, port, batch, 1, 1.0)
-        results["batch1000_ms"] = statistics.median(load(server, port, batch, 1, seconds)) * 1000
+        for clients in (1, 8):
+            latencies = load(port, single, clients, seconds)
+            results[f"rps_c{clients}"] = len(latencies) / seconds
+            results[f"p50_ms_c{clients}"] = percentile(latencies, 0.50) * 1000
+            results[f"p99_ms_c{clients}"] = percentile(latencies, 0.99) * 1000
+        results["c8_over_c1"] = results["rps_c8"] / results["rps_c1"]
+        batch = post(server.predict_path, body(server, rows[:1000]))
+        load(port, batch, 1, 1.0)
+        results["batch1000_ms"] = statistics.median(load(port, batch, 1, seconds)) * 1000
+        health = probe_while(
+            port, server.health_path, lambda: load(port, batch, 2, seconds), every=0.01
+        )
+        results["health_p50_ms"] = percentile(health, 0.50) * 1000
+        results["health_p99_ms"] = percentile(health, 0.99) * 1000
+        pids = process_tree(process.pid)
+        results.update(oversized(server, port, pids, rows[0], args.oversized_mb))
         return results
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
+
+
+def service_before(ref: str, where: Path) -> Path:
+    """The generated src/ folder of this template at `ref` (default answers)."""
+    template = where / "template-before"
+    template.mkdir()
+    subprocess.run(
+        f"git archive {ref} | tar -x -C {template}", shell=True, cwd=TEMPLATE, check=True
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        old = subprocess.run(
+            ["uv", "run", "cookiecutter", "--no-input", str(template), "-o", scratch],
+            cwd=TEMPLATE,
+            env={**ENV, "UV_OFFLINE": "1"},
+            capture_output=True,
+            check=False,
+        )
+        rendered = Path(scratch) / "customer-churn" / "src"
+        if not rendered.is_dir():
+            raise SystemExit(f"could not render {ref}: {old.stderr.decode()[-2000:]}")
+        subprocess.run(["cp", "-r", str(rendered), str(where / "src-before")], check=True)
+    return where / "src-before"
 
 
 def golden_rows(project: Path) -> list[dict]:
@@ -145,9 +337,32 @@ def golden_rows(project: Path) -> list[dict]:
     return json.loads(out.stdout)
 
 
+GOALS = {
+    "rps_c1": ("ratio >=", 15),
+    "p99_ms_c1": ("ours <", 5),
+    "batch1000_ms": ("ours <", 50),
+    "ready_s": ("ours <", 3),
+    "health_p99_ms": ("ours <", 20),
+    "c8_over_c1": ("ours >=", 1.7),
+    "peak_over_idle": ("ours <", 2),
+}
+
+
+def verdict(key: str, mine: float, ratio: float) -> str:
+    if key not in GOALS:
+        return ""
+    rule, goal = GOALS[key]
+    value = ratio if rule.startswith("ratio") else mine
+    met = value >= goal if rule.endswith(">=") else value < goal
+    return f"{rule} {goal}: {'met' if met else 'MISSED'}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
+    parser.add_argument("--oversized-mb", type=int, default=50, help="size of each big body")
+    parser.add_argument("--before", metavar="REF", help="also measure the service at this ref")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         project = bake(Path(tmp))
@@ -156,50 +371,63 @@ def main() -> None:
         venv = project / ".venv" / "bin"
         ours = Server(
             "ours (FastAPI + ONNX Runtime)",
-            [
-                str(venv / "uvicorn"),
-                "customer_churn.serve.app:app",
-                "--port",
-                "{port}",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            {"SERVE_MODEL_DIR": "models/serving"},
+            [str(venv / "python"), "-m", "customer_churn.serve.server", "--port", "{port}"],
+            {"SERVE_MODEL_DIR": "models/serving", "SERVE_WORKERS": str(args.workers)},
             "/ready",
+            "/health",
             "/predict",
             None,
         )
         mlflow = Server(
             "mlflow models serve",
             [
-                str(venv / "mlflow"),
-                "models",
-                "serve",
-                "-m",
-                "models:/customer-churn@challenger",
-                "--env-manager",
-                "local",
-                "--port",
-                "{port}",
-                "--host",
-                "127.0.0.1",
+                *(str(venv / "mlflow"), "models", "serve"),
+                *("-m", "models:/customer-churn@challenger", "--env-manager", "local"),
+                *("--workers", str(args.workers), "--port", "{port}", "--host", "127.0.0.1"),
             ],
             {"MLFLOW_TRACKING_URI": "sqlite:///mlflow.db"},
+            "/ping",
             "/ping",
             "/invocations",
             "dataframe_records",
         )
-        measured = {s.name: measure(s, project, rows, args.seconds) for s in (ours, mlflow)}
+        servers = [ours, mlflow]
+        if args.before:
+            before = Server(
+                f"ours at {args.before}",
+                [
+                    *(str(venv / "uvicorn"), "customer_churn.serve.app:app", "--no-access-log"),
+                    *("--workers", str(args.workers), "--port", "{port}"),
+                ],
+                {**ours.env, "PYTHONPATH": str(service_before(args.before, Path(tmp)))},
+                *("/ready", "/health", "/predict", None),
+            )
+            servers.insert(1, before)
+        measured = {server.name: measure(server, project, rows, args) for server in servers}
 
-    mine, peer = measured[ours.name], measured[mlflow.name]
-    print(f"\n{'':<16}{'ours':>12}{'mlflow':>12}{'ours/mlflow':>14}")
-    for key in mine:
-        ratio = mine[key] / peer[key] if peer[key] else float("nan")
-        print(f"{key:<16}{mine[key]:>12.2f}{peer[key]:>12.2f}{ratio:>14.2f}")
+    report(measured, ours.name, mlflow.name, args)
+
+
+def report(measured: dict[str, dict], ours: str, peer: str, args: argparse.Namespace) -> None:
+    names = list(measured)
+    labels = ["ours", *(["before"] if len(names) == 3 else []), "mlflow"]
+    header = "".join(f"{label:>10}" for label in labels)
+    print(f"\n{'':<24}{header}{'ours/mlflow':>13}  goal")
+    for key in measured[ours]:
+        values = [measured[name][key] for name in names]
+        mine, theirs = measured[ours][key], measured[peer][key]
+        ratio = mine / theirs if theirs else float("nan")
+        print(
+            f"{key:<24}"
+            + "".join(f"{value:>10.2f}" for value in values)
+            + f"{ratio:>13.2f}  {verdict(key, mine, ratio)}"
+        )
+    load_average = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        "\ngoals: rps_c1 ratio >= 15, p99_ms_c1 < 5, batch1000_ms < 50, ready_s < 3"
-        f"\n(cores: {os.cpu_count()}; load generator: Python threads, keep-alive connections)"
+        f"\n{args.workers} workers each; cores: {os.cpu_count()}; load average: {load_average}"
+        "\nload generator: Python threads on raw keep-alive sockets, in this process;"
+        f" oversized bodies: 4 x {args.oversized_mb} MB"
+        + (f"\nbefore: the service of {args.before} on the same project" if args.before else "")
     )
 
 

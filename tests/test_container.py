@@ -2,13 +2,15 @@
 one answers, else buildah from a Debian base debootstrapped from this machine's mirror).
 
 The checks are the ones a release needs: non-root user, healthcheck, exposed port, the API
-answering good and bad requests, and predictions equal to the pipeline's on the whole
-golden set.
+answering good and bad requests, predictions equal to the pipeline's on the whole golden
+set, and a prediction log the service user can write.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -94,3 +96,29 @@ def test_running_image_answers_and_predicts_like_the_pipeline(image):
             served += [p["prediction"] for p in body["predictions"]]
 
     assert served == expected["labels"]
+
+
+def metric(url: str, name: str) -> float:
+    with urllib.request.urlopen(f"{url}/metrics", timeout=30) as response:
+        found = re.search(rf"^{name} (\S+)$", response.read().decode(), flags=re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_service_user_writes_the_prediction_log_at_the_documented_path(image):
+    # Given the image run as its non-root user with the log at the path its Dockerfile names,
+    logging = {
+        "SERVE_PREDICTION_LOG": "/srv/logs/predictions.jsonl",
+        "SERVE_PREDICTION_LOG_SAMPLE": "1",
+    }
+    with containers.running(TAG, 8000, env=logging, path="/health") as url:
+        status, metadata = call(f"{url}/metadata")
+        assert status == 200
+        # when it scores 25 rows,
+        status, _ = call(f"{url}/predict", metadata["input_schema"]["examples"] * 25)
+        assert status == 200
+        # then all 25 are written (the counter moves only after a successful write), none dropped
+        deadline = time.monotonic() + 30
+        while metric(url, "prediction_log_rows_total") < 25 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert metric(url, "prediction_log_rows_total") == 25
+        assert metric(url, "prediction_log_dropped_rows_total") == 0

@@ -1,67 +1,44 @@
 """Fuzz the running service from its own OpenAPI schema with schemathesis (500+ requests).
 
-Every generated request, valid or not, must get a documented, schema-conforming answer
-and never a 5xx. The CLI is used (not the pytest plugin) so the fuzzer runs exactly as a
-developer runs it by hand: `uv run schemathesis run http://127.0.0.1:8000/openapi.json`.
+Every generated request, valid or not, and every hostile body of fuzz_hooks.py must get a
+documented, schema-conforming answer and never a 5xx. The CLI is used (not the pytest
+plugin) so the fuzzer runs exactly as a developer runs it by hand:
+`uv run schemathesis run http://127.0.0.1:8000/openapi.json`.
 """
 
 from __future__ import annotations
 
-import os
+import http.client
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from .conftest import PROJECT
+from .fuzz_hooks import HOSTILE_BODIES
+from .live_service import running_service
 
 pytestmark = pytest.mark.fuzz
 EXAMPLES = 500
-APP = "{{ cookiecutter.package_name }}.serve.app:app"
 REQUEST_COUNT = r'http_requests_total\{method="\w+",path="[^"]*",status="(\d+)"\} (\S+)'
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def service_url(serving_dir):
-    """uvicorn serving the test model on a free local port, for as long as the module runs."""
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", APP),
-            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-        ],
-        env={**os.environ, "SERVE_MODEL_DIR": str(serving_dir)},
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/ready", timeout=1):
-                break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("the service did not become ready within 30 s")
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+def service_url(serving_dir, tmp_path_factory):
+    """The service as the image runs it (two workers) on a free port, for the whole module."""
+    log = tmp_path_factory.mktemp("fuzz") / "service.log"
+    with running_service(serving_dir, log, SERVE_WORKERS="2") as url:
+        yield url
 
 
 def test_fuzzing_gets_only_documented_schema_valid_answers_and_no_5xx(service_url):
     # Given the running service, when schemathesis sends what its OpenAPI schema allows
-    # (and what it forbids), then every check passes (schemathesis.toml configures them)
+    # and forbids, and the hostile bodies of fuzz_hooks.py, then every check passes
+    # (schemathesis.toml configures them and loads the hooks)
     fuzz = subprocess.run(
         [
             *(sys.executable, "-m", "schemathesis.cli"),
@@ -69,6 +46,7 @@ def test_fuzzing_gets_only_documented_schema_valid_answers_and_no_5xx(service_ur
             *("run", f"{service_url}/openapi.json", "--checks", "all"),
             *("--max-examples", str(EXAMPLES)),
         ],
+        cwd=PROJECT,
         capture_output=True,
         text=True,
         timeout=600,
@@ -81,3 +59,20 @@ def test_fuzzing_gets_only_documented_schema_valid_answers_and_no_5xx(service_ur
         counts = re.findall(REQUEST_COUNT, response.read().decode())
     assert sum(float(count) for _, count in counts) >= EXAMPLES
     assert [status for status, _ in counts if status.startswith("5")] == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile=HOSTILE_BODIES)
+def test_every_hostile_body_gets_a_4xx_with_a_short_json_answer(service_url, hostile):
+    media_type, body = hostile
+    connection = http.client.HTTPConnection("127.0.0.1", urlsplit(service_url).port, timeout=30)
+    try:
+        connection.request("POST", "/predict", body, {"content-type": media_type})
+        response = connection.getresponse()
+        answer = response.read()
+    finally:
+        connection.close()
+
+    assert 400 <= response.status < 500, answer[:500]
+    assert len(answer) < 2_000  # the input is echoed only in short
+    assert answer.startswith(b'{"detail":')

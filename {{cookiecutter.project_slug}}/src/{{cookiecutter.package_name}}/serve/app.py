@@ -1,28 +1,35 @@
 """FastAPI scoring service: /predict, /health, /ready, /metadata and Prometheus /metrics.
 
-Run it with `make serve`, or with uvicorn:
+Run it with `make serve` (server.py: workers, timeouts), or with plain uvicorn:
     uvicorn {{ cookiecutter.package_name }}.serve.app:app
-Settings come from the environment (see settings.py); the model from SERVE_MODEL_DIR. Scored
-rows can be logged for the drift monitor (SERVE_PREDICTION_LOG, off by default; see
+Settings come from the environment (see settings.py); the model from SERVE_MODEL_DIR. The
+body is read and checked by body.py, answers are counted and logged by observe.py, and
+scored rows can be logged for the drift monitor (SERVE_PREDICTION_LOG, off by default; see
 prediction_log.py).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import gc
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata as package_metadata
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from prometheus_client import Histogram
+from starlette.requests import ClientDisconnect
 
 from {{ cookiecutter.package_name }}.contract import TARGET
+from {{ cookiecutter.package_name }}.serve import body
+from {{ cookiecutter.package_name }}.serve.observe import (
+    LOG,
+    RequestObserver,
+    configure_logging,
+    metrics,
+)
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import (
     Model,
@@ -40,17 +47,14 @@ from {{ cookiecutter.package_name }}.serve.schemas import (
 )
 from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
 
-LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
-REQUESTS = Counter("http_requests_total", "Requests answered", ["method", "path", "status"])
-LATENCY = Histogram(
-    "http_request_duration_seconds",
-    "Time to answer a request",
-    ["path"],
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-)
 SCORE_NAME, SCORE_HELP, SCORE_BUCKETS = TARGET.task.score_histogram()
 PREDICTIONS = Histogram(SCORE_NAME, SCORE_HELP, buckets=SCORE_BUCKETS)  # probability or value
-RECORDS = TypeAdapter(list[Record])
+NOT_LOADED = "no model loaded; the service log says why"
+# Bodies up to this size (a few records) are scored on the event loop: that takes well under
+# a millisecond, less than waking a worker thread. Larger ones, up to a 1,000-row batch, are
+# scored in a thread, so /health and other requests are answered meanwhile.
+INLINE_BYTES = 4_096
+CLIENT_CLOSED = 499  # as nginx logs it: the client went away before the request was read
 
 
 class Service:
@@ -60,28 +64,48 @@ class Service:
         self.settings = settings
         self.model: Model | None = None
         self.metadata: dict[str, Any] = {}
-        self.problem = "model not loaded yet"
-        self.prediction_log = (
-            PredictionLog(settings.prediction_log, settings.prediction_log_sample)
-            if settings.prediction_log
-            else None
-        )
+        self.prediction_log: PredictionLog | None = None
 
-    def load(self) -> None:
+    def start(self) -> None:
+        """Load the model (a failure leaves the service unready) and open the prediction log."""
         try:
             self.model, self.metadata = load_serving(self.settings.model_dir)
         except ServingModelError as error:
-            self.problem = str(error)
-            LOG.error("model not loaded: %s", error)
+            LOG.error("model not loaded: %s", error)  # the path stays in the log
+        if self.settings.prediction_log:
+            self.prediction_log = PredictionLog(
+                self.settings.prediction_log,
+                self.settings.prediction_log_sample,
+                self.settings.prediction_log_max_bytes,
+                self.settings.prediction_log_backups,
+            )
+
+    def close(self) -> None:
+        if self.prediction_log:
+            self.prediction_log.close()
 
     def ready_model(self) -> Model:
         if self.model is None:
-            raise HTTPException(status_code=503, detail=self.problem)
+            raise HTTPException(status_code=503, detail=NOT_LOADED)
         return self.model
 
+    def score(self, model: Model, payload: bytes) -> tuple[Response, int]:
+        """Decode, validate, predict and queue the rows for the log: CPU work."""
+        records = body.parse_records(body.decode(payload), self.settings.max_batch_rows)
+        columns = columns_of(records)
+        result = model.predict(columns)
+        PREDICTIONS.observe(float(result.score.mean()))
+        predictions = [Prediction(**answer) for answer in result.records()]
+        version = str(self.metadata.get("version"))
+        if self.prediction_log:
+            self.prediction_log.record(columns, result, version)
+        answer = PredictionResponse(model_version=version, predictions=predictions)
+        return Response(answer.model_dump_json(), media_type=body.MEDIA_TYPE), len(records)
 
-def get_service(request: Request) -> Service:
-    return request.app.state.service
+
+async def get_service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
@@ -90,14 +114,15 @@ health = APIRouter(tags=["health"])
 scoring = APIRouter(tags=["model"])
 
 
+# The light routes are `async def`: they never wait for a thread the scoring work may hold.
 @health.get("/health", response_model=Liveness)
-def liveness() -> Liveness:
+async def liveness() -> Liveness:
     """The process answers; says nothing about the model (see /ready)."""
     return Liveness(status="ok")
 
 
 @health.get("/ready", response_model=Readiness, responses={503: {"description": "No model"}})
-def readiness(service: ServiceDep) -> Readiness:
+async def readiness(service: ServiceDep) -> Readiness:
     service.ready_model()
     return Readiness(
         status="ready",
@@ -107,63 +132,38 @@ def readiness(service: ServiceDep) -> Readiness:
 
 
 @scoring.get("/metadata", responses={503: {"description": "No model"}})
-def model_metadata(service: ServiceDep) -> dict[str, Any]:
+async def model_metadata(service: ServiceDep) -> dict[str, Any]:
     """Model version, runtime, commit, golden-set metrics and the input contract."""
     service.ready_model()
     return {**service.metadata, "input_schema": Record.model_json_schema()}
-
-
-def parse_records(body: bytes, max_rows: int) -> list[Any]:
-    """Decode the body into a list of records; 413 when there are too many to validate."""
-    try:
-        payload = json.loads(body)
-    except ValueError as error:
-        raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body",), "msg": f"invalid JSON: {error}"}]
-        ) from None
-    records = payload if isinstance(payload, list) else [payload]
-    if len(records) > max_rows:
-        raise HTTPException(
-            status_code=413,
-            detail=f"{len(records)} records in one request; the limit is {max_rows} "
-            "(SERVE_MAX_BATCH_ROWS). Split the batch.",
-        )
-    if not records:
-        raise RequestValidationError(
-            [{"type": "too_short", "loc": ("body",), "msg": "send at least one record"}]
-        )
-    try:
-        return RECORDS.validate_python(records)
-    except ValidationError as error:
-        details = [
-            {**issue, "loc": ("body", *issue["loc"])}
-            for issue in error.errors(include_url=False, include_context=False)
-        ]
-        raise RequestValidationError(details) from None
 
 
 @scoring.post(
     "/predict",
     response_model=PredictionResponse,
     responses={
-        413: {"description": "More records than SERVE_MAX_BATCH_ROWS"},
-        422: {"description": "A record breaks the contract; `detail` names the field"},
+        413: {"description": "Over SERVE_MAX_BODY_BYTES or SERVE_MAX_BATCH_ROWS"},
+        415: {"description": "Not application/json"},
+        422: {"description": "Malformed JSON, or a record off the contract; `detail` says where"},
         503: {"description": "No model"},
     },
 )
-async def predict(request: Request, service: ServiceDep) -> BaseModel:  # PredictionResponse
+async def predict(request: Request, service: ServiceDep) -> Response:
     """Score one record or a list of records."""
     model = service.ready_model()
-    records = parse_records(await request.body(), service.settings.max_batch_rows)
-    columns = columns_of(records)
-    result = model.predict(columns)
-    PREDICTIONS.observe(float(result.score.mean()))
-    predictions = [Prediction(**answer) for answer in result.records()]
-    request.state.rows = len(records)
-    version = str(service.metadata.get("version"))
-    if service.prediction_log:
-        service.prediction_log.record(columns, result, version)
-    return PredictionResponse(model_version=version, predictions=predictions)
+    body.require_json(request)
+    payload = await body.read_body(request, service.settings.max_body_bytes)
+    if len(payload) <= INLINE_BYTES:
+        answer, rows = service.score(model, payload)
+    else:
+        answer, rows = await run_in_threadpool(service.score, model, payload)
+    request.state.rows = rows
+    return answer
+
+
+async def client_gone(request: Request, error: Exception) -> Response:
+    """The client hung up mid-upload (or was timed out): nothing to answer, one log line."""
+    return Response(status_code=CLIENT_CLOSED)
 
 
 def document_request_body(app: FastAPI, max_rows: int) -> None:
@@ -171,32 +171,16 @@ def document_request_body(app: FastAPI, max_rows: int) -> None:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            schema["paths"]["/predict"]["post"]["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": request_body_schema(max_rows)}},
-            }
-        return app.openapi_schema
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()  # and keeps it in app.openapi_schema
+        schema["paths"]["/predict"]["post"]["requestBody"] = {
+            "required": True,
+            "content": {body.MEDIA_TYPE: {"schema": request_body_schema(max_rows)}},
+        }
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, so logs can be searched without parsing prose."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {"level": record.levelname, "logger": record.name, "message": record.getMessage()}
-        entry.update(getattr(record, "fields", {}))
-        return json.dumps(entry)
-
-
-def configure_logging() -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    LOG.handlers[:] = [handler]
-    LOG.setLevel(logging.INFO)
-    LOG.propagate = False
 
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
@@ -205,8 +189,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service.load()
+        app.state.service.start()
+        gc.freeze()  # start-up's objects live on: keep them out of every later collection
         yield
+        app.state.service.close()
 
     about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
     app = FastAPI(
@@ -218,33 +204,11 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.state.service = Service(settings)
     app.include_router(health)
     app.include_router(scoring)
+    app.add_api_route("/metrics", metrics, include_in_schema=False)
+    app.add_exception_handler(RequestValidationError, body.validation_failed)
+    app.add_exception_handler(ClientDisconnect, client_gone)
+    app.add_middleware(RequestObserver)
     document_request_body(app, settings.max_batch_rows)
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        """Prometheus metrics: request counts and latencies, prediction distribution."""
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        seconds = time.perf_counter() - start
-        path = request.scope.get("route").path if request.scope.get("route") else "other"
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        LATENCY.labels(path).observe(seconds)
-        fields = {
-            "method": request.method,
-            "path": request.url.path,
-            "status": response.status_code,
-            "ms": round(seconds * 1000, 2),
-            "rows": getattr(request.state, "rows", None),
-        }
-        LOG.info("request", extra={"fields": fields})
-        return response
-
     return app
 
 

@@ -4,11 +4,21 @@ Off unless SERVE_PREDICTION_LOG names a file. Each sampled row becomes one line:
 contract's features as received, the prediction, the model version and the time. Sampling
 is per row (SERVE_PREDICTION_LOG_SAMPLE, a share between 0 and 1), so a batch request is
 represented in proportion, not all or nothing.
+
+Nothing is written on the request path: a request samples its rows and hands them to a
+bounded queue; a thread writes them. When the queue is full (the disk is slower than the
+traffic) rows are dropped and counted, never waited for. The file is bounded: once it would
+pass SERVE_PREDICTION_LOG_MAX_BYTES it becomes `<name>.1.jsonl` (older ones shift to .2, ...
+up to SERVE_PREDICTION_LOG_BACKUPS; the oldest is deleted). Worker processes share the file
+under a lock, so lines stay whole and rotations do not collide.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
+import queue
 import random
 import threading
 from collections.abc import Mapping, Sequence
@@ -16,36 +26,101 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import Counter
+
 from {{ cookiecutter.package_name }}.task import Predictions
+
+LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
+WRITTEN = Counter("prediction_log_rows_total", "Rows written to the prediction log")
+DROPPED = Counter(
+    "prediction_log_dropped_rows_total", "Sampled rows not logged: queue full or write failed"
+)
+PENDING_REQUESTS = 64  # requests waiting for the writer before rows are dropped
+
+
+class RotatingFile:
+    """Appends text to `path`; rotates it past `max_bytes`, keeping `backups` older files."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self._lock = path.with_name(path.name + ".lock").open("a")
+
+    def backup(self, index: int) -> Path:
+        return self.path.with_name(f"{self.path.stem}.{index}{self.path.suffix}")
+
+    def append(self, text: str) -> None:
+        data = text.encode("utf-8")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)  # other workers append to the same file
+        try:
+            size = self.path.stat().st_size if self.path.exists() else 0
+            if size and size + len(data) > self.max_bytes:
+                self._rotate()
+            with self.path.open("ab") as log:
+                log.write(data)
+        finally:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+
+    def _rotate(self) -> None:
+        self.backup(self.backups).unlink(missing_ok=True)
+        for index in range(self.backups - 1, 0, -1):
+            if self.backup(index).exists():
+                self.backup(index).rename(self.backup(index + 1))
+        self.path.rename(self.backup(1))
+
+    def close(self) -> None:
+        self._lock.close()
 
 
 class PredictionLog:
-    """Appends sampled rows to one file; one write per request keeps lines whole."""
+    """Samples scored rows on the request path; writes them to a rotating file off it."""
 
-    def __init__(self, path: Path, sample: float) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+    def __init__(self, path: Path, sample: float, max_bytes: int, backups: int) -> None:
         self.sample = sample
+        self._file = RotatingFile(path, max_bytes, backups)
         self._random = random.Random()
-        self._lock = threading.Lock()
+        self._pending: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(PENDING_REQUESTS)
+        self._writer = threading.Thread(target=self._write, name="prediction-log", daemon=True)
+        self._writer.start()
 
     def record(
         self, columns: Mapping[str, Sequence[Any]], result: Predictions, model_version: str
     ) -> int:
-        """Log the sampled rows of one request; return how many were written."""
+        """Queue the sampled rows of one request; return how many were queued."""
         rows = len(result.values)
         chosen = [row for row in range(rows) if self._random.random() < self.sample]
         if not chosen:
             return 0
         logged_at = datetime.now(UTC).isoformat(timespec="milliseconds")
         answers = result.records()
-        lines = []
+        entries = []
         for row in chosen:
             entry = {name: values[row] for name, values in columns.items()}
             entry.update(answers[row])
             entry["model_version"] = model_version
             entry["logged_at"] = logged_at
-            lines.append(json.dumps(entry) + "\n")
-        with self._lock, self.path.open("a", encoding="utf-8") as log:
-            log.write("".join(lines))
-        return len(chosen)
+            entries.append(entry)
+        try:
+            self._pending.put_nowait(entries)
+        except queue.Full:
+            DROPPED.inc(len(entries))
+            return 0
+        return len(entries)
+
+    def close(self) -> None:
+        """Write what is queued, then stop the writer."""
+        self._pending.put(None)
+        self._writer.join(timeout=30)
+        self._file.close()
+
+    def _write(self) -> None:
+        while (entries := self._pending.get()) is not None:
+            try:
+                self._file.append("".join(json.dumps(entry) + "\n" for entry in entries))
+            except OSError as error:
+                DROPPED.inc(len(entries))
+                LOG.error("prediction log not written: %s", error)
+            else:
+                WRITTEN.inc(len(entries))

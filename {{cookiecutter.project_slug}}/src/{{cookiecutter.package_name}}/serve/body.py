@@ -1,0 +1,146 @@
+"""/predict's body, read defensively, and error details that are safe to send back.
+
+JSON only (415 otherwise); the size is capped while the body streams in (413), so an
+oversized upload is never held in memory or parsed; duplicate keys, NaN, Infinity and
+nesting too deep to decode are 422s. Errors echo the offending input only in short and
+always as valid JSON, whatever the client sent (lone surrogates, 1e999, megabyte strings).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
+
+from {{ cookiecutter.package_name }}.serve.schemas import Record
+
+MEDIA_TYPE = "application/json"
+ECHO_CHARS = 80  # longest input echoed in an error
+RECORDS = TypeAdapter(list[Record])
+
+
+class DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared as JSON (a form or text/plain post is refused)."""
+    declared = request.headers.get("content-type", "")
+    if declared.partition(";")[0].strip().lower() != MEDIA_TYPE:
+        raise HTTPException(
+            status_code=415,
+            detail=f"content-type {short(declared) or '(none)'}: send the records as {MEDIA_TYPE}",
+        )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, or a 413 as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(int(declared), limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large(len(body), limit)
+    return bytes(body)
+
+
+def too_large(size: int, limit: int) -> HTTPException:
+    return HTTPException(
+        status_code=413,
+        detail=f"body of {size} bytes or more; the limit is {limit} (SERVE_MAX_BODY_BYTES). "
+        "Split the batch.",
+    )
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKeyError(key)
+            seen.add(key)
+    return record
+
+
+def decode(body: bytes) -> Any:
+    """Strict JSON: a key given twice, or nesting deeper than Python decodes, is a 422."""
+    try:
+        return json.loads(body, object_pairs_hook=_unique_keys)
+    except DuplicateKeyError as error:
+        raise invalid(f"key {short(error.key)!r} appears twice; send each field once") from None
+    except RecursionError:
+        raise invalid("nested too deeply; a record is one flat JSON object") from None
+    except ValueError as error:  # malformed JSON, bad UTF-8, over-long integers
+        raise invalid(f"invalid JSON: {error}") from None
+
+
+def invalid(message: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": message}])
+
+
+def parse_records(payload: Any, max_rows: int) -> list[Any]:
+    """One record or a list of them, validated; 413 when there are too many to validate."""
+    records = payload if isinstance(payload, list) else [payload]
+    if len(records) > max_rows:
+        raise HTTPException(
+            status_code=413,
+            detail=f"{len(records)} records in one request; the limit is {max_rows} "
+            "(SERVE_MAX_BATCH_ROWS). Split the batch.",
+        )
+    if not records:
+        raise RequestValidationError(
+            [{"type": "too_short", "loc": ("body",), "msg": "send at least one record"}]
+        )
+    try:
+        return RECORDS.validate_python(records)
+    except ValidationError as error:
+        details = [
+            {**issue, "loc": ("body", *issue["loc"])}
+            for issue in error.errors(include_url=False, include_context=False)
+        ]
+        raise RequestValidationError(details) from None
+
+
+def short(value: object, limit: int = ECHO_CHARS) -> object:
+    """`value` as an error may echo it: JSON-encodable and at most `limit` characters."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # 'nan', 'inf': JSON has no such numbers
+    if isinstance(value, int | float) and len(repr(value)) <= limit:
+        return value
+    if isinstance(value, Sequence | Mapping) and not isinstance(value, str):
+        kind = "object" if isinstance(value, Mapping) else "array"
+        return f"({kind} of {len(value)} items)"
+    text = str(value).encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown_issue(issue: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {
+        "type": str(issue.get("type", "invalid")),
+        "loc": [part if isinstance(part, int) else short(part) for part in issue.get("loc", ())],
+        "msg": short(issue.get("msg", ""), limit=400),
+    }
+    if "input" in issue:
+        shown["input"] = short(issue["input"])
+    return shown
+
+
+async def validation_failed(request: Request, error: Exception) -> JSONResponse:
+    """422 naming each bad field, with the input it got in short."""
+    assert isinstance(error, RequestValidationError)
+    return JSONResponse(
+        status_code=422, content={"detail": [shown_issue(issue) for issue in error.errors()]}
+    )

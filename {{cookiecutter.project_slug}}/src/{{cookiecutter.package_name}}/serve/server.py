@@ -1,0 +1,120 @@
+"""Run the service as `make serve` and the image do (`python -m <package>.serve.server`).
+
+What this adds to plain uvicorn:
+- worker processes, one per core the process is given (SERVE_WORKERS overrides), with
+  Prometheus metrics summed across them;
+- a deadline for receiving a whole request, headers and body (SERVE_REQUEST_TIMEOUT):
+  uvicorn itself never times out a client that connects and stays silent, or sends its
+  headers or body a byte at a time, so a few such clients could hold every connection;
+- the keep-alive timeout for idle connections (SERVE_KEEP_ALIVE_TIMEOUT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from {{ cookiecutter.package_name }}.serve.observe import LOG
+from {{ cookiecutter.package_name }}.serve.settings import ServeSettings, SettingsError
+
+APP = "{{ cookiecutter.package_name }}.serve.app:app"
+
+
+@functools.cache
+def request_timeout() -> float:
+    """Read once per worker process (workers are fresh interpreters that inherit the env)."""
+    return ServeSettings.from_env().request_timeout
+
+
+class DeadlineHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP protocol, with a deadline on receiving each request.
+
+    The clock starts when the connection opens and again after each response; if the
+    request has not fully arrived when it runs out, the connection is closed. A request
+    that has arrived is never cut off, however long the answer takes.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_clock()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._start_clock()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_clock()
+        super().connection_lost(exc)
+
+    def _start_clock(self) -> None:
+        self._stop_clock()
+        if not self.transport.is_closing():
+            self._deadline = self.loop.call_later(request_timeout(), self._expire)
+
+    def _stop_clock(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and not cycle.more_body:
+            return  # the whole request is in; the app is answering it
+        if not self.transport.is_closing():
+            client = "%s:%d" % self.client if self.client else "unknown"  # noqa: UP031
+            fields = {"client": client, "timeout_s": request_timeout()}
+            LOG.warning("request not received in time; connection closed", extra={"fields": fields})
+            self.transport.close()
+
+
+@contextmanager
+def metrics_across(workers: int) -> Iterator[None]:
+    """With several workers, each writes its metrics to a shared folder /metrics sums up."""
+    if workers == 1:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    args = parser.parse_args(argv)
+    try:
+        settings = ServeSettings.from_env()
+    except SettingsError as error:
+        parser.exit(2, f"serve: {error}\n")
+    with metrics_across(settings.workers):
+        uvicorn.run(
+            APP,
+            host=args.host,
+            port=args.port,
+            workers=settings.workers,
+            http=DeadlineHttpProtocol,
+            timeout_keep_alive=settings.keep_alive_timeout,
+            access_log=False,  # the app logs each request as one JSON line
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The service started as `make serve` and the image start it, for tests that need real sockets."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+SERVER = "{{ cookiecutter.package_name }}.serve.server"
+
+
+def metric_value(exposition: str, name: str, **labels: str) -> float:
+    """One sample of a Prometheus exposition (labels in the order given), 0 when absent."""
+    selector = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    sample = name + ("{" + selector + "}" if labels else "")
+    found = re.search("^" + re.escape(sample) + r" (\S+)$", exposition, flags=re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_service(serving_dir: Path, output: Path, **settings: str) -> Iterator[str]:
+    """`python -m <package>.serve.server` on a free port until the block ends; `settings` are
+    SERVE_* variables, its log goes to `output`. Yields the base URL once /ready answers."""
+    port = free_port()
+    env = {**os.environ, "SERVE_MODEL_DIR": str(serving_dir), **settings}
+    with output.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", SERVER, "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/ready", timeout=1):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        pytest.fail(f"the service did not become ready:\n{output.read_text()}")
+                    time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
