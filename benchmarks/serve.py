@@ -4,11 +4,13 @@ Both servers run with the same number of uvicorn workers (--workers, default 2: 
 core of the 2-core reference machine). Measured for each, in one run:
 
 - ready_s: process start to the first successful readiness probe (/ready, MLflow's /ping);
-- single-row requests at concurrency 1 and 8: requests/s, p50 and p99 latency, and the
-  scaling from 1 to 8 clients (c8_over_c1);
+- single-row requests at concurrency 1 and 8: requests/s, p50 and p99 latency, the CPU
+  cores the server's processes used meanwhile, and the scaling from 1 to 8 clients
+  (c8_over_c1; on a shared machine, cores_used_c8 says how much CPU there was to scale into);
 - batch1000_ms: median latency of a 1,000-row batch;
-- health_p50_ms / health_p99_ms: liveness probes (/health, MLflow's /ping) while two clients
-  post 1,000-row batches back to back;
+- health_p50_ms / health_p99_ms: liveness probes (/health, MLflow's /ping), each on a new
+  connection, while two clients post 1,000-row batches back to back (health_p99_ms_idle:
+  the same probes with no load, the floor this machine's scheduling sets);
 - four concurrent oversized bodies (a record whose category is a --oversized-mb MB string,
   as a hostile client would send): resident memory of the whole server (all processes)
   idle and at its peak, their ratio, and the slowest liveness probe meanwhile.
@@ -213,6 +215,18 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def resident_mb(pids: list[int]) -> float:
     total = 0
     for pid in pids:
@@ -274,22 +288,26 @@ def measure(server: Server, project: Path, rows: list[dict], args: argparse.Name
     try:
         single = post(server.predict_path, body(server, rows[:1]))
         load(port, single, 1, 1.0)  # warm-up
+        pids = process_tree(process.pid)
         results = {"ready_s": ready}
         for clients in (1, 8):
+            used = cpu_seconds(pids)
             latencies = load(port, single, clients, seconds)
             results[f"rps_c{clients}"] = len(latencies) / seconds
             results[f"p50_ms_c{clients}"] = percentile(latencies, 0.50) * 1000
             results[f"p99_ms_c{clients}"] = percentile(latencies, 0.99) * 1000
+            results[f"cores_used_c{clients}"] = (cpu_seconds(pids) - used) / seconds
         results["c8_over_c1"] = results["rps_c8"] / results["rps_c1"]
         batch = post(server.predict_path, body(server, rows[:1000]))
         load(port, batch, 1, 1.0)
         results["batch1000_ms"] = statistics.median(load(port, batch, 1, seconds)) * 1000
+        idle = probe_while(port, server.health_path, lambda: time.sleep(seconds), every=0.01)
+        results["health_p99_ms_idle"] = percentile(idle, 0.99) * 1000
         health = probe_while(
             port, server.health_path, lambda: load(port, batch, 2, seconds), every=0.01
         )
         results["health_p50_ms"] = percentile(health, 0.50) * 1000
         results["health_p99_ms"] = percentile(health, 0.99) * 1000
-        pids = process_tree(process.pid)
         results.update(oversized(server, port, pids, rows[0], args.oversized_mb))
         return results
     finally:

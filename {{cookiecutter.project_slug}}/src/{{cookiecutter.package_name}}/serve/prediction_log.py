@@ -15,6 +15,7 @@ under a lock, so lines stay whole and rotations do not collide.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -111,7 +112,8 @@ class PredictionLog:
 
     def close(self) -> None:
         """Write what is queued, then stop the writer."""
-        self._pending.put(None)
+        with contextlib.suppress(queue.Full):
+            self._pending.put(None, timeout=30)
         self._writer.join(timeout=30)
         self._file.close()
 
@@ -119,7 +121,7 @@ class PredictionLog:
         while (entries := self._pending.get()) is not None:
             try:
                 self._file.append("".join(json.dumps(entry) + "\n" for entry in entries))
-            except OSError as error:
+            except Exception as error:  # a full disk must not end the writer
                 DROPPED.inc(len(entries))
                 LOG.error("prediction log not written: %s", error)
             else:

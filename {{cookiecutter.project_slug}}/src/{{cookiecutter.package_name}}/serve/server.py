@@ -77,7 +77,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             client = "%s:%d" % self.client if self.client else "unknown"  # noqa: UP031
             fields = {"client": client, "timeout_s": request_timeout()}
-            LOG.warning("request not received in time; connection closed", extra={"fields": fields})
+            LOG.warning("no whole request in time; connection closed", extra={"fields": fields})
             self.transport.close()
 
 
