@@ -52,6 +52,8 @@ def seconds_until_closed(connection: socket.socket, drip: bytes = b"", every: fl
     start = time.monotonic()
     connection.settimeout(every)
     for byte in [drip[i : i + 1] for i in range(len(drip))] or [b""] * 10_000:
+        if time.monotonic() - start > 10 * TIMEOUT:
+            break
         try:
             connection.sendall(byte)
             if connection.recv(1024) == b"":
@@ -60,8 +62,6 @@ def seconds_until_closed(connection: socket.socket, drip: bytes = b"", every: fl
             continue
         except (BrokenPipeError, ConnectionResetError):
             return time.monotonic() - start
-        if time.monotonic() - start > 10 * TIMEOUT:
-            break
     pytest.fail(f"the connection was still open after {time.monotonic() - start:.1f} s")
 
 
