@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -19,7 +22,7 @@ from {{ cookiecutter.package_name }}.serve.schemas import Record
 from {{ cookiecutter.package_name }}.serve.server import DeadlineHttpProtocol
 from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
 
-from .live_service import free_port, metric_value, running_service
+from .live_service import SERVER, free_port, metric_value, running_service
 
 TIMEOUT = 1.0  # SERVE_REQUEST_TIMEOUT and SERVE_KEEP_ALIVE_TIMEOUT of the service under test
 RECORD = Record.model_json_schema()["examples"][0]
@@ -161,6 +164,24 @@ def test_two_workers_share_one_count_and_one_prediction_log(live):
     assert sorted(age for age in logged if age >= ages[0]) == ages
     assert len(files) > 1  # it was rotated along the way
     assert all(path.stat().st_size <= 5_000 for path in files)
+
+
+def test_unwritable_prediction_log_stops_the_start_in_one_line(serving_dir, tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")  # unwritable for root too
+    env = {
+        **os.environ,
+        "SERVE_MODEL_DIR": str(serving_dir),
+        "SERVE_PREDICTION_LOG": str(tmp_path / "a-file" / "logs" / "predictions.jsonl"),
+    }
+
+    start = subprocess.run(
+        [sys.executable, "-m", SERVER], env=env, capture_output=True, text=True, check=False
+    )
+
+    assert start.returncode == 2
+    assert start.stderr.count("\n") == 1
+    assert start.stderr.startswith("serve: SERVE_PREDICTION_LOG=")
+    assert "Not a directory" in start.stderr
 
 
 class BlockingModel:

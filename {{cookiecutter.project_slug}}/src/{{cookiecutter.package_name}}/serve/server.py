@@ -25,6 +25,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from {{ cookiecutter.package_name }}.serve.observe import LOG
+from {{ cookiecutter.package_name }}.serve.prediction_log import check_writable
 from {{ cookiecutter.package_name }}.serve.settings import ServeSettings, SettingsError
 
 APP = "{{ cookiecutter.package_name }}.serve.app:app"
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         settings = ServeSettings.from_env()
+        if settings.prediction_log:
+            check_writable(settings.prediction_log)
     except SettingsError as error:
         parser.exit(2, f"serve: {error}\n")
     with metrics_across(settings.workers):
