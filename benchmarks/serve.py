@@ -1,8 +1,9 @@
 """Our scoring service against `mlflow models serve`, same model, machine and load generator.
 
 Both servers run with the same number of uvicorn workers (--workers, default 2: one per
-core of the 2-core reference machine), side by side; each measurement is taken of one
-server right after the other. Measured for each, in one run:
+core of the 2-core reference machine), side by side; each measurement alternates between
+them in three rounds, so the machine's other load weighs on each alike. Measured for each,
+in one run:
 
 - ready_s: process start to the first successful readiness probe (/ready, MLflow's /ping);
 - single-row requests at concurrency 1 and 8: requests/s, p50 and p99 latency, the CPU
@@ -299,58 +300,82 @@ class Running:
         return post(self.server.predict_path, body(self.server, rows))
 
 
-def single_rows(run: Running, rows: list[dict], clients: int, seconds: float) -> dict:
-    single = run.post(rows[:1])
-    used = cpu_seconds(run.pids)
-    latencies = load(run.port, single, clients, seconds)
-    cores = (cpu_seconds(run.pids) - used) / seconds
-    return {
-        f"rps_c{clients}": len(latencies) / seconds,
-        f"p50_ms_c{clients}": percentile(latencies, 0.50) * 1000,
-        f"p99_ms_c{clients}": percentile(latencies, 0.99) * 1000,
-        f"cores_used_c{clients}": cores,
-        f"requests_per_cpu_s_c{clients}": len(latencies) / seconds / cores,
-    }
+ROUNDS = 3  # each measurement is split into rounds that alternate between the servers
+Take = Callable[[Running, float], dict[str, list[float]]]
 
 
-def batches(run: Running, rows: list[dict], seconds: float) -> dict:
-    batch = run.post(rows[:1000])
-    load(run.port, batch, 1, 1.0)  # warm-up
-    median = statistics.median(load(run.port, batch, 1, seconds))
-    health = run.server.health_path
-    idle = probe_while(run.port, health, lambda: time.sleep(seconds), every=0.01)
-    busy = probe_while(run.port, health, lambda: load(run.port, batch, 2, seconds), every=0.01)
-    return {
-        "batch1000_ms": median * 1000,
-        "health_p99_ms_idle": percentile(idle, 0.99) * 1000,
-        "health_p50_ms": percentile(busy, 0.50) * 1000,
-        "health_p99_ms": percentile(busy, 0.99) * 1000,
-    }
+def alternating(running: list[Running], seconds: float, take: Take) -> dict[str, dict]:
+    """`take` from each server in turn, ROUNDS times, for `seconds` in all; samples pooled,
+    so a change in this machine's other load hits every server alike."""
+    pooled: dict[str, dict[str, list[float]]] = {run.server.name: {} for run in running}
+    for _ in range(ROUNDS):
+        for run in running:
+            for key, values in take(run, seconds / ROUNDS).items():
+                pooled[run.server.name].setdefault(key, []).extend(values)
+    return pooled
+
+
+def single_rows(rows: list[dict], clients: int) -> Take:
+    def take(run: Running, seconds: float) -> dict[str, list[float]]:
+        used = cpu_seconds(run.pids)
+        latencies = load(run.port, run.post(rows[:1]), clients, seconds)
+        return {"latency": latencies, "cpu": [cpu_seconds(run.pids) - used]}
+
+    return take
+
+
+def batches(rows: list[dict]) -> Take:
+    def take(run: Running, seconds: float) -> dict[str, list[float]]:
+        batch = run.post(rows[:1000])
+        health = run.server.health_path
+        return {
+            "batch": load(run.port, batch, 1, seconds),
+            "idle": probe_while(run.port, health, lambda: time.sleep(seconds), every=0.01),
+            "busy": probe_while(
+                run.port, health, lambda: load(run.port, batch, 2, seconds), every=0.01
+            ),
+        }
+
+    return take
 
 
 def measure(
     servers: list[Server], project: Path, rows: list[dict], args: argparse.Namespace
 ) -> dict[str, dict]:
-    """Start every server, then take each measurement of all of them back to back, so a
-    change in this machine's other load hits them alike."""
+    """Start every server, then take each measurement of all of them, alternating."""
     results: dict[str, dict] = {}
     running: list[Running] = []
     processes = []
+    seconds = args.seconds
     try:
         for server in servers:
             port = free_port()
             process, ready = start(server, port, project)
             processes.append(process)
-            load(port, post(server.predict_path, body(server, rows[:1])), 1, 1.0)  # warm-up
-            running.append(Running(server, port, process_tree(process.pid)))
+            run = Running(server, port, process_tree(process.pid))
+            load(port, run.post(rows[:1]), 1, 1.0)  # warm-up
+            load(port, run.post(rows[:1000]), 1, 1.0)
+            running.append(run)
             results[server.name] = {"ready_s": ready}
         for clients in (1, 8):
-            for run in running:
-                results[run.server.name].update(single_rows(run, rows, clients, args.seconds))
-        for run in running:
-            mine = results[run.server.name]
+            for name, taken in alternating(running, seconds, single_rows(rows, clients)).items():
+                latencies, cpu = taken["latency"], sum(taken["cpu"])
+                results[name].update(
+                    {
+                        f"rps_c{clients}": len(latencies) / seconds,
+                        f"p50_ms_c{clients}": percentile(latencies, 0.50) * 1000,
+                        f"p99_ms_c{clients}": percentile(latencies, 0.99) * 1000,
+                        f"cores_used_c{clients}": cpu / seconds,
+                        f"requests_per_cpu_s_c{clients}": len(latencies) / cpu,
+                    }
+                )
+        for name, taken in alternating(running, seconds, batches(rows)).items():
+            mine = results[name]
             mine["c8_over_c1"] = mine["rps_c8"] / mine["rps_c1"]
-            mine.update(batches(run, rows, args.seconds))
+            mine["batch1000_ms"] = statistics.median(taken["batch"]) * 1000
+            mine["health_p99_ms_idle"] = percentile(taken["idle"], 0.99) * 1000
+            mine["health_p50_ms"] = percentile(taken["busy"], 0.50) * 1000
+            mine["health_p99_ms"] = percentile(taken["busy"], 0.99) * 1000
         for run in running:
             results[run.server.name].update(
                 oversized(run.server, run.port, run.pids, rows[0], args.oversized_mb)

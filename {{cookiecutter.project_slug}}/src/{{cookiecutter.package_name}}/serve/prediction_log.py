@@ -29,7 +29,6 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from {{ cookiecutter.package_name }}.serve.settings import SettingsError
 from {{ cookiecutter.package_name }}.task import Predictions
 
 LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
@@ -38,19 +37,6 @@ DROPPED = Counter(
     "prediction_log_dropped_rows_total", "Sampled rows not logged: queue full or write failed"
 )
 PENDING_REQUESTS = 64  # requests waiting for the writer before rows are dropped
-
-
-def check_writable(path: Path) -> None:
-    """Fail at start-up, in one line, when the log cannot be written where it is asked."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.with_name(path.name + ".lock").open("a"):
-            pass
-    except OSError as error:
-        raise SettingsError(
-            f"SERVE_PREDICTION_LOG={path}: cannot write there ({error.strerror}); "
-            "name a file in a folder the service user can write"
-        ) from None
 
 
 class RotatingFile:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import logging
 import os
 import shutil
 import tempfile
@@ -24,11 +25,16 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from {{ cookiecutter.package_name }}.serve.observe import LOG
-from {{ cookiecutter.package_name }}.serve.prediction_log import check_writable
-from {{ cookiecutter.package_name }}.serve.settings import ServeSettings, SettingsError
+from {{ cookiecutter.package_name }}.serve.settings import (
+    ServeSettings,
+    SettingsError,
+    check_writable,
+)
 
 APP = "{{ cookiecutter.package_name }}.serve.app:app"
+# The app's logger (JSON lines, set up by the app); importing it from there would load the
+# whole service into the supervising process, which only spawns the workers.
+LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
 
 
 @functools.cache

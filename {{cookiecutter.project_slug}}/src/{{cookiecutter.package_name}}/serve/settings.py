@@ -34,6 +34,19 @@ def available_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
     return cores
 
 
+def check_writable(log: Path) -> None:
+    """Fail at start-up, in one line, when the prediction log cannot be written where asked."""
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.with_name(log.name + ".lock").open("a"):
+            pass
+    except OSError as error:
+        raise SettingsError(
+            f"SERVE_PREDICTION_LOG={log}: cannot write there ({error.strerror}); "
+            "name a file in a folder the service user can write"
+        ) from None
+
+
 def _positive_int(name: str, default: int) -> int:
     raw = os.environ.get(name, str(default))
     if not raw.isdigit() or int(raw) < 1:
