@@ -155,8 +155,8 @@ def test_runs_and_versions_outlive_the_mlflow_server(clone, server, backends):
     version = seen["versions"][trained["version"]]
     assert version["run"] == trained["run_id"]
     assert seen["aliases"]["challenger"] == trained["version"]
-    for tags in seen["versions"].values():
-        assert set(tags) >= LINEAGE, tags
+    for registered in seen["versions"].values():
+        assert set(registered["tags"]) >= LINEAGE, registered
     assert version["tags"]["params_sha256"] == trained["lineage"]["params_sha256"]
     assert version["tags"]["git_commit"] == trained["lineage"]["git_commit"]
     assert "golden_roc_auc" in seen["runs"][trained["run_id"]]

@@ -25,8 +25,6 @@ from {{ cookiecutter.package_name }}.params import Tracking
 CHALLENGER = "challenger"  # the newest trained model
 CHAMPION = "champion"  # the model the latest release serves
 RUNTIME_PACKAGES = ("scikit-learn", "skops", "numpy", "pandas")
-# Tags that say what a registered version was made from (the golden set: set by evaluate).
-LINEAGE_TAGS = ("git_commit", "data_sha256", "params_sha256", "golden_sha256")
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -128,8 +126,7 @@ def log_evaluation(
                     "git_commit": git.commit(),
                     "training_run_id": run.run_id,
                     "training_tracking_uri": run.tracking_uri,
-                    "registered_model": run.registered_model,
-                    "model_version": run.version,
+                    "training_model_version": f"{run.registered_model} v{run.version}",
                 }
             )
         evaluation_id = evaluation.info.run_id
