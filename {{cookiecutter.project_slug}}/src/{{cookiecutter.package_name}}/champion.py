@@ -30,7 +30,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from {{ cookiecutter.package_name }}.registry import CHAMPION, RegistryError, set_champion
+    from {{ cookiecutter.package_name }}.registry import (
+        CHAMPION,
+        RegistryError,
+        set_champion,
+    )
 
     args = parse_args(argv)
     try:
