@@ -23,8 +23,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from _project import ENV, TEMPLATE, bake, timed
 
 sys.path.insert(0, str(TEMPLATE))
@@ -61,30 +59,41 @@ def ci_steps(clone: Path, env: dict[str, str], pull: bool) -> list[tuple[str, fl
     return [(step, timed(step, clone, {**CI_ENV, **env})[0]) for step in steps]
 
 
-def write_table(path: Path, mib: int) -> int:
-    """A CSV table of about `mib` MiB: blocks of random rows, appended until it is that big."""
-    rng = np.random.default_rng(0)
+# Run with the project's Python (numpy, pandas): blocks of random rows until `mib` MiB.
+TABLE_WRITER = """
+import sys
+import numpy as np
+import pandas as pd
+
+path, mib = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(0)
+rows = 200_000
+with open(path, "w") as out:
+    block = 0
+    while out.tell() < mib * 2**20:
+        frame = pd.DataFrame({
+            "id": np.arange(block * rows, (block + 1) * rows),
+            "amount": rng.normal(100, 30, rows).round(2),
+            "score": rng.random(rows).round(6),
+            "segment": rng.choice(["retail", "business", "public"], rows),
+        })
+        frame.to_csv(out, header=block == 0, index=False)
+        block += 1
+"""
+
+
+def write_table(project: Path, path: Path, mib: int) -> int:
+    """A CSV table of about `mib` MiB, written by the project's own Python."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as out:
-        block = 0
-        while out.tell() < mib * 2**20:
-            rows = 200_000
-            frame = pd.DataFrame(
-                {
-                    "id": np.arange(block * rows, (block + 1) * rows),
-                    "amount": rng.normal(100, 30, rows).round(2),
-                    "score": rng.random(rows).round(6),
-                    "segment": rng.choice(["retail", "business", "public"], rows),
-                }
-            )
-            frame.to_csv(out, header=block == 0, index=False)
-            block += 1
+    script = project.parent / "write_table.py"
+    script.write_text(TABLE_WRITER)
+    shell(f"uv run --locked python {script} {path} {mib}", project)
     return path.stat().st_size
 
 
 def throughput(origin: Path, env: dict[str, str], mib: int) -> None:
     table = origin / "data" / "big" / "table.csv"
-    size = write_table(table, mib)
+    size = write_table(origin, table, mib)
     megabytes = size / 2**20
     copy_seconds, _ = timed(f"cp {table} {table}.copy && sync", origin)
     Path(f"{table}.copy").unlink()
