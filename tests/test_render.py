@@ -39,7 +39,7 @@ PAIRWISE = [
     ("regression", "linear", "BSD-3-Clause", "3.13"),
     ("regression", "linear", "Proprietary", "3.11"),
 ]
-# The DVC remote changes .dvc/config and one line of pyproject.toml: each kind appears twice or more.
+# The DVC remote changes .dvc/config and a line of pyproject.toml: each kind appears twice or more.
 REMOTES = ("none", "s3://acme-ml/churn", "gs://acme-ml/churn", "azure://acme-ml/churn", "/srv/dvc")
 DVC_EXTRAS = {"s3://": "dvc[s3]", "gs://": "dvc[gs]", "azure://": "dvc[azure]"}
 COMBINATIONS = [

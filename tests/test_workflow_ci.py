@@ -181,11 +181,6 @@ def test_a_version_tag_releases_the_published_image(repo, released):
     assert json.loads((released.workspace / "reports" / "image-metadata.json").read_text())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the release job's fresh checkout has no metrics/golden.json or dvc.lock "
-    "(CI never committed them); the card must come from the published image's artifacts",
-)
 @CHAIN
 def test_the_release_notes_show_the_released_models_metrics(released):
     card = (released.workspace / "reports" / "model-card.md").read_text()
