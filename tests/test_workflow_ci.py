@@ -57,6 +57,7 @@ def test_pull_request_jobs_pass_as_written(pull_request_run):
 
     assert {job: r.result for job, r in runs.items()} == {
         "override": "success",
+        "remote": "success",
         "lint": "success",
         "test": "success",
         "gate-comment": "success",
@@ -244,7 +245,7 @@ def test_a_degraded_model_fails_the_gate_and_a_maintainers_override_passes_it(re
     )
     labelled.payload["action"] = "labeled"
 
-    runs = run_workflow("ci.yml", labelled, runner, ["override", "test", "gate-comment"])
+    runs = run_workflow("ci.yml", labelled, runner, ["override", "remote", "test", "gate-comment"])
     show(runs)
 
     summary = runs["test"].summary

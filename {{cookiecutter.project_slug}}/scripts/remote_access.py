@@ -29,20 +29,25 @@ def remote_only_data() -> list[str]:
     return sorted(set(listed.stdout.split()))
 
 
+NO_CREDENTIALS = "a pull request from a fork gets no credentials for the DVC remote"
+
+
 def decide(fork: bool, tracked: list[str]) -> tuple[bool, bool, str]:
     """(trusted, pipeline can run, what to tell the reader)."""
     if not fork:
         return True, True, "this run may use the DVC remote and the MLflow server."
     if not tracked:
-        return False, True, (
-            "a pull request from a fork gets no credentials for the DVC remote: the pipeline "
-            "runs from what git holds (no pull, no push) and MLflow logs to the runner."
+        message = (
+            f"{NO_CREDENTIALS}: the pipeline runs from what git holds (no pull, no push) and "
+            "MLflow logs to the runner."
         )
-    return False, False, (
-        "a pull request from a fork gets no credentials for the DVC remote, which alone holds "
-        f"{', '.join(tracked)}: the pipeline cannot run here, so the test job is skipped (not "
-        "failed). A maintainer can push this branch to the repository to run every check."
+        return False, True, message
+    message = (
+        f"{NO_CREDENTIALS}, which alone holds {', '.join(tracked)}: the pipeline cannot run "
+        "here, so the test job is skipped (not failed). A maintainer can push this branch to "
+        "the repository to run every check."
     )
+    return False, False, message
 
 
 def main() -> int:
