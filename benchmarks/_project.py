@@ -22,8 +22,9 @@ def bake(where: Path, **answers: str) -> Path:
     )
 
 
-def timed(command: str, cwd: Path) -> tuple[float, float]:
-    """Run `command`; return (seconds, peak resident MiB of the largest process it started).
+def timed(command: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run `command` (with `env` added to the environment); return (seconds, peak resident MiB
+    of the largest process it started).
 
     Each call runs in a fresh child Python so that RUSAGE_CHILDREN covers this command only.
     """
@@ -38,7 +39,7 @@ def timed(command: str, cwd: Path) -> tuple[float, float]:
     result = subprocess.run(
         [sys.executable, "-c", probe, command],
         cwd=cwd,
-        env=ENV,
+        env={**ENV, **(env or {})},
         capture_output=True,
         text=True,
         check=True,

@@ -19,6 +19,18 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 UNQUOTABLE = ('"', "\\", "\n", "\r")
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# DVC remotes: the bucket (or container) naming rules of each cloud, then an optional prefix.
+# (Plain strings, not f-strings: this file is rendered by Jinja, which owns double braces.)
+PREFIX = r"(/[A-Za-z0-9._/-]*)?$"
+REMOTES = {
+    "s3": re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]" + PREFIX),
+    "gs": re.compile(r"^gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]" + PREFIX),
+    "azure": re.compile(r"^azure://[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}" + PREFIX),
+}
+REMOTE_FORMS = (
+    "none, s3://bucket/prefix, gs://bucket/prefix, azure://container/prefix or an absolute "
+    "path (for example /mnt/shared/dvc-storage)"
+)
 
 
 def is_code_owner(owner: str) -> bool:
@@ -29,6 +41,40 @@ def is_code_owner(owner: str) -> bool:
     return owner.startswith("@") and bool(GITHUB_OWNER.match(name)) and (
         not team or bool(TEAM.match(team))
     )
+
+
+def remote_problem(remote: str) -> str | None:
+    """Why `remote` is not a DVC remote the template can set up, or None if it is."""
+    scheme, separator, _ = remote.partition("://")
+    if remote == "none":
+        return None
+    if separator and scheme in REMOTES:
+        if REMOTES[scheme].match(remote):
+            return None
+        azure = scheme == "azure"
+        what, marks = ("container", "hyphens") if azure else ("bucket", "hyphens or dots")
+        return (
+            f"dvc_remote={remote!r} is not a valid {scheme}:// URL: the {what} name takes 3 to "
+            f"63 lowercase letters, digits and {marks}; "
+            "the prefix after it letters, digits, '.', '_', '-' and '/' "
+            f"(for example '{scheme}://my-{what}/customer-churn')."
+        )
+    if separator:
+        return (
+            f"dvc_remote={remote!r} uses a scheme this template does not set up: "
+            f"use {REMOTE_FORMS}."
+        )
+    if not remote.startswith("/"):
+        return (
+            f"dvc_remote={remote!r} is not an absolute path (DVC would resolve it from .dvc/): "
+            f"use {REMOTE_FORMS}."
+        )
+    if any(char.isspace() or char in UNQUOTABLE for char in remote):
+        return (
+            f"dvc_remote={remote!r} contains a space, quote, backslash or line break: choose a "
+            "path without them."
+        )
+    return None
 
 
 def problems(answers: dict[str, str]) -> list[str]:
@@ -70,6 +116,9 @@ def problems(answers: dict[str, str]) -> list[str]:
             "@user, @org/team or an email address, separated by spaces (for an organisation, "
             "name a team: '@acme/ml-reviewers')."
         )
+    remote = remote_problem(answers["dvc_remote"])
+    if remote:
+        found.append(remote)
     if not answers["project_name"].strip():
         found.append("project_name is empty: give the project a human-readable name.")
     for name in ("project_name", "description", "author_name"):

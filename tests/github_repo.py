@@ -49,8 +49,10 @@ class GitHubRepo:
         base: str = "main",
         labels: tuple[str, ...] = (),
         body: str = "",
+        head_repository: str | None = None,
     ) -> events.Event:
-        """Push `branch` and the test merge commit GitHub makes for a pull request from it."""
+        """Push `branch` and the test merge commit GitHub makes for a pull request from it
+        (`head_repository`: from that fork)."""
         run(f"git push --quiet --force origin {branch}", self.clone)
         head, base_sha = self.sha(branch), self.sha(f"origin/{base}")
         run(f"git checkout --quiet --detach origin/{base}", self.clone)
@@ -71,6 +73,7 @@ class GitHubRepo:
             base_ref=base,
             labels=labels,
             body=body,
+            head_repository=head_repository,
         )
 
     def merge_queue(self, branch: str, *, number: int, base: str = "main") -> events.Event:

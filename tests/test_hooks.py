@@ -35,6 +35,12 @@ from .conftest import bake
         ({"project_name": "   ", "project_slug": "churn", "package_name": "churn"}, "project_name"),
         ({"description": 'The "best" model'}, "description='The \"best\" model' contains a double"),
         ({"author_name": "A\\B"}, "author_name='A\\\\B' contains"),
+        ({"dvc_remote": "s3://My_Bucket/churn"}, "dvc_remote='s3://My_Bucket/churn' is not a"),
+        ({"dvc_remote": "gs://b"}, "the bucket name takes 3 to 63"),
+        ({"dvc_remote": "azure://a--b/churn"}, "the container name takes 3 to 63"),
+        ({"dvc_remote": "ftp://host/churn"}, "uses a scheme this template does not set up"),
+        ({"dvc_remote": "dvc-storage"}, "dvc_remote='dvc-storage' is not an absolute path"),
+        ({"dvc_remote": "/mnt/my data"}, "contains a space, quote, backslash or line break"),
     ],
 )
 def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, capfd):

@@ -282,6 +282,8 @@ def override_passes_and_is_recorded(project: dict) -> None:
 def corrupt_raw_file_fails_the_data_stage_naming_the_column(project: dict) -> None:
     root = project["root"]
     raw = root / "data" / "raw" / "customers.csv"
+    # DVC links it from its cache, read-only: a user unprotects it before editing in place.
+    run("uv run --locked dvc unprotect data/raw/customers.csv", root)
     lines = raw.read_text().splitlines()
     header = lines[0].split(",")
     row = lines[5].split(",")

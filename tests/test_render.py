@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import itertools
 import json
 import py_compile
@@ -38,9 +39,20 @@ PAIRWISE = [
     ("regression", "linear", "BSD-3-Clause", "3.13"),
     ("regression", "linear", "Proprietary", "3.11"),
 ]
+# The DVC remote changes .dvc/config and a line of pyproject.toml: each kind appears twice or more.
+REMOTES = ("none", "s3://acme-ml/churn", "gs://acme-ml/churn", "azure://acme-ml/churn", "/srv/dvc")
+DVC_EXTRAS = {"s3://": "dvc[s3]", "gs://": "dvc[gs]", "azure://": "dvc[azure]"}
 COMBINATIONS = [
-    {"task": task, "model": model, "license": licence, "python_version": python}
-    for task, model, licence, python in PAIRWISE
+    {
+        "task": task,
+        "model": model,
+        "license": licence,
+        "python_version": python,
+        "dvc_remote": remote,
+    }
+    for (task, model, licence, python), remote in zip(
+        PAIRWISE, itertools.cycle(REMOTES), strict=False
+    )
 ]
 LICENSE_MARKERS = {
     "MIT": "MIT License",
@@ -64,7 +76,10 @@ TARGET_DECLARATION = re.compile(r"^TARGET: Target = .*?\n\n", flags=re.M | re.S)
 
 
 def case_id(answers: dict[str, str]) -> str:
-    return "-".join(answers.values())
+    """The answers joined; a remote by its scheme ("s3") or, for a path, "path"."""
+    remote = answers["dvc_remote"]
+    scheme = remote.split("://")[0] if "://" in remote else "path" if remote != "none" else remote
+    return "-".join([*(value for key, value in answers.items() if key != "dvc_remote"), scheme])
 
 
 def text_files(project: Path) -> list[Path]:
@@ -155,6 +170,25 @@ def test_config_files_are_valid(project):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dvc_remote_is_the_default_with_its_extra_and_a_linked_cache(project):
+    root, answers = project
+    config = configparser.ConfigParser()
+    config.read(root / ".dvc" / "config")
+    remote = answers["dvc_remote"]
+    pipeline = tomllib.loads((root / "pyproject.toml").read_text())["dependency-groups"]["pipeline"]
+    dvc = [entry for entry in pipeline if isinstance(entry, str) and entry.startswith("dvc")]
+    extra = next((name for scheme, name in DVC_EXTRAS.items() if remote.startswith(scheme)), "dvc")
+
+    assert config["cache"]["type"] == '"reflink,hardlink,symlink"'
+    assert dvc == [f"{extra}>=3.55"]
+    if remote == "none":
+        assert "remote" not in config["core"]
+        assert [section for section in config if section.startswith("'remote")] == []
+    else:
+        assert config["core"]["remote"] == "storage"
+        assert config["'remote \"storage\"'"]["url"] == remote
 
 
 def test_project_is_a_git_repository_on_main(project):

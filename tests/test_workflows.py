@@ -48,6 +48,13 @@ PINS: dict[str, tuple[str, str]] = {
     "anchore/sbom-action": ("v0.24.0", "e22c389904149dbc22b58101806040fa8d37a610"),
     "sigstore/cosign-installer": ("v4.1.2", "6f9f17788090df1f26f669e9d70d6ae9567deba6"),
     "github/codeql-action": ("v4.36.2", "8aad20d150bbac5944a9f9d289da16a4b0d87c1e"),
+    # OIDC sign-in for the DVC remote (issue 12); azure/login: its widely pinned v2 release.
+    "aws-actions/configure-aws-credentials": (
+        "v6.2.3",
+        "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+    ),
+    "google-github-actions/auth": ("v3.0.0", "7c6bc770dae815cd3e89ee6cdf493a5fab2cc093"),
+    "azure/login": ("v2.3.0", "a457da9ea143d694b1b9c7c869ebb04ebe844ef5"),
 }
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$", re.M)
 PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)(?:/[\w./-]+)?@(?P<sha>[0-9a-f]{40})$")

@@ -51,6 +51,10 @@ GITHUB_ONLY = (
     "actions/attest-build-provenance",
     "actions/github-script",  # our scripts only call GitHub's API (the drift issue)
     "peter-evans/create-pull-request",
+    # OIDC sign-in to the DVC remote's cloud: only GitHub issues the token.
+    "aws-actions/configure-aws-credentials",
+    "google-github-actions/auth",
+    "azure/login",
 )
 # `run:` steps that only talk to GitHub's API, isolated so that everything else runs.
 GITHUB_ONLY_STEPS = ("Create the GitHub release", "Start the retrain workflow")

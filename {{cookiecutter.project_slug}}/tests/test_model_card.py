@@ -1,4 +1,5 @@
-"""The model card: written from the committed metrics, params, dvc.lock and serving metadata."""
+"""The model card: written from the serving metadata (the image's), judged by the checkout's
+baseline and rules; nothing else from the checkout (no golden.json, no dvc.lock)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.model_card import collect, main, render
@@ -31,6 +31,26 @@ def golden_report(params: Params, **overrides: float | None) -> dict:
     }
 
 
+def serving_metadata(params: Params, **overrides: float | None) -> dict:
+    """What the export stage writes next to the model (and the image carries)."""
+    return {
+        **golden_report(params, **overrides),
+        "task": TARGET.task.name,
+        "model": params.model.kind,
+        "target": "label",
+        "registered_model": params.mlflow.registered_model,
+        "version": "7",
+        "run_id": "abc123",
+        "commit": "e" * 40,
+        "lineage": {"git_commit": "f" * 40, "data_sha256": "d" * 64, "params_sha256": "p" * 64},
+        "params": {"task": TARGET.task.name, "rows": 16000, **params.model.model_dump()},
+        "model_sha256": "m" * 64,
+        "libraries": {"scikit-learn": "1.7.2"},
+        "runtime": "onnx",
+        "parity": {"passed": True, "reason": "ok", "rows": 500},
+    }
+
+
 def write_json(path: Path, content: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(content))
@@ -38,44 +58,16 @@ def write_json(path: Path, content: dict) -> None:
 
 @pytest.fixture
 def workdir(params, tmp_path, monkeypatch) -> Path:
-    """A working directory holding every input the card reads (params' relative paths)."""
+    """A fresh checkout at a release tag: params.yaml and the baseline, plus the metadata
+    read out of the image; no golden.json, no dvc.lock, no pipeline outputs."""
     monkeypatch.chdir(tmp_path)
     shutil.copyfile(PROJECT / "params.yaml", tmp_path / "params.yaml")
-    paths = params.paths
-    write_json(paths.golden_metrics, golden_report(params))
-    write_json(paths.baseline, golden_report(params))
-    write_json(
-        paths.serving / "metadata.json",
-        {
-            "task": TARGET.task.name,
-            "model": params.model.kind,
-            "target": "label",
-            "registered_model": params.mlflow.registered_model,
-            "version": "7",
-            "run_id": "abc123",
-            "commit": "f" * 40,
-            "runtime": "onnx",
-            "parity": {"passed": True, "reason": "ok", "rows": 500},
-        },
-    )
-    lock = {
-        "schema": "2.0",
-        "stages": {
-            "data": {
-                "cmd": "python -m pkg.data",
-                "deps": [
-                    {"path": paths.raw.as_posix(), "hash": "md5", "md5": "1" * 32, "size": 10},
-                    {"path": paths.golden.as_posix(), "hash": "md5", "md5": "2" * 32, "size": 5},
-                ],
-            },
-            "train": {"outs": [{"path": paths.model.as_posix(), "md5": "3" * 32, "size": 1}]},
-        },
-    }
-    Path("dvc.lock").write_text(yaml.safe_dump(lock))
+    write_json(params.paths.baseline, golden_report(params))
+    write_json(params.paths.serving / "metadata.json", serving_metadata(params))
     return tmp_path
 
 
-def test_card_names_version_model_metrics_and_data(params, workdir):
+def test_card_names_version_model_metrics_and_lineage(params, workdir):
     card = render(params, collect(params), "v1.2.0", "ghcr.io/acme/churn:1.2.0")
 
     assert card.startswith(f"# {params.mlflow.registered_model} v1.2.0\n")
@@ -85,11 +77,12 @@ def test_card_names_version_model_metrics_and_data(params, workdir):
     for metric in params.gate.metrics:
         row = next(line for line in card.splitlines() if line.startswith(f"| {metric} |"))
         assert row.endswith("| pass |")
-    assert f"`{'1' * 32}`" in card  # training data md5 from dvc.lock
-    assert f"`{'2' * 32}`" in card  # golden set md5
-    assert f"`{'3' * 32}`" in card  # model md5
-    assert f"`{'g' * 64}`" in card
+    for digest in ("d" * 64, "g" * 64, "m" * 64, "p" * 64, "c" * 64, "f" * 40):
+        assert f"`{digest}`" in card
+    assert "| Golden-set rows | `500` |" in card
+    assert "scikit-learn 1.7.2" in card
     assert "Missing inputs" not in card
+    assert "not available" not in card
     for name in params.model.model_dump():
         assert f"- `{name}`:" in card
 
@@ -98,7 +91,7 @@ def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
     metric, rule = next(iter(params.gate.metrics.items()))
     step = rule.tolerance + 0.05
     worse = passing_value(rule) - step if rule.direction == "higher" else passing_value(rule) + step
-    write_json(params.paths.golden_metrics, golden_report(params, **{metric: worse}))
+    write_json(params.paths.serving / "metadata.json", serving_metadata(params, **{metric: worse}))
 
     card = render(params, collect(params), "v1.2.1")
 
@@ -106,16 +99,35 @@ def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
     assert "FAIL: worse than baseline" in row
 
 
-def test_missing_inputs_are_named_instead_of_failing(params, workdir):
+def test_checkout_metrics_are_not_what_the_card_reports(params, workdir):
+    """A developer's committed golden.json says nothing about the model in the image."""
+    metric = next(iter(params.gate.metrics))
+    write_json(params.paths.golden_metrics, golden_report(params, **{metric: -123.0}))
+
+    card = render(params, collect(params), "v1.2.2")
+
+    assert "-123" not in card
+
+
+def test_missing_metadata_is_named_instead_of_failing(params, workdir):
     (params.paths.serving / "metadata.json").unlink()
-    Path("dvc.lock").unlink()
 
     card = render(params, collect(params), "v0.1.0")
 
     assert "## Missing inputs" in card
     assert f"`{params.paths.serving / 'metadata.json'}` is missing" in card
-    assert "`dvc.lock` is missing" in card
     assert "| Serving runtime | not available |" in card
+    assert "Golden metrics: not available." in card
+
+
+def test_metadata_from_an_older_export_is_named(params, workdir):
+    old = serving_metadata(params)
+    del old["lineage"], old["params"]
+    write_json(params.paths.serving / "metadata.json", old)
+
+    card = render(params, collect(params), "v0.1.1")
+
+    assert "lacks lineage, params: it was written by an older export stage" in card
 
 
 def test_command_line_writes_the_card_with_the_given_metadata(params, workdir, capsys):

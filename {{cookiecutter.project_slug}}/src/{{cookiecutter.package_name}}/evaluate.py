@@ -60,7 +60,13 @@ def main() -> None:
     from {{ cookiecutter.package_name }}.registry import RunInfo, log_evaluation
 
     run = RunInfo(**json.loads(params.paths.run_info.read_text()))
-    log_evaluation(run, report["metrics"], {"golden_sha256": report["golden"]["sha256"]})
+    tags = {"golden_sha256": report["golden"]["sha256"]}
+    logged_to = log_evaluation(run, report["metrics"], tags, params.mlflow)
+    if logged_to != run.run_id:
+        print(
+            f"evaluate: golden scores logged as run {logged_to}, which names the training run "
+            f"{run.run_id} (not in this MLflow store, or scored there on another golden set)"
+        )
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ The pipeline is converted to ONNX (inputs typed from the contract, options from 
 kind and the task) and kept only if it agrees with scikit-learn on the whole golden set:
 labels and probabilities, or values, within the tolerances in params.yaml (`export`).
 Otherwise the service falls back to the skops model, and the reason is printed and
-recorded. metadata.json says which runtime serves, and the model version, commit, metrics
-and contract it was built from.
+recorded. metadata.json says which runtime serves, and the model version, lineage (commit,
+data, parameters, contract), golden-set scores and library versions it was built from:
+everything the release notes (model_card.py) need, so a release describes the model inside
+the image rather than files in the tag's checkout.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from {{ cookiecutter.package_name }}.contract import (
     fingerprint,
 )
 from {{ cookiecutter.package_name }}.estimators import ModelKind
-from {{ cookiecutter.package_name }}.files import write_atomically, write_json
+from {{ cookiecutter.package_name }}.files import sha256_of, write_atomically, write_json
 from {{ cookiecutter.package_name }}.model import features_of, load
 from {{ cookiecutter.package_name }}.params import Export, load_params
 from {{ cookiecutter.package_name }}.serve.runtime import (
@@ -108,7 +110,7 @@ def main() -> None:
     print(f"export: building {paths.serving} from {paths.model}", flush=True)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
     run = json.loads(paths.run_info.read_text())
-    golden_metrics = json.loads(paths.golden_metrics.read_text())
+    golden_report = json.loads(paths.golden_metrics.read_text())
     details = {
         "task": TARGET.task.name,
         "model": params.model.kind,
@@ -117,8 +119,14 @@ def main() -> None:
         "version": run["version"],
         "run_id": run["run_id"],
         "commit": git.commit(),
-        "metrics": golden_metrics["metrics"],
-        "golden_sha256": golden_metrics["golden"]["sha256"],
+        "lineage": run["lineage"],
+        "params": run["params"],
+        "model_sha256": sha256_of(paths.model),
+        "metrics": golden_report["metrics"],
+        "trivial": golden_report["trivial"],
+        "golden": golden_report["golden"],
+        "golden_sha256": golden_report["golden"]["sha256"],
+        "libraries": golden_report["libraries"],
         "contract_sha256": fingerprint(),
     }
     metadata = export(

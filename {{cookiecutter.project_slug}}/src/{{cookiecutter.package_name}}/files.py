@@ -30,6 +30,12 @@ def write_text(path: Path, text: str) -> None:
     write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
+def sha256_of_json(content: Any) -> str:
+    """The hash of `content` as canonical JSON: equal settings give equal hashes."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as stream:

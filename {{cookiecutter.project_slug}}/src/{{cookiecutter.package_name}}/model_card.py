@@ -1,11 +1,12 @@
 """`make model-card`: a Markdown model card, used as the body of a GitHub release.
 
-It reads only committed files and the serving metadata, so it runs without the pipeline's
-heavy dependencies: the golden metrics (metrics/golden.json), the baseline they are judged
-against (metrics/baseline.json), the gate rules and model parameters (params.yaml), the data
-hashes DVC recorded (dvc.lock) and what the service runs (models/serving/metadata.json, or
-the copy `make image-metadata` reads out of a published image). A missing input is named
-in the card instead of failing it.
+It describes the model that was built, not the files in a checkout: the model, its
+golden-set scores, lineage, parameters and serving runtime all come from the serving
+metadata written by the export stage (models/serving/metadata.json, or the copy that `make
+image-metadata` reads out of the published image), so a project's very first release is
+complete too. Only what the model is judged by comes from the checkout: the baseline
+(metrics/baseline.json) and the gate rules (params.yaml). It runs without the pipeline's heavy
+dependencies. A missing input is named in the card instead of failing it.
 
     python -m {{ cookiecutter.package_name }}.model_card
         [--output FILE] [--metadata FILE] [--version vX.Y.Z] [--image REF]
@@ -21,24 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from {{ cookiecutter.package_name }} import git
 from {{ cookiecutter.package_name }}.files import write_text
 from {{ cookiecutter.package_name }}.gate import compare
 from {{ cookiecutter.package_name }}.params import Params, ParamsError, load_params
 
 MISSING = "not available"
+# What the card reads from the serving metadata; an older or partial file is named as such.
+CARD_FIELDS = ("version", "run_id", "lineage", "params", "metrics", "trivial", "golden", "runtime")
 
 
 @dataclass(frozen=True)
 class Sources:
     """Everything the card is written from; None where a file is missing or unreadable."""
 
-    golden: dict[str, Any] | None
-    baseline: dict[str, Any] | None
     serving: dict[str, Any] | None
-    data_hashes: dict[str, str]
+    baseline: dict[str, Any] | None
     problems: tuple[str, ...] = ()
 
 
@@ -58,32 +57,20 @@ def read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
     return content
 
 
-def dvc_hashes(lock_path: Path, problems: list[str]) -> dict[str, str]:
-    """Path -> md5 of every dependency and output recorded in dvc.lock."""
-    try:
-        lock = yaml.safe_load(Path(lock_path).read_text()) or {}
-    except FileNotFoundError:
-        problems.append(f"`{lock_path}` is missing: run `make repro` and commit it")
-        return {}
-    except (OSError, yaml.YAMLError) as error:
-        problems.append(f"`{lock_path}` is unreadable ({error})")
-        return {}
-    hashes: dict[str, str] = {}
-    for stage in (lock.get("stages") or {}).values():
-        for entry in [*(stage.get("deps") or []), *(stage.get("outs") or [])]:
-            if isinstance(entry, Mapping) and entry.get("path") and entry.get("md5"):
-                hashes[str(entry["path"])] = str(entry["md5"])
-    return hashes
-
-
-def collect(params: Params, metadata: Path | None = None, lock: Path = Path("dvc.lock")) -> Sources:
-    paths = params.paths
+def collect(params: Params, metadata: Path | None = None) -> Sources:
     problems: list[str] = []
+    metadata = metadata or params.paths.serving / "metadata.json"
+    serving = read_json(metadata, problems)
+    if serving is not None:
+        absent = [name for name in CARD_FIELDS if name not in serving]
+        if absent:
+            problems.append(
+                f"`{metadata}` lacks {', '.join(absent)}: it was written by an older export "
+                "stage; run `make repro` (or release an image built since)"
+            )
     return Sources(
-        golden=read_json(paths.golden_metrics, problems),
-        baseline=read_json(paths.baseline, problems),
-        serving=read_json(metadata or paths.serving / "metadata.json", problems),
-        data_hashes=dvc_hashes(lock, problems),
+        serving=serving,
+        baseline=read_json(params.paths.baseline, problems),
         problems=tuple(problems),
     )
 
@@ -116,7 +103,8 @@ def model_section(
         ("Target", _code(serving.get("target"))),
         ("Registered model", f"`{registered}` version {version}" if version else MISSING),
         ("MLflow run", _code(serving.get("run_id"))),
-        ("Trained at commit", _code(serving.get("commit"))),
+        ("Trained at commit", _code((serving.get("lineage") or {}).get("git_commit"))),
+        ("Exported at commit", _code(serving.get("commit"))),
         ("Serving runtime", runtime or MISSING),
         ("Container image", _code(image)),
     ]
@@ -125,10 +113,11 @@ def model_section(
 
 def metrics_section(params: Params, sources: Sources) -> list[str]:
     lines = ["## Golden-set metrics", ""]
-    if sources.golden is None:
+    scored = sources.serving or {}
+    if not scored.get("metrics"):
         return [*lines, f"Golden metrics: {MISSING}.", ""]
     baseline = sources.baseline or {}
-    verdicts, problems = compare(baseline, sources.golden, params.gate.metrics)
+    verdicts, problems = compare(baseline, scored, params.gate.metrics)
     lines += [
         "| metric | better | this model | baseline | tolerance | limit | trivial model | gate |",
         "|---|---|---|---|---|---|---|---|",
@@ -139,9 +128,9 @@ def metrics_section(params: Params, sources: Sources) -> list[str]:
             f"| {v.metric} | {v.direction} | {_number(v.candidate)} | {_number(v.baseline)} "
             f"| {v.tolerance:g} | {v.limit:g} | {_number(v.trivial)} | {verdict} |"
         )
-    others = sorted(set(sources.golden.get("metrics") or {}) - set(params.gate.metrics))
+    others = sorted(set(scored["metrics"]) - set(params.gate.metrics))
     if others:
-        values = ", ".join(f"{name} {_number(sources.golden['metrics'][name])}" for name in others)
+        values = ", ".join(f"{name} {_number(scored['metrics'][name])}" for name in others)
         lines += ["", f"Not gated: {values}."]
     lines += ["", *(f"- **Problem:** {problem}" for problem in problems)]
     if problems:
@@ -151,32 +140,33 @@ def metrics_section(params: Params, sources: Sources) -> list[str]:
 
 def data_section(params: Params, sources: Sources) -> list[str]:
     paths = params.paths
-    golden = (sources.golden or {}).get("golden") or {}
-
-    def md5(path: Path) -> str | None:
-        return sources.data_hashes.get(path.as_posix())
-
+    serving = sources.serving or {}
+    lineage = serving.get("lineage") or {}
+    golden = serving.get("golden") or {}
+    libraries = serving.get("libraries") or {}
     rows = [
-        (f"Training data `{paths.raw.as_posix()}`", "md5", md5(paths.raw)),
-        (f"Golden set `{paths.golden.as_posix()}`", "md5", md5(paths.golden)),
-        (f"Golden set `{paths.golden.as_posix()}`", "sha256", golden.get("sha256")),
-        ("Golden-set rows", "", golden.get("rows")),
-        (f"Model `{paths.model.as_posix()}`", "md5", md5(paths.model)),
-        ("Feature contract", "sha256", (sources.golden or {}).get("contract_sha256")),
+        (f"Training split `{paths.prepared.as_posix()}/train.parquet`", lineage.get("data_sha256")),
+        (f"Golden set `{golden.get('path', paths.golden.as_posix())}`", golden.get("sha256")),
+        ("Golden-set rows", golden.get("rows")),
+        (f"Model `{paths.model.as_posix()}`", serving.get("model_sha256")),
+        ("Hyperparameters (`params.yaml: model`)", lineage.get("params_sha256")),
+        ("Feature contract", serving.get("contract_sha256")),
     ]
-    lines = ["## Data", "", "| what | hash | value |", "|---|---|---|"]
-    lines += [f"| {what} | {kind} | {_code(value)} |" for what, kind, value in rows]
+    lines = ["## Lineage", "", "| what | sha256 or value |", "|---|---|"]
+    lines += [f"| {what} | {_code(value)} |" for what, value in rows]
+    if libraries:
+        versions = ", ".join(f"{name} {number}" for name, number in sorted(libraries.items()))
+        lines += ["", f"Scored with {versions}."]
     return [*lines, ""]
 
 
-def params_section(params: Params) -> list[str]:
-    settings = params.model.model_dump()
-    lines = ["## Training parameters (`params.yaml: model`)", ""]
+def params_section(sources: Sources) -> list[str]:
+    settings = (sources.serving or {}).get("params") or {}
+    lines = ["## Training parameters", ""]
+    if not settings:
+        return [*lines, f"Parameters: {MISSING}.", ""]
     lines += [f"- `{name}`: {value}" for name, value in settings.items()]
-    sample, split = params.sample, params.split
-    if sample:
-        lines.append(f"- sample: {sample.rows} rows, seed {sample.seed}, drift {sample.drift}")
-    return [*lines, f"- split: test share {split.test_size}, seed {split.seed}", ""]
+    return [*lines, ""]
 
 
 def render(params: Params, sources: Sources, version: str, image: str | None = None) -> str:
@@ -187,7 +177,7 @@ def render(params: Params, sources: Sources, version: str, image: str | None = N
         *model_section(params, sources.serving, image),
         *metrics_section(params, sources),
         *data_section(params, sources),
-        *params_section(params),
+        *params_section(sources),
     ]
     if sources.problems:
         lines += ["## Missing inputs", "", *(f"- {problem}" for problem in sources.problems), ""]

@@ -1,5 +1,6 @@
 """DVC stage `train`: fit the model on the training split, score it on the test split,
-save it with skops and log the run to MLflow (registered, alias `challenger`)."""
+save it with skops and log the run to MLflow (registered, alias `challenger`, with its
+lineage as version tags: commit, training-data hash, hyperparameter hash, contract hash)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from dataclasses import asdict
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from {{ cookiecutter.package_name }} import git
 from {{ cookiecutter.package_name }}.contract import TARGET, fingerprint
 from {{ cookiecutter.package_name }}.estimators import ModelKind
-from {{ cookiecutter.package_name }}.files import sha256_of, write_json
+from {{ cookiecutter.package_name }}.files import sha256_of, sha256_of_json, write_json
 from {{ cookiecutter.package_name }}.metrics import evaluate
 from {{ cookiecutter.package_name }}.model import build, features_of, save
 from {{ cookiecutter.package_name }}.params import load_params
@@ -42,13 +44,16 @@ def main() -> None:
     # registry imports mlflow, which takes seconds: only once there is something to log.
     from {{ cookiecutter.package_name }}.registry import log_training
 
+    hyperparameters = kind.model_dump()
     run = log_training(
         model,
         example=features_of(training.head(5)),
-        params={"task": TARGET.task.name, "rows": len(training), **kind.model_dump()},
+        params={"task": TARGET.task.name, "rows": len(training), **hyperparameters},
         metrics=test_metrics,
-        tags={
+        lineage={
+            "git_commit": git.commit(),
             "data_sha256": sha256_of(paths.prepared / "train.parquet"),
+            "params_sha256": sha256_of_json(hyperparameters),
             "contract_sha256": fingerprint(),
         },
         settings=params.mlflow,
