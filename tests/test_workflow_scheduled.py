@@ -92,8 +92,10 @@ def test_monitor_checks_a_demo_batch_and_finds_no_drift(repo, runner):
 
 @MONITOR
 def test_monitor_flags_a_drifted_batch_opens_the_issue_and_starts_retraining(repo, runner):
+    # A batch is drawn from the held-out split, which the data stage writes.
     run(
-        "git checkout --quiet main && make batch DRIFT=severe OUT=data/batches/2026-11-26.csv",
+        "git checkout --quiet main && make install && uv run --locked dvc repro --quiet data"
+        " && make batch DRIFT=severe OUT=data/batches/2026-11-26.csv",
         repo.clone,
     )
     repo.commit("A drifted batch")
