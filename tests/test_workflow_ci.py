@@ -195,11 +195,12 @@ def test_a_patch_on_an_old_line_does_not_move_latest(repo, merged, runner):
     containers.tag(f"{IMAGE}:latest", f"{IMAGE}:before-patch")
     release = run_workflow("release.yml", repo.tag("v1.1.9", "origin/main"), runner)["release"]
 
+    tagged = release.step("Tag the published image with the version").output
+    assert "latest" not in tagged, tagged
     assert containers.image_exists(f"{IMAGE}:1.1.9")
     assert containers.image_digest(f"{IMAGE}:latest") == containers.image_digest(
         f"{IMAGE}:before-patch"
-    )
-    assert "latest" not in release.step("Tag the published image with the version").output
+    ), tagged
 
 
 @CHAIN
