@@ -817,7 +817,14 @@ def running(
                     raise ContainerError(f"{tag} {state}: {' '.join(argv)}\n{output}")
                 time.sleep(0.2)
             LOG.info("%s answered at %s after %.2fs", tag, url, time.monotonic() - started)
-            yield url
+            try:
+                yield url
+            except Exception as error:  # a failing check shows what the service printed
+                log.seek(0)
+                output = log.read().decode(errors="replace")[-8000:]
+                alive = "running" if proc.poll() is None else f"exited with {proc.returncode}"
+                error.add_note(f"--- {tag} ({alive}) printed:\n{output}")
+                raise
         finally:
             if proc is not None:
                 _stop(proc, stop_grace)
