@@ -16,7 +16,7 @@ import pytest
 import yaml
 from cookiecutter.main import cookiecutter
 
-from .conftest import TEMPLATE, bake
+from .conftest import TEMPLATE, bake, run
 
 TASKS = ("classification", "regression")
 MODELS = ("random_forest", "gradient_boosting", "linear")
@@ -223,6 +223,23 @@ def test_a_long_package_name_still_passes_ruff(task, tmp_path):
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
         result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generated_package_passes_mypy_strict(tmp_path):
+    """`make lint`'s type check on the default project and a regression one. Their Python
+    differs only in the target (contract.py), which decides what the task returns. One
+    environment (uv links it from its cache) and one mypy cache serve both."""
+    default = bake(tmp_path / "default")
+    regression = bake(tmp_path / "regression", offline=True, task="regression", model="linear")
+    run("uv sync --locked --quiet --no-install-project", default)
+    mypy = default / ".venv" / "bin" / "mypy"
+    for root in (default, regression):
+        result = run(str(mypy), root, check=False, env={"MYPY_CACHE_DIR": str(tmp_path / "cache")})
+
+        assert result.returncode == 0, root.name + "\n" + result.stdout + result.stderr
+        checked = re.search(r"Success: no issues found in (\d+) source files", result.stdout)
+        assert checked, result.stdout
+        assert int(checked[1]) > 30  # the whole package
 
 
 CHECK = "tests/test_pipeline_declarations.py"

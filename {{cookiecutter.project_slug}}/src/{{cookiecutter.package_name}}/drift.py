@@ -23,7 +23,7 @@ import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,7 @@ def outputs(model: Model, frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(predictions.score, dtype=float)
 
 
-def load_baseline(path: Path) -> dict:
+def load_baseline(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise GateInputError(f"{path} not found: run `make baseline` (labelled batches need it)")
     return read_json(path.read_text(), str(path))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
+from typing import Any
 
 import pandas as pd
 
@@ -28,7 +29,7 @@ from {{ cookiecutter.package_name }}.validation import read_csv, validate
 SCORING_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas")
 
 
-def golden_report(params: Params) -> tuple[dict[str, object], pd.Series, Predictions]:
+def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Predictions]:
     paths = params.paths
     model = load(paths.model)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))

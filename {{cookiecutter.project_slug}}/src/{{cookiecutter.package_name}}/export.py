@@ -16,6 +16,7 @@ import json
 import shutil
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from skl2onnx import convert_sklearn
@@ -55,7 +56,8 @@ def to_onnx(model: Pipeline, kind: ModelKind) -> bytes:
     onnx_model = convert_sklearn(
         model, initial_types=onnx_input_types(), target_opset=ONNX_OPSET, options=options
     )
-    return onnx_model.SerializeToString()
+    serialized: bytes = onnx_model.SerializeToString()
+    return serialized
 
 
 def check_parity(model: Pipeline, onnx_path: Path, golden: pd.DataFrame, rules: Export) -> Parity:
@@ -78,8 +80,8 @@ def export(
     *,
     kind: ModelKind,
     rules: Export,
-    details: dict[str, object],
-) -> dict[str, object]:
+    details: dict[str, Any],
+) -> dict[str, Any]:
     """Write the serving artifact and its metadata into `out`; return the metadata."""
     if out.exists():
         shutil.rmtree(out)

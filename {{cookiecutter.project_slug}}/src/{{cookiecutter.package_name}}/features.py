@@ -13,19 +13,24 @@ pandera, pandas, skl2onnx and the drift measures are imported by the methods tha
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, TypeGuard, TypeVar
 
 import numpy as np
-from pydantic import BeforeValidator, Field, StrictBool
+from pydantic import BeforeValidator, Field, JsonValue, StrictBool
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pandas as pd
     import pandera.pandas as pa
     from sklearn.base import TransformerMixin
 
+    # One column's values: a pandas column (the pipeline) or a list (the service's records).
+    Values = pd.Series[Any] | np.ndarray | Sequence[Any]
+
 Measured = TypeVar("Measured")  # what the measures return (a FeatureDrift)
+Measured_co = TypeVar("Measured_co", covariant=True)
 MISSING_CATEGORY = ""  # what a missing category becomes in the model: one-hot all zeros
 NOISE_SIGMAS = 3.3  # a null share is refused only beyond this many binomial SDs (about 1 in 2,000)
 
@@ -40,10 +45,15 @@ def is_missing(value: object) -> bool:
         return True
 
 
-def floats(values: Sequence[Any]) -> np.ndarray:
+def is_pandas_column(values: Values) -> TypeGuard[pd.Series[Any]]:
+    """Told apart by its methods: pandas is not imported here (the service may lack it)."""
+    return hasattr(values, "to_numpy") and hasattr(values, "isna")
+
+
+def floats(values: Values) -> np.ndarray:
     """Values as float64, missing ones as NaN (pandas columns, numpy arrays or lists)."""
-    if hasattr(values, "to_numpy"):
-        return values.to_numpy(dtype=np.float64, na_value=np.nan)  # type: ignore[union-attr]
+    if is_pandas_column(values):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
     return np.array([np.nan if is_missing(value) else value for value in values], np.float64)
 
 
@@ -68,7 +78,7 @@ def null_share_at_most(limit: float) -> pa.Check:
     )
 
 
-class DriftMeasures(Protocol[Measured]):
+class DriftMeasures(Protocol[Measured_co]):
     """The drift measures a feature picks from (monitor/measures.py implements them).
 
     Passed in rather than imported, so that the pipeline's stages, which read the contract,
@@ -77,7 +87,7 @@ class DriftMeasures(Protocol[Measured]):
 
     def numeric(
         self, name: str, reference: pd.Series, current: pd.Series, integer: bool
-    ) -> Measured: ...
+    ) -> Measured_co: ...
 
     def categories(
         self,
@@ -88,7 +98,7 @@ class DriftMeasures(Protocol[Measured]):
         *,
         categories: tuple[Any, ...],
         labels: list[str],
-    ) -> Measured: ...
+    ) -> Measured_co: ...
 
 
 @dataclass(frozen=True)
@@ -175,7 +185,7 @@ class NumericFeature(_Feature):
             number = Annotated[float, bounds, finite, BeforeValidator(_json_number)]
         return self._optional(number)
 
-    def example(self) -> object:
+    def example(self) -> JsonValue:
         middle = (self.minimum + self.maximum) / 2
         return math.floor(middle) if self.dtype == "int" else round(middle, 2)
 
@@ -200,7 +210,7 @@ class NumericFeature(_Feature):
             invalid["not a whole number"] = self.example() + 0.5  # type: ignore[operator]
         return invalid
 
-    def to_model(self, values: Sequence[Any]) -> np.ndarray:
+    def to_model(self, values: Values) -> np.ndarray:
         return floats(values)
 
     def encoder(self, scale: bool) -> TransformerMixin:
@@ -219,7 +229,7 @@ class NumericFeature(_Feature):
 
         return FloatTensorType([None, 1])
 
-    def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
+    def onnx_array(self, values: Values) -> np.ndarray:
         return floats(values).astype(np.float32).reshape(-1, 1)
 
     def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
@@ -256,7 +266,7 @@ class CategoricalFeature(_Feature):
     def request_type(self) -> Any:
         return self._optional(Literal[self.categories])
 
-    def example(self) -> object:
+    def example(self) -> JsonValue:
         return self.categories[0]
 
     def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
@@ -266,11 +276,11 @@ class CategoricalFeature(_Feature):
         unknown = "-".join(self.categories)[:40] + "?"  # not one of the categories
         return {"an unknown category": unknown, "a number": 42}
 
-    def to_model(self, values: Sequence[Any]) -> np.ndarray:
+    def to_model(self, values: Values) -> np.ndarray:
         """Text, with MISSING_CATEGORY for a missing value (ONNX strings cannot be null)."""
-        if hasattr(values, "isna"):  # a pandas column: vectorized
-            missing = values.isna().to_numpy()  # type: ignore[union-attr]
-            text = values.astype(object).to_numpy()  # type: ignore[union-attr]
+        if is_pandas_column(values):  # vectorized
+            missing = values.isna().to_numpy()
+            text = values.astype(object).to_numpy()
             return np.where(missing, MISSING_CATEGORY, text).astype(object)
         return np.array(
             [MISSING_CATEGORY if is_missing(value) else str(value) for value in values], object
@@ -289,7 +299,7 @@ class CategoricalFeature(_Feature):
 
         return StringTensorType([None, 1])
 
-    def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
+    def onnx_array(self, values: Values) -> np.ndarray:
         return self.to_model(values).reshape(-1, 1)
 
     def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
@@ -324,7 +334,7 @@ class BooleanFeature(_Feature):
     def request_type(self) -> Any:
         return self._optional(StrictBool)
 
-    def example(self) -> object:
+    def example(self) -> JsonValue:
         return False
 
     def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
@@ -333,7 +343,7 @@ class BooleanFeature(_Feature):
     def invalid_values(self) -> dict[str, object]:
         return {"text": "maybe", "a number": 7}
 
-    def to_model(self, values: Sequence[Any]) -> np.ndarray:
+    def to_model(self, values: Values) -> np.ndarray:
         return floats(values)
 
     def encoder(self, scale: bool) -> TransformerMixin:
@@ -346,7 +356,7 @@ class BooleanFeature(_Feature):
 
         return FloatTensorType([None, 1])
 
-    def onnx_array(self, values: Sequence[Any]) -> np.ndarray:
+    def onnx_array(self, values: Values) -> np.ndarray:
         return floats(values).astype(np.float32).reshape(-1, 1)
 
     def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:

@@ -119,9 +119,9 @@ def infer_feature(name: str, values: pd.Series) -> Declaration:
     tail = f", max_null_share={share:g}" if share else ""
     flags = as_booleans(values)
     if flags is not None:
-        missing = f"{values.isna().mean():.1%} missing" if share else "never missing"
+        note = f"{values.isna().mean():.1%} missing" if share else "never missing"
         return Declaration(
-            name, "BooleanFeature", f"BooleanFeature({name!r}, {missing!r}{tail})", missing
+            name, "BooleanFeature", f"BooleanFeature({name!r}, {note!r}{tail})", note
         )
     if pd.api.types.is_numeric_dtype(values):
         numbers = present.astype(float)

@@ -46,7 +46,7 @@ def generate(
     tenure = np.clip(rng.exponential(24 * (1 - 0.4 * shift), rows), 0, 72).astype(np.int64)
     age = np.clip(rng.normal(45, 15, rows), 18, 100).astype(np.int64)
     charges = BASE_CHARGE[internet] + 15 * shift + rng.normal(0, 12, rows)
-    charges = np.round(np.clip(charges, 5.0, 250.0), 2)
+    charges = charges.clip(5.0, 250.0).round(2)
     calls = np.clip(rng.poisson(1.0 + 0.8 * (internet == 1) + 1.5 * shift), 0, 30)
     senior = age >= 65
     paperless = rng.random(rows) < 0.6

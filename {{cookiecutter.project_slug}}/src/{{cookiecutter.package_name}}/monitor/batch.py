@@ -46,7 +46,9 @@ def load(path: Path, wanted: list[str]) -> pd.DataFrame:
         return pd.read_parquet(path, columns=[name for name in wanted if name in names])
     if path.suffix == ".jsonl":
         table = pyarrow.json.read_json(path)
-        return table.select([name for name in wanted if name in table.column_names]).to_pandas()
+        kept = table.select([name for name in wanted if name in table.column_names])
+        frame: pd.DataFrame = kept.to_pandas()
+        return frame
     names = pd.read_csv(path, nrows=0).columns
     return pd.read_csv(path, engine="pyarrow", usecols=[name for name in wanted if name in names])
 

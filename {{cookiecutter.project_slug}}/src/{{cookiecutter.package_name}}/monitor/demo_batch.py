@@ -29,7 +29,7 @@ SHIFTS = {"none": 0.0, "mild": 0.5, "severe": 2.0}  # standard deviations
 def chosen(names: str) -> list[Feature]:
     """The features named (comma-separated), or every numeric one (every one if none is)."""
     if not names.strip():
-        numeric = [f for f in FEATURES if isinstance(f, NumericFeature)]
+        numeric: list[Feature] = [f for f in FEATURES if isinstance(f, NumericFeature)]
         return numeric or list(FEATURES)
     known = {feature.name: feature for feature in FEATURES}
     wanted = [name.strip() for name in names.split(",") if name.strip()]

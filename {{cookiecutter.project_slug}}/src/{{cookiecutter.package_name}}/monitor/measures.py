@@ -147,7 +147,8 @@ def interval_labels(edges: np.ndarray, integer: bool) -> list[str]:
 def present(values: pd.Series) -> np.ndarray:
     """The non-missing values as floats."""
     array = values.to_numpy(dtype=float, na_value=np.nan)
-    return array[~np.isnan(array)]
+    kept: np.ndarray = array[~np.isnan(array)]
+    return kept
 
 
 def null_shares(reference: pd.Series, current: pd.Series) -> dict[str, float]:
@@ -192,7 +193,7 @@ def binned_noise(
     current = rng.multinomial(rows[1], shares, size=REPLICATES) / rows[1]
     ref, cur = np.clip(reference, EPSILON, None), np.clip(current, EPSILON, None)
     psi_values = np.sum((cur - ref) * np.log(cur / ref), axis=1)
-    js_squared = jensenshannon(reference, current, base=2, axis=1) ** 2
+    js_squared = np.asarray(jensenshannon(reference, current, base=2, axis=1)) ** 2
     return gamma_tail(psi_values, rate), math.sqrt(gamma_tail(np.nan_to_num(js_squared), rate))
 
 
@@ -210,7 +211,8 @@ def wasserstein_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     at_first = np.minimum((middle * n).astype(int), n - 1)
     at_second = np.minimum((middle * m).astype(int), m - 1)
     gaps = np.abs(np.sort(first, axis=1)[:, at_first] - np.sort(second, axis=1)[:, at_second])
-    return gaps @ widths
+    distances: np.ndarray = gaps @ widths
+    return distances
 
 
 def distance_noise(

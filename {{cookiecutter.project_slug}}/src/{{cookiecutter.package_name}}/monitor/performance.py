@@ -15,7 +15,7 @@ import math
 import warnings
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -115,7 +115,7 @@ def compare(
     truth: np.ndarray,
     predicted: np.ndarray,
     *,
-    baseline: dict,
+    baseline: dict[str, Any],
     source: str,
     rules: dict[str, MetricRule],
     drift: Drift,

@@ -96,7 +96,7 @@ def plot(div_id: str, histogram: Histogram, verdict: str, overlay: bool) -> str:
             "font": {"size": 11},
         },
     }
-    return plotly.io.to_html(
+    html: str = plotly.io.to_html(
         figure,
         include_plotlyjs=False,
         full_html=False,
@@ -105,6 +105,7 @@ def plot(div_id: str, histogram: Histogram, verdict: str, overlay: bool) -> str:
         default_height="260px",
         config={"displayModeBar": False, "responsive": True},
     )
+    return html
 
 
 def anchor(name: str) -> str:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.task import Predictions
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.features import Values
 
 ONNX_FILE = "model.onnx"
 SKOPS_FILE = "model.skops"
@@ -26,10 +29,10 @@ class ServingModelError(RuntimeError):
 
 
 class Model(Protocol):
-    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions: ...
+    def predict(self, columns: Mapping[str, Values]) -> Predictions: ...
 
 
-def onnx_feed(columns: Mapping[str, Sequence[Any]], inputs: Sequence[str]) -> dict[str, np.ndarray]:
+def onnx_feed(columns: Mapping[str, Values], inputs: Sequence[str]) -> dict[str, np.ndarray]:
     """One (n, 1) array per contract feature, typed as its feature says (features.py).
 
     `inputs` are the graph's input names in contract order: the converter turns column
@@ -62,7 +65,7 @@ class OnnxModel:
                 "features: run `make repro` to export the model again"
             )
 
-    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
+    def predict(self, columns: Mapping[str, Values]) -> Predictions:
         return TARGET.task.from_onnx(self.session.run(None, onnx_feed(columns, self.inputs)))
 
 
@@ -77,7 +80,7 @@ class SklearnModel:
         except ModelLoadError as error:
             raise ServingModelError(str(error)) from None
 
-    def predict(self, columns: Mapping[str, Sequence[Any]]) -> Predictions:
+    def predict(self, columns: Mapping[str, Values]) -> Predictions:
         import pandas as pd
 
         frame = pd.DataFrame(

@@ -19,16 +19,18 @@ from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
 # reads and documents each field by its alias, the feature's name in the contract.
 FIELDS = {feature.name: f"feature_{position}" for position, feature in enumerate(FEATURES)}
 
+# Each field: (its type, its alias); typed Any, the type create_model's field arguments take.
+_fields: dict[str, Any] = {
+    FIELDS[feature.name]: (feature.request_type(), Field(alias=feature.name))
+    for feature in FEATURES
+}
 Record: type[BaseModel] = create_model(
     "Record",
     __config__=ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{f.name: f.example() for f in FEATURES}]},
     ),
-    **{
-        FIELDS[feature.name]: (feature.request_type(), Field(alias=feature.name))
-        for feature in FEATURES
-    },
+    **_fields,
 )
 
 
