@@ -32,7 +32,7 @@ VALUES = (
     json.dumps("x" * 100_000),
 )
 WRONG_MEDIA_TYPES = ("text/plain", "application/x-www-form-urlencoded")
-OVER_LIMIT = ServeSettings(Path()).max_body_bytes + 1
+OVER_LIMIT = ServeSettings(model_dir=Path()).max_body_bytes + 1
 
 
 def with_value(field: str, value: str) -> bytes:

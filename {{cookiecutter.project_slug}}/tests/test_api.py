@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import re
 
 import numpy as np
 import pytest
@@ -55,7 +56,9 @@ BAD_FIELDS = [
 
 @pytest.fixture(scope="module")
 def client(serving_dir):
-    settings = ServeSettings(serving_dir, MAX_ROWS, max_body_bytes=MAX_BODY)
+    settings = ServeSettings(
+        model_dir=serving_dir, max_batch_rows=MAX_ROWS, max_body_bytes=MAX_BODY
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -84,7 +87,9 @@ def metric(client, name: str, **labels: str) -> float:
 
 
 def test_health_answers_without_a_model(tmp_path):
-    with TestClient(create_app(ServeSettings(tmp_path, MAX_ROWS))) as no_model:
+    with TestClient(
+        create_app(ServeSettings(model_dir=tmp_path, max_batch_rows=MAX_ROWS))
+    ) as no_model:
         assert no_model.get("/health").json() == {"status": "ok"}
         ready = no_model.get("/ready")
         assert ready.status_code == 503
@@ -251,7 +256,9 @@ class FailingModel:
 def test_unexpected_failure_is_a_500_counted_and_logged_as_one_json_line(
     serving_dir, record, capsys
 ):
-    with TestClient(create_app(ServeSettings(serving_dir, MAX_ROWS))) as broken:
+    with TestClient(
+        create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=MAX_ROWS))
+    ) as broken:
         before = metric(broken, "http_requests_total", method="POST", path="/predict", status="500")
         broken.app.state.service.model = FailingModel()
         capsys.readouterr()
@@ -323,7 +330,9 @@ def test_openapi_documents_the_batch_limit_of_this_app(client):
 
 def test_predictions_are_not_logged_by_default(serving_dir, record, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with TestClient(create_app(ServeSettings(serving_dir, MAX_ROWS))) as quiet:
+    with TestClient(
+        create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=MAX_ROWS))
+    ) as quiet:
         assert quiet.post("/predict", json=record).status_code == 200
 
     assert list(tmp_path.iterdir()) == []
@@ -331,7 +340,12 @@ def test_predictions_are_not_logged_by_default(serving_dir, record, tmp_path, mo
 
 def test_logged_predictions_carry_inputs_outputs_and_version(serving_dir, unseen_table, tmp_path):
     log = tmp_path / "logs" / "predictions.jsonl"
-    settings = ServeSettings(serving_dir, MAX_ROWS, prediction_log=log, prediction_log_sample=1.0)
+    settings = ServeSettings(
+        model_dir=serving_dir,
+        max_batch_rows=MAX_ROWS,
+        prediction_log=log,
+        prediction_log_sample=1.0,
+    )
     sent = records(unseen_table.head(2))
     with TestClient(create_app(settings)) as logging_client:
         answer = logging_client.post("/predict", json=sent).json()
@@ -347,7 +361,12 @@ def test_logged_predictions_carry_inputs_outputs_and_version(serving_dir, unseen
 
 def test_sampling_logs_about_the_configured_share(serving_dir, record, tmp_path):
     log = tmp_path / "predictions.jsonl"
-    settings = ServeSettings(serving_dir, MAX_ROWS, prediction_log=log, prediction_log_sample=0.2)
+    settings = ServeSettings(
+        model_dir=serving_dir,
+        max_batch_rows=MAX_ROWS,
+        prediction_log=log,
+        prediction_log_sample=0.2,
+    )
     with TestClient(create_app(settings)) as sampling_client:
         for _ in range(20):
             assert sampling_client.post("/predict", json=[record] * MAX_ROWS).status_code == 200
@@ -392,7 +411,12 @@ def test_a_stalled_prediction_log_drops_rows_instead_of_stalling_requests(
 ):
     # Given the log's file lock held elsewhere (a disk that does not answer),
     log = tmp_path / "predictions.jsonl"
-    settings = ServeSettings(serving_dir, MAX_ROWS, prediction_log=log, prediction_log_sample=1.0)
+    settings = ServeSettings(
+        model_dir=serving_dir,
+        max_batch_rows=MAX_ROWS,
+        prediction_log=log,
+        prediction_log_sample=1.0,
+    )
     with (
         TestClient(create_app(settings)) as logging_client,
         (tmp_path / "predictions.jsonl.lock").open("a") as lock,
@@ -427,7 +451,7 @@ def test_a_stalled_prediction_log_drops_rows_instead_of_stalling_requests(
 def test_bad_setting_is_named(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
 
-    with pytest.raises(SettingsError, match=variable):
+    with pytest.raises(SettingsError, match=re.escape(f"{variable}={value!r}: use ")):
         ServeSettings.from_env()
 
 

@@ -200,7 +200,7 @@ class BlockingModel:
 
 def test_health_answers_while_a_prediction_is_running(serving_dir):
     # Given one worker whose model is busy with a request,
-    app = create_app(ServeSettings(serving_dir, 50, workers=1))
+    app = create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=50, workers=1))
     port = free_port()
     config = uvicorn.Config(app, port=port, http=DeadlineHttpProtocol, log_level="warning")
     server = uvicorn.Server(config)

@@ -29,8 +29,11 @@ from {{ cookiecutter.package_name }}.reference import (
     rule_changes,
     strictest,
 )
+from {{ cookiecutter.package_name }}.settings import GateSettings
 
 from .conftest import PROJECT
+
+CI_BASE = "main"  # GATE_BASELINE_REF as CI sets it: the pull request's base
 
 HIGHER = MetricRule(direction="higher", tolerance=0.01, limit=0.7)
 LOWER = MetricRule(direction="lower", tolerance=0.01, limit=0.2)
@@ -202,7 +205,6 @@ def worse_value(rule: MetricRule) -> float:
 def repository(tmp_path, monkeypatch):
     """A git repository whose `main` holds the project's params.yaml and a passing baseline."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GATE_BASELINE_REF", "main")  # as CI sets it: the pull request's base
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], check=True, capture_output=True)
@@ -274,7 +276,7 @@ def test_a_branch_that_loosens_a_tolerance_fails_with_the_rules_changed(reposito
     )
     write_metrics(params, params.paths.golden_metrics, worse=frozenset({name}))
 
-    decision = decide(params, Override(None))
+    decision = decide(params, Override(None), CI_BASE)
 
     assert not decision.passed
     report = to_markdown(decision)
@@ -295,7 +297,7 @@ def test_a_branch_that_deletes_metrics_is_still_judged_on_all_of_them(repository
     )
     write_metrics(params, params.paths.golden_metrics)
 
-    decision = decide(params, Override(None))
+    decision = decide(params, Override(None), CI_BASE)
 
     assert {v.metric for v in decision.verdicts} == {first, *others}
     assert not decision.passed
@@ -310,7 +312,7 @@ def test_a_branch_that_only_tightens_rules_passes(repository, tmp_path):
     )
     write_metrics(params, params.paths.golden_metrics)
 
-    decision = decide(params, Override(None))
+    decision = decide(params, Override(None), CI_BASE)
 
     assert decision.passed, to_markdown(decision)
     assert "tightens: allowed" in to_markdown(decision)
@@ -325,7 +327,7 @@ def test_an_override_passes_a_loosened_gate_and_is_recorded(repository, tmp_path
     )
     write_metrics(params, params.paths.golden_metrics)
 
-    decision = decide(params, Override("metric redefined, see #12", by="@lead"))
+    decision = decide(params, Override("metric redefined, see #12", by="@lead"), CI_BASE)
 
     assert decision.failed
     assert decision.passed
@@ -337,7 +339,7 @@ def test_stale_golden_metrics_fail_closed(repository, tmp_path):
     write_metrics(params, params.paths.golden_metrics)
     params.paths.golden.write_text("another golden set\n")
 
-    decision = decide(params, Override(None))
+    decision = decide(params, Override(None), CI_BASE)
 
     assert not decision.passed
     assert any("was not computed from the current" in p for p in decision.problems)
@@ -348,16 +350,25 @@ def test_a_lowered_baseline_committed_on_a_branch_is_ignored(repository, tmp_pat
     params.paths.baseline.write_text(json.dumps(result(auc=0.1)))
     repository("commit", "--quiet", "-am", "lower the bar")
 
-    reference = load_reference("origin/main")
+    reference = load_reference("origin/main", CI_BASE)
 
     assert "auc" not in reference.baseline["metrics"]
 
 
-def test_unknown_explicit_ref_fails_closed(repository, monkeypatch):
-    monkeypatch.setenv("GATE_BASELINE_REF", "origin/nowhere")
+def test_unknown_explicit_ref_fails_closed(repository):
+    with pytest.raises(GateInputError, match="GATE_BASELINE_REF='origin/nowhere'"):
+        load_reference("main", "origin/nowhere")
 
-    with pytest.raises(GateInputError, match="origin/nowhere"):
-        load_reference("main")
+
+def test_gate_settings_come_from_the_environment_and_blank_means_unset(monkeypatch):
+    monkeypatch.setenv("GATE_BASELINE_REF", " origin/main ")
+    monkeypatch.setenv("GATE_OVERRIDE_REASON", "")  # how a workflow passes an unused input
+    monkeypatch.setenv("GATE_OVERRIDE_BY", "@lead")
+
+    settings = GateSettings.from_env()
+
+    assert settings.baseline_ref == "origin/main"
+    assert Override.from_settings(settings) == Override(None, by="@lead")
 
 
 def test_baseline_missing_on_the_ref_fails_closed(repository, tmp_path):

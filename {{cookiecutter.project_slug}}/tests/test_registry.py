@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.registry import (
     log_evaluation,
     set_champion,
 )
+from {{ cookiecutter.package_name }}.settings import TrackingSettings
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +99,13 @@ def test_champion_refuses_a_version_another_run_trained(store):
         set_champion(trained.registered_model, trained.version, "f" * 32, {}, store)
     with pytest.raises(RegistryError, match="is not in the MLflow store"):
         set_champion(trained.registered_model, "999", trained.run_id, {}, store)
+
+
+def test_mlflow_tracking_uri_points_the_stages_at_a_server(store, monkeypatch):
+    assert TrackingSettings.from_env().applied_to(store) == store  # unset: params.yaml
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example.com:5000")
+    tracking = TrackingSettings.from_env().applied_to(store)
+
+    assert tracking.tracking_uri == "http://mlflow.example.com:5000"
+    assert tracking.registered_model == store.registered_model

@@ -32,7 +32,10 @@ def serving(model_dir: Path) -> Iterator[str]:
     """The service on a free local port, in a thread, for the duration of the block."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(ServeSettings(model_dir, 50)), host="127.0.0.1", port=port, log_level="warning"
+        create_app(ServeSettings(model_dir=model_dir, max_batch_rows=50)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.params import ParamsError, load_params
+from {{ cookiecutter.package_name }}.settings import TrackingSettings
 
 REQUIRED = ("registered_model", "version", "run_id")
 
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     tags = {key: value for key, value in recorded.items() if value}
     name, version, run_id = (str(metadata[key]) for key in REQUIRED)
     try:
-        uri = set_champion(name, version, run_id, tags, params.mlflow)
+        tracking = TrackingSettings.from_env().applied_to(params.mlflow)
+        uri = set_champion(name, version, run_id, tags, tracking)
     except RegistryError as error:
         sys.exit(f"champion: {error}")
     print(f"champion: {name} version {version} (run {run_id}) is `{CHAMPION}` in {uri}")

@@ -22,6 +22,7 @@ from {{ cookiecutter.package_name }}.metrics import (
 )
 from {{ cookiecutter.package_name }}.model import load
 from {{ cookiecutter.package_name }}.params import Params, load_params
+from {{ cookiecutter.package_name }}.settings import TrackingSettings
 from {{ cookiecutter.package_name }}.task import Predictions
 from {{ cookiecutter.package_name }}.validation import read_csv, validate
 
@@ -62,7 +63,8 @@ def main() -> None:
 
     run = RunInfo(**json.loads(params.paths.run_info.read_text()))
     tags = {"golden_sha256": report["golden"]["sha256"]}
-    logged_to = log_evaluation(run, report["metrics"], tags, params.mlflow)
+    tracking = TrackingSettings.from_env().applied_to(params.mlflow)
+    logged_to = log_evaluation(run, report["metrics"], tags, tracking)
     if logged_to != run.run_id:
         print(
             f"evaluate: golden scores logged as run {logged_to}, which names the training run "

@@ -13,7 +13,6 @@ report says who and why.
 from __future__ import annotations
 
 import math
-import os
 import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -36,6 +35,7 @@ from {{ cookiecutter.package_name }}.reference import (
     rule_changes,
     strictest,
 )
+from {{ cookiecutter.package_name }}.settings import GateSettings
 
 EPSILON = 1e-12  # float noise below this is a tie
 COLUMNS = (
@@ -86,13 +86,9 @@ class Override:
     refused: str | None = None  # why a requested override was not granted (CI's label check)
 
     @classmethod
-    def from_environment(cls) -> Override:
-        def value(name: str) -> str | None:
-            return os.environ.get(name, "").strip() or None
-
-        return cls(
-            value("GATE_OVERRIDE_REASON"), value("GATE_OVERRIDE_BY"), value("GATE_OVERRIDE_REFUSED")
-        )
+    def from_settings(cls, settings: GateSettings) -> Override:
+        """GATE_OVERRIDE_REASON, GATE_OVERRIDE_BY and GATE_OVERRIDE_REFUSED."""
+        return cls(settings.override_reason, settings.override_by, settings.override_refused)
 
 
 @dataclass
@@ -240,14 +236,14 @@ def library_notes(baseline: dict[str, Any], candidate: dict[str, Any]) -> list[s
     return [f"library versions differ from the baseline's: {', '.join(changed)}"] if changed else []
 
 
-def decide(params: Params, override: Override) -> GateDecision:
+def decide(params: Params, override: Override, baseline_ref: str | None = None) -> GateDecision:
     paths = params.paths
     commit = git.commit()
     try:
         if not paths.golden_metrics.is_file():
             raise GateInputError(f"{paths.golden_metrics} is missing: run `make repro` first")
         candidate = read_json(paths.golden_metrics.read_text(), str(paths.golden_metrics))
-        reference: Reference = load_reference(params.gate.baseline_ref)
+        reference: Reference = load_reference(params.gate.baseline_ref, baseline_ref)
     except GateInputError as error:
         return GateDecision([], [str(error)], "unavailable", commit, None, override)
     changes = rule_changes(reference.rules, params.gate.metrics)
@@ -333,7 +329,8 @@ def main() -> None:
         params = load_params()
     except ParamsError as error:
         sys.exit(f"gate: {error}")
-    decision = decide(params, Override.from_environment())
+    settings = GateSettings.from_env()
+    decision = decide(params, Override.from_settings(settings), settings.baseline_ref)
     markdown = to_markdown(decision)
     reports = params.paths.reports
     write_text(reports / "gate.md", markdown)

@@ -10,7 +10,6 @@ refused unless the change is explicitly overridden.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,9 +63,9 @@ def read_json(text: str, source: str) -> dict[str, Any]:
     return content
 
 
-def target_ref(configured_ref: str) -> tuple[str | None, list[str]]:
-    """GATE_BASELINE_REF, else params.yaml's baseline_ref, else HEAD; None before any commit."""
-    ref = os.environ.get("GATE_BASELINE_REF", "").strip()
+def target_ref(configured_ref: str, ref: str | None = None) -> tuple[str | None, list[str]]:
+    """`ref` (GATE_BASELINE_REF), else params.yaml's baseline_ref, else HEAD; None before
+    any commit."""
     if ref:
         if not git.has_commit(ref):
             raise GateInputError(
@@ -97,9 +96,10 @@ def rules_from(text: str, source: str) -> tuple[dict[str, MetricRule], Path]:
     return dict(gate.metrics), baseline
 
 
-def load_reference(configured_ref: str) -> Reference:
-    """The baseline and rules the change is judged by, from the target ref."""
-    ref, notes = target_ref(configured_ref)
+def load_reference(configured_ref: str, baseline_ref: str | None = None) -> Reference:
+    """The baseline and rules the change is judged by, from the target ref (`baseline_ref`,
+    GATE_BASELINE_REF, when given)."""
+    ref, notes = target_ref(configured_ref, baseline_ref)
     if ref is None:
         rules, baseline_path = rules_from(PARAMS_FILE.read_text(), str(PARAMS_FILE))
         if not baseline_path.is_file():

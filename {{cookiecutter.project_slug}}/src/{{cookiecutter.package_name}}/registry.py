@@ -2,14 +2,14 @@
 
 This is the only module that imports mlflow (slow to import), and only inside functions.
 The store is params.yaml's `mlflow.tracking_uri` (a local SQLite file) unless the
-MLFLOW_TRACKING_URI environment variable points at an MLflow server. Every stage logs to
+MLFLOW_TRACKING_URI environment variable points at an MLflow server (each entry point applies
+it: settings.py, TrackingSettings). Every stage logs to
 the store configured where it runs, never to the one recorded in models/run.json: a model
 pulled from the DVC remote may have been trained, and logged, on another machine.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -42,10 +42,6 @@ class RunInfo:
     params: dict[str, object]  # the model's hyperparameters
 
 
-def tracking_uri(settings: Tracking) -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or settings.tracking_uri
-
-
 def log_training(
     model: Pipeline,
     *,
@@ -61,7 +57,7 @@ def log_training(
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
-    uri = tracking_uri(settings)
+    uri = settings.tracking_uri
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(settings.experiment)
     with mlflow.start_run() as run:
@@ -102,7 +98,7 @@ def log_evaluation(
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    mlflow.set_tracking_uri(tracking_uri(settings))
+    mlflow.set_tracking_uri(settings.tracking_uri)
     client = mlflow.MlflowClient()
     try:
         training = client.get_run(run.run_id)
@@ -160,7 +156,7 @@ def set_champion(
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    uri = tracking_uri(settings)
+    uri = settings.tracking_uri
     client = mlflow.MlflowClient(tracking_uri=uri)
     try:
         registered = client.get_model_version(registered_model, model_version)

@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.files import sha256_of, sha256_of_json, wri
 from {{ cookiecutter.package_name }}.metrics import evaluate
 from {{ cookiecutter.package_name }}.model import build, features_of, save
 from {{ cookiecutter.package_name }}.params import load_params
+from {{ cookiecutter.package_name }}.settings import TrackingSettings
 
 
 def train(frame: pd.DataFrame, kind: ModelKind) -> Pipeline:
@@ -56,7 +57,7 @@ def main() -> None:
             "params_sha256": sha256_of_json(hyperparameters),
             "contract_sha256": fingerprint(),
         },
-        settings=params.mlflow,
+        settings=TrackingSettings.from_env().applied_to(params.mlflow),
     )
     write_json(paths.run_info, asdict(run))
     print(f"train: registered {run.registered_model} v{run.version}")

@@ -28,7 +28,7 @@ from {{ cookiecutter.package_name }}.serve.observe import (
     LOG,
     RequestObserver,
     configure_logging,
-    metrics,
+    metrics_route,
 )
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import (
@@ -45,7 +45,10 @@ from {{ cookiecutter.package_name }}.serve.schemas import (
     columns_of,
     request_body_schema,
 )
-from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
+from {{ cookiecutter.package_name }}.serve.settings import (
+    REQUEST_TIMEOUT_STATE,
+    ServeSettings,
+)
 
 SCORE_NAME, SCORE_HELP, SCORE_BUCKETS = TARGET.task.score_histogram()
 PREDICTIONS = Histogram(SCORE_NAME, SCORE_HELP, buckets=SCORE_BUCKETS)  # probability or value
@@ -188,10 +191,10 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     configure_logging()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         app.state.service.start()
         gc.freeze()  # start-up's objects live on: keep them out of every later collection
-        yield
+        yield {REQUEST_TIMEOUT_STATE: settings.request_timeout}  # for server.py's deadline
         app.state.service.close()
 
     about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
@@ -204,7 +207,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.state.service = Service(settings)
     app.include_router(health)
     app.include_router(scoring)
-    app.add_api_route("/metrics", metrics, include_in_schema=False)
+    across_workers = settings.prometheus_multiproc_dir is not None
+    app.add_api_route("/metrics", metrics_route(across_workers), include_in_schema=False)
     app.add_exception_handler(RequestValidationError, body.validation_failed)
     app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_middleware(RequestObserver)

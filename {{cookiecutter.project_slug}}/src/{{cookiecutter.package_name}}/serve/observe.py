@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import (
@@ -56,13 +56,17 @@ def configure_logging() -> None:
     LOG.propagate = False
 
 
-def metrics() -> Response:
-    """Prometheus exposition of this process, or of all workers when there are several."""
-    registry = REGISTRY
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+def metrics_route(across_workers: bool) -> Callable[[], Response]:
+    """/metrics: this process's metrics, or the sum over all workers when there are several."""
+
+    def metrics() -> Response:
+        registry = REGISTRY
+        if across_workers:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
 
 
 class RequestObserver:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import logging
 import os
 import shutil
@@ -26,6 +25,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from {{ cookiecutter.package_name }}.serve.settings import (
+    REQUEST_TIMEOUT_STATE,
     ServeSettings,
     SettingsError,
     check_writable,
@@ -35,12 +35,6 @@ APP = "{{ cookiecutter.package_name }}.serve.app:app"
 # The app's logger (JSON lines, set up by the app); importing it from there would load the
 # whole service into the supervising process, which only spawns the workers.
 LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
-
-
-@functools.cache
-def request_timeout() -> float:
-    """Read once per worker process (workers are fresh interpreters that inherit the env)."""
-    return ServeSettings.from_env().request_timeout
 
 
 class DeadlineHttpProtocol(HttpToolsProtocol):
@@ -67,10 +61,16 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._stop_clock()
         super().connection_lost(exc)
 
+    @property
+    def request_timeout(self) -> float:
+        """SERVE_REQUEST_TIMEOUT as the worker's app read it (uvicorn hands its lifespan state)."""
+        timeout: float = self.app_state[REQUEST_TIMEOUT_STATE]
+        return timeout
+
     def _start_clock(self) -> None:
         self._stop_clock()
         if not self.transport.is_closing():
-            self._deadline = self.loop.call_later(request_timeout(), self._expire)
+            self._deadline = self.loop.call_later(self.request_timeout, self._expire)
 
     def _stop_clock(self) -> None:
         if self._deadline is not None:
@@ -83,7 +83,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
             return  # the whole request is in; the app is answering it
         if not self.transport.is_closing():
             client = "%s:%d" % self.client if self.client else "unknown"  # noqa: UP031
-            fields = {"client": client, "timeout_s": request_timeout()}
+            fields = {"client": client, "timeout_s": self.request_timeout}
             LOG.warning("no whole request in time; connection closed", extra={"fields": fields})
             self.transport.close()
 

@@ -7,14 +7,25 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, PlainValidator, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from {{ cookiecutter.package_name }}.settings import EnvironmentSettings, SettingsError
+
+__all__ = [
+    "REQUEST_TIMEOUT_STATE",
+    "ServeSettings",
+    "SettingsError",
+    "available_cores",
+    "check_writable",
+]
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
-
-
-class SettingsError(ValueError):
-    """An environment variable has a value the service cannot use."""
+# The key under which the app's lifespan state hands SERVE_REQUEST_TIMEOUT to server.py.
+REQUEST_TIMEOUT_STATE = "request_timeout"
 
 
 def available_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
@@ -47,69 +58,63 @@ def check_writable(log: Path) -> None:
         ) from None
 
 
-def _positive_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, str(default))
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"{name}={raw!r}: use a whole number of at least 1")
-    return int(raw)
+def _whole_number(raw: object) -> int:
+    text = str(raw)
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError("use a whole number of at least 1")
+    return int(text)
 
 
-def _seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name, str(default))
+def _seconds(raw: object) -> float:
     try:
-        value = float(raw)
+        value = float(str(raw))
     except ValueError:
         value = -1.0
     if not 0 < value < math.inf:
-        raise SettingsError(f"{name}={raw!r}: use a number of seconds above 0, e.g. 10")
+        raise ValueError("use a number of seconds above 0, e.g. 10")
     return value
 
 
-def _share(name: str, default: float) -> float:
-    raw = os.environ.get(name, str(default))
+def _share(raw: object) -> float:
     try:
-        value = float(raw)
+        value = float(str(raw))
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 1.0:
-        raise SettingsError(f"{name}={raw!r}: use a share between 0 and 1, e.g. 0.1 for 10%")
+        raise ValueError("use a share between 0 and 1, e.g. 0.1 for 10%")
     return value
 
 
-@dataclass(frozen=True)
-class ServeSettings:
-    model_dir: Path
-    max_batch_rows: int = 1000  # records in one request; more is a 413
-    max_body_bytes: int = 1_048_576  # request body; more is a 413 before anything is parsed
-    prediction_log: Path | None = None  # JSON-lines file of scored rows; None: no logging
-    prediction_log_sample: float = 0.1  # share of rows logged
-    prediction_log_max_bytes: int = 104_857_600  # then the file is rotated
-    prediction_log_backups: int = 3  # rotated files kept
-    workers: int = field(default_factory=available_cores)  # uvicorn worker processes
-    request_timeout: float = 10.0  # seconds to receive a whole request (headers and body)
-    keep_alive_timeout: int = 5  # seconds an idle connection stays open
+WholeNumber = Annotated[int, PlainValidator(_whole_number)]
+Seconds = Annotated[float, PlainValidator(_seconds)]
+Share = Annotated[float, PlainValidator(_share)]
 
+
+class ServeSettings(EnvironmentSettings):
+    """SERVE_* variables (README, Serving); `make serve` and the image read them at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SERVE_", frozen=True, extra="ignore", populate_by_name=True
+    )
+
+    model_dir: Path = Path("models/serving")
+    max_batch_rows: WholeNumber = 1000  # records in one request; more is a 413
+    max_body_bytes: WholeNumber = 1_048_576  # request body; more is a 413 before parsing
+    prediction_log: Path | None = None  # JSON-lines file of scored rows; None: no logging
+    prediction_log_sample: Share = 0.1  # share of rows logged
+    prediction_log_max_bytes: WholeNumber = 104_857_600  # then the file is rotated
+    prediction_log_backups: WholeNumber = 3  # rotated files kept
+    workers: WholeNumber = Field(default_factory=available_cores)  # uvicorn worker processes
+    request_timeout: Seconds = 10.0  # seconds to receive a whole request (headers and body)
+    keep_alive_timeout: WholeNumber = 5  # seconds an idle connection stays open
+    # Set by server.py for several workers (prometheus_client's own variable): /metrics then
+    # sums every worker's metrics.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
+
+    @field_validator("prediction_log", "prometheus_multiproc_dir", mode="before")
     @classmethod
-    def from_env(cls) -> ServeSettings:
-        log = os.environ.get("SERVE_PREDICTION_LOG", "")
-        defaults = cls(Path())
-        return cls(
-            model_dir=Path(os.environ.get("SERVE_MODEL_DIR", "models/serving")),
-            max_batch_rows=_positive_int("SERVE_MAX_BATCH_ROWS", defaults.max_batch_rows),
-            max_body_bytes=_positive_int("SERVE_MAX_BODY_BYTES", defaults.max_body_bytes),
-            prediction_log=Path(log) if log else None,
-            prediction_log_sample=_share(
-                "SERVE_PREDICTION_LOG_SAMPLE", defaults.prediction_log_sample
-            ),
-            prediction_log_max_bytes=_positive_int(
-                "SERVE_PREDICTION_LOG_MAX_BYTES", defaults.prediction_log_max_bytes
-            ),
-            prediction_log_backups=_positive_int(
-                "SERVE_PREDICTION_LOG_BACKUPS", defaults.prediction_log_backups
-            ),
-            workers=_positive_int("SERVE_WORKERS", defaults.workers),
-            request_timeout=_seconds("SERVE_REQUEST_TIMEOUT", defaults.request_timeout),
-            keep_alive_timeout=_positive_int(
-                "SERVE_KEEP_ALIVE_TIMEOUT", defaults.keep_alive_timeout
-            ),
-        )
+    def blank_is_unset(cls, value: object) -> object:
+        """An empty variable turns the feature off, as leaving it unset does."""
+        return None if value == "" else value
