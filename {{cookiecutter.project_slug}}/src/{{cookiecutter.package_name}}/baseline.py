@@ -6,12 +6,11 @@ committed on the target branch.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 
 from {{ cookiecutter.package_name }} import git
-from {{ cookiecutter.package_name }}.files import write_json
+from {{ cookiecutter.package_name }}.files import read_json, write_json
 from {{ cookiecutter.package_name }}.params import load_params
 
 
@@ -19,7 +18,7 @@ def main() -> None:
     paths = load_params().paths
     if not paths.golden_metrics.is_file():
         sys.exit(f"baseline: {paths.golden_metrics} is missing: run `make repro` first")
-    current = json.loads(paths.golden_metrics.read_text())
+    current = read_json(paths.golden_metrics)
     bad = [name for name, value in current["metrics"].items() if not math.isfinite(value)]
     if bad:
         sys.exit(f"baseline: refusing a baseline with non-finite metrics: {', '.join(bad)}")

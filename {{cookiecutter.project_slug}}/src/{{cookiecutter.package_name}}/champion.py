@@ -12,10 +12,10 @@ store's run is refused by name rather than mislabelled.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.files import JsonFileError, read_json
 from {{ cookiecutter.package_name }}.params import ParamsError, load_params
 from {{ cookiecutter.package_name }}.settings import TrackingSettings
 
@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"champion: {error}")
     path = args.metadata or params.paths.serving / "metadata.json"
     try:
-        metadata = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as error:
-        sys.exit(f"champion: cannot read {path} ({error}): run `make image-metadata` first")
+        metadata = read_json(path)
+    except JsonFileError as error:
+        sys.exit(f"champion: {error}: run `make image-metadata` first")
     missing = [key for key in REQUIRED if not metadata.get(key)]
     if missing:
         sys.exit(f"champion: {path} lacks {', '.join(missing)}: it names no registered model")

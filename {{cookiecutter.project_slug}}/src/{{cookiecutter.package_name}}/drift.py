@@ -23,7 +23,7 @@ import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -100,12 +100,6 @@ def outputs(model: Model, frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(predictions.score, dtype=float)
 
 
-def load_baseline(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise GateInputError(f"{path} not found: run `make baseline` (labelled batches need it)")
-    return read_json(path.read_text(), str(path))
-
-
 def performance_of(
     params: Params, truth: np.ndarray, predicted: np.ndarray, notes: list[str]
 ) -> Performance | None:
@@ -113,7 +107,11 @@ def performance_of(
     # Imported here: scikit-learn and skops take a second, and only labelled batches need them.
     from {{ cookiecutter.package_name }}.monitor.performance import compare
 
-    baseline = load_baseline(params.paths.baseline)
+    if not params.paths.baseline.is_file():
+        raise GateInputError(
+            f"{params.paths.baseline} not found: run `make baseline` (labelled batches need it)"
+        )
+    baseline = read_json(params.paths.baseline.read_text(), str(params.paths.baseline))
     try:
         return compare(
             truth,

@@ -6,14 +6,13 @@ the comparison meaningful (same golden set, same contract), and the plot data.
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import version
 from typing import Any
 
 import pandas as pd
 
 from {{ cookiecutter.package_name }}.contract import TARGET, fingerprint
-from {{ cookiecutter.package_name }}.files import sha256_of, write_json
+from {{ cookiecutter.package_name }}.files import read_json, sha256_of, write_json
 from {{ cookiecutter.package_name }}.metrics import (
     evaluate,
     predictions,
@@ -61,7 +60,7 @@ def main() -> None:
     # registry imports mlflow, which takes seconds: only once there is something to log.
     from {{ cookiecutter.package_name }}.registry import RunInfo, log_evaluation
 
-    run = RunInfo(**json.loads(params.paths.run_info.read_text()))
+    run = RunInfo(**read_json(params.paths.run_info))
     tags = {"golden_sha256": report["golden"]["sha256"]}
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
     logged_to = log_evaluation(run, report["metrics"], tags, tracking)

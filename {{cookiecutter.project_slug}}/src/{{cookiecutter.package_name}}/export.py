@@ -12,7 +12,6 @@ the image rather than files in the tag's checkout.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -30,7 +29,12 @@ from {{ cookiecutter.package_name }}.contract import (
     fingerprint,
 )
 from {{ cookiecutter.package_name }}.estimators import ModelKind
-from {{ cookiecutter.package_name }}.files import sha256_of, write_atomically, write_json
+from {{ cookiecutter.package_name }}.files import (
+    read_json,
+    sha256_of,
+    write_atomically,
+    write_json,
+)
 from {{ cookiecutter.package_name }}.model import features_of, load
 from {{ cookiecutter.package_name }}.params import Export, load_params
 from {{ cookiecutter.package_name }}.serve.runtime import (
@@ -111,8 +115,8 @@ def main() -> None:
     paths = params.paths
     print(f"export: building {paths.serving} from {paths.model}", flush=True)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
-    run = json.loads(paths.run_info.read_text())
-    golden_report = json.loads(paths.golden_metrics.read_text())
+    run = read_json(paths.run_info)
+    golden_report = read_json(paths.golden_metrics)
     details = {
         "task": TARGET.task.name,
         "model": params.model.kind,

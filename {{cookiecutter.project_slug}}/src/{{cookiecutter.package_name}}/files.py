@@ -1,4 +1,5 @@
-"""Small file helpers: atomic writes, so a failed stage never leaves half a file behind."""
+"""Small file helpers: atomic writes, so a failed stage never leaves half a file behind, and
+the one reader of the JSON files the stages pass on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,32 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+
+class JsonFileError(ValueError):
+    """A JSON file is missing, unreadable or holds no JSON object; the message names it."""
+
+
+def parse_json_object(text: str, source: str) -> dict[str, Any]:
+    """The JSON object in `text`, read from `source` (named in the error)."""
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise JsonFileError(f"{source} is not valid JSON ({error})") from None
+    if not isinstance(content, dict):
+        raise JsonFileError(f"{source} should hold a JSON object")
+    return content
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in the file at `path`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise JsonFileError(f"{path} is missing") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise JsonFileError(f"{path} is unreadable ({error})") from None
+    return parse_json_object(text, str(path))
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:

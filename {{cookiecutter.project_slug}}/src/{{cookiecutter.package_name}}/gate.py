@@ -20,6 +20,7 @@ from typing import Any
 from {{ cookiecutter.package_name }} import git
 from {{ cookiecutter.package_name }}.contract import fingerprint
 from {{ cookiecutter.package_name }}.files import sha256_of, write_json, write_text
+from {{ cookiecutter.package_name }}.formats import fixed
 from {{ cookiecutter.package_name }}.params import (
     MetricRule,
     Params,
@@ -271,10 +272,6 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
     )
 
 
-def _cell(value: float | None) -> str:
-    return "n/a" if value is None else f"{round(value, 4) + 0.0:.4f}"  # + 0.0: no "-0.0000"
-
-
 def to_markdown(decision: GateDecision) -> str:
     override = decision.override
     if decision.failed and override.reason:
@@ -290,8 +287,8 @@ def to_markdown(decision: GateDecision) -> str:
     for v in decision.verdicts:
         mark = "pass" if v.passed else f"FAIL: {v.reason}"
         lines.append(
-            f"| {v.metric} | {v.direction} | {_cell(v.baseline)} | {_cell(v.candidate)} "
-            f"| {_cell(v.delta)} | {v.tolerance:g} | {v.limit:g} | {_cell(v.trivial)} | {mark} |"
+            f"| {v.metric} | {v.direction} | {fixed(v.baseline)} | {fixed(v.candidate)} "
+            f"| {fixed(v.delta)} | {v.tolerance:g} | {v.limit:g} | {fixed(v.trivial)} | {mark} |"
         )
     lines += [""] + [f"- **Problem:** {problem}" for problem in decision.problems]
     lines += [f"- Note: {note}" for note in decision.notes]

@@ -15,7 +15,6 @@ dependencies. A missing input is named in the card instead of failing it.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }} import git
-from {{ cookiecutter.package_name }}.files import write_text
+from {{ cookiecutter.package_name }}.files import JsonFileError, read_json, write_text
+from {{ cookiecutter.package_name }}.formats import fixed
 from {{ cookiecutter.package_name }}.gate import compare
 from {{ cookiecutter.package_name }}.params import Params, ParamsError, load_params
 
@@ -41,26 +41,19 @@ class Sources:
     problems: tuple[str, ...] = ()
 
 
-def read_json(path: Path, problems: list[str]) -> dict[str, Any] | None:
+def read_or_note(path: Path, problems: list[str]) -> dict[str, Any] | None:
     """The JSON object in `path`, or None (with the reason added to `problems`)."""
     try:
-        content = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        problems.append(f"`{path}` is missing")
+        return read_json(path)
+    except JsonFileError as error:
+        problems.append(str(error).replace(str(path), f"`{path}`", 1))
         return None
-    except (OSError, ValueError) as error:
-        problems.append(f"`{path}` is unreadable ({error})")
-        return None
-    if not isinstance(content, dict):
-        problems.append(f"`{path}` does not hold a JSON object")
-        return None
-    return content
 
 
 def collect(params: Params, metadata: Path | None = None) -> Sources:
     problems: list[str] = []
     metadata = metadata or params.paths.serving / "metadata.json"
-    serving = read_json(metadata, problems)
+    serving = read_or_note(metadata, problems)
     if serving is not None:
         absent = [name for name in CARD_FIELDS if name not in serving]
         if absent:
@@ -70,7 +63,7 @@ def collect(params: Params, metadata: Path | None = None) -> Sources:
             )
     return Sources(
         serving=serving,
-        baseline=read_json(params.paths.baseline, problems),
+        baseline=read_or_note(params.paths.baseline, problems),
         problems=tuple(problems),
     )
 
@@ -78,7 +71,7 @@ def collect(params: Params, metadata: Path | None = None) -> Sources:
 def _number(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return MISSING if value is None else str(value)
-    return f"{value:.4f}"
+    return fixed(value)
 
 
 def _code(value: object) -> str:

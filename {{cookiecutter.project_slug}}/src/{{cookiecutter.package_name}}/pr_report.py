@@ -10,11 +10,10 @@ plots. A section whose input is missing says so instead of disappearing.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.files import write_text
+from {{ cookiecutter.package_name }}.files import read_json, write_text
 from {{ cookiecutter.package_name }}.params import load_params
 
 SHOWN_PROBLEMS = 10
@@ -38,7 +37,7 @@ def data_summary(validation: Path, data_metrics: Path) -> str:
     """Passed with row counts, failed with the first problems, or missing."""
     if not validation.is_file():
         return f"No data validation report (`{validation}`): the data stage did not run."
-    report = json.loads(validation.read_text(encoding="utf-8"))
+    report = read_json(validation)
     if report.get("status") != "passed":
         problems = report.get("problems", [])
         lines = [f"**Failed**: {len(problems)} problem(s) (first {SHOWN_PROBLEMS} shown)."]
@@ -52,7 +51,7 @@ def data_summary(validation: Path, data_metrics: Path) -> str:
         return "\n".join(lines)
     if not data_metrics.is_file():
         return f"**Passed** (no row counts: `{data_metrics}` is missing)."
-    rows = json.loads(data_metrics.read_text(encoding="utf-8")).get("rows", {})
+    rows = read_json(data_metrics).get("rows", {})
     counts = ", ".join(f"{name} {count:,} rows" for name, count in rows.items())
     return f"**Passed**: the raw table and the golden set meet the contract ({counts})."
 

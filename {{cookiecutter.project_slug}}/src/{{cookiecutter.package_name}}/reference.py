@@ -9,7 +9,6 @@ refused unless the change is explicitly overridden.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }} import git
+from {{ cookiecutter.package_name }}.files import JsonFileError, parse_json_object
 from {{ cookiecutter.package_name }}.params import Gate, MetricRule
 
 PARAMS_FILE = Path("params.yaml")
@@ -54,13 +54,11 @@ class RuleChange:
 
 
 def read_json(text: str, source: str) -> dict[str, Any]:
+    """The JSON object in `text` (files.py reads it); anything else fails the gate closed."""
     try:
-        content = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise GateInputError(f"{source} is not valid JSON ({error})") from None
-    if not isinstance(content, dict):
-        raise GateInputError(f"{source} should hold a JSON object")
-    return content
+        return parse_json_object(text, source)
+    except JsonFileError as error:
+        raise GateInputError(str(error)) from None
 
 
 def target_ref(configured_ref: str, ref: str | None = None) -> tuple[str | None, list[str]]:

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import plotly.io
 from plotly.offline import get_plotlyjs
 
+from {{ cookiecutter.package_name }}.formats import fixed
 from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift, Histogram
 from {{ cookiecutter.package_name }}.monitor.report_md import (
     STATUS,
     distance,
     limits,
-    number,
     ranked,
     summary,
 )
@@ -120,7 +120,7 @@ def feature_rows(features: list[FeatureDrift]) -> str:
         missing = f"{shares['reference']:.1%} &rarr; {shares['current']:.1%}"
         rows.append(
             f"<tr><td><a href='#{anchor(feature.name)}'>{escape(feature.name)}</a></td>"
-            f"<td>{feature.kind}</td><td>{number(feature.psi)}</td>"
+            f"<td>{feature.kind}</td><td>{fixed(feature.psi, 3)}</td>"
             f"<td>{distance(feature)}</td><td>{limits(feature)}</td><td>{missing}</td>"
             f"<td>{pill(feature.verdict)}</td></tr>"
         )
@@ -132,7 +132,7 @@ def feature_rows(features: list[FeatureDrift]) -> str:
 
 
 def feature_card(feature: FeatureDrift) -> str:
-    measures = f"PSI {number(feature.psi)}, {distance(feature)}"
+    measures = f"PSI {fixed(feature.psi, 3)}, {distance(feature)}"
     overlay = feature.kind == "numeric"  # bins overlaid; categories side by side
     return (
         f"<div class='card' id='{anchor(feature.name)}'><h3>{escape(feature.name)} "
@@ -150,9 +150,9 @@ def performance_section(performance: Performance | None) -> str:
     for check in performance.checks:
         rows.append(
             f"<tr><td>{escape(check.metric)}</td><td>{check.direction}</td>"
-            f"<td>{number(check.baseline, 4)}</td><td>{number(check.current, 4)}</td>"
-            f"<td>{number(check.delta, 4)}</td>"
-            f"<td>{check.tolerance:g} + {number(check.noise, 4)}</td>"
+            f"<td>{fixed(check.baseline, 4)}</td><td>{fixed(check.current, 4)}</td>"
+            f"<td>{fixed(check.delta, 4)}</td>"
+            f"<td>{check.tolerance:g} + {fixed(check.noise, 4)}</td>"
             f"<td>{pill(check.verdict)}</td></tr>"
         )
     return (
@@ -206,7 +206,7 @@ def to_html(result: DriftReport) -> str:
 <section><ul>{lines}</ul></section>
 <section><h2>Features</h2>{feature_rows(result.features)}</section>
 <section><h2>Predictions: {escape(prediction.output)} {pill(prediction.verdict)}</h2>
-<p>PSI {number(prediction.psi)} (drift from {prediction.threshold:g}) on
+<p>PSI {fixed(prediction.psi, 3)} (drift from {prediction.threshold:g}) on
 {prediction.rows["current"]:,} scored rows of the batch and {prediction.rows["reference"]:,}
 of the reference.</p>
 {plot("plot-prediction", prediction.histogram, prediction.verdict, overlay=True)}</section>

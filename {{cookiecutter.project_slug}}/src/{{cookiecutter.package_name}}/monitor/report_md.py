@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from {{ cookiecutter.package_name }}.formats import fixed
 from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift
 
 if TYPE_CHECKING:
@@ -13,22 +14,18 @@ STATUS = {"no_drift": "NO DRIFT", "drift": "DRIFT", "insufficient_data": "INSUFF
 ORDER = {"drift": 0, "ok": 1, "insufficient_data": 2}  # drifted features first
 
 
-def number(value: float | None, digits: int = 3) -> str:
-    return "n/a" if value is None else f"{round(value, digits) + 0.0:.{digits}f}"
-
-
 def distance(feature: FeatureDrift) -> str:
     """The feature's distance with its name: W (numeric) or JS (categorical, boolean)."""
     if feature.wasserstein_normalized is not None:
-        return f"W {number(feature.wasserstein_normalized)}"
-    return f"JS {number(feature.js)}"
+        return f"W {fixed(feature.wasserstein_normalized, 3)}"
+    return f"JS {fixed(feature.js, 3)}"
 
 
 def limits(feature: FeatureDrift) -> str:
     """The thresholds the feature was judged by: effect size or sampling noise, the larger."""
     if not feature.thresholds:
         return "n/a"
-    return f"{number(feature.thresholds['psi'])} / {number(feature.thresholds['distance'])}"
+    return f"{fixed(feature.thresholds['psi'], 3)} / {fixed(feature.thresholds['distance'], 3)}"
 
 
 def ranked(features: list[FeatureDrift]) -> list[FeatureDrift]:
@@ -52,7 +49,7 @@ def summary(result: DriftReport) -> list[tuple[str, bool]]:
     lines = [
         (features, result.dataset_drift),
         (
-            f"Predictions ({prediction.output}): PSI {number(prediction.psi)}, "
+            f"Predictions ({prediction.output}): PSI {fixed(prediction.psi, 3)}, "
             f"drift from {prediction.threshold:g}",
             prediction.verdict == "drift",
         ),
@@ -79,7 +76,7 @@ def feature_table(features: list[FeatureDrift]) -> list[str]:
         verdict = "**drift**" if feature.verdict == "drift" else feature.verdict
         missing = f"{feature.null_share['reference']:.1%} -> {feature.null_share['current']:.1%}"
         lines.append(
-            f"| {feature.name} | {feature.kind} | {number(feature.psi)} | {distance(feature)} "
+            f"| {feature.name} | {feature.kind} | {fixed(feature.psi, 3)} | {distance(feature)} "
             f"| {limits(feature)} | {missing} | {verdict} |"
         )
     return lines
@@ -99,9 +96,9 @@ def performance_table(result: DriftReport) -> list[str]:
     for check in result.performance.checks:
         verdict = "**degraded**" if check.verdict == "degraded" else check.verdict
         lines.append(
-            f"| {check.metric} | {check.direction} | {number(check.baseline, 4)} "
-            f"| {number(check.current, 4)} | {number(check.delta, 4)} "
-            f"| {check.tolerance:g} + {number(check.noise, 4)} | {verdict} |"
+            f"| {check.metric} | {check.direction} | {fixed(check.baseline, 4)} "
+            f"| {fixed(check.current, 4)} | {fixed(check.delta, 4)} "
+            f"| {check.tolerance:g} + {fixed(check.noise, 4)} | {verdict} |"
         )
     return lines
 

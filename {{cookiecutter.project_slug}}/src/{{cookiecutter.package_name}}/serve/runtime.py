@@ -6,7 +6,6 @@ so the service and the export stage's parity check use exactly the same code pat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
+from {{ cookiecutter.package_name }}.files import JsonFileError, read_json
 from {{ cookiecutter.package_name }}.task import Predictions
 
 if TYPE_CHECKING:
@@ -97,10 +97,10 @@ def load_serving(model_dir: Path) -> tuple[Model, dict[str, Any]]:
             f"{metadata_path} not found: run `make repro` (export stage) or set SERVE_MODEL_DIR"
         )
     try:
-        metadata = json.loads(metadata_path.read_text())
-        runtime = metadata["runtime"]
-    except (ValueError, KeyError) as error:
-        raise ServingModelError(f"{metadata_path} is unreadable ({error!r})") from None
+        metadata = read_json(metadata_path)
+    except JsonFileError as error:
+        raise ServingModelError(str(error)) from None
+    runtime = metadata.get("runtime")
     if runtime == "onnx":
         return OnnxModel(Path(model_dir) / ONNX_FILE), metadata
     if runtime == "sklearn":
