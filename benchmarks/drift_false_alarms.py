@@ -4,7 +4,7 @@ A default project is baked and reproduced (its model and training data are the r
 For each reference size (the whole training split, and a small sample of it) and batch size,
 batches are drawn with several seeds from the demo's population (sample_data.generate with
 fresh seeds, so nothing is shared with the reference) and judged as `make drift` judges them
-(drift.decide over every feature and the model's outputs; batches unlabelled):
+(drift.conclude over every feature and the model's outputs; batches unlabelled):
 
 - undrifted batches: the share that raise an alarm is the false-alarm rate;
 - shifted batches (the first three numeric features moved by 0.5 or 2 standard deviations):
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from {package}.contract import FEATURES
-from {package}.drift import decide, outputs
+from {package}.drift import conclude, outputs
 from {package}.features import NumericFeature
 from {package}.monitor.measures import Measures, compare_predictions
 from {package}.params import load_params
@@ -68,12 +68,12 @@ def fixed(feature):
 def judge(reference, batch, expected_psi):
     features = [f.drift(reference[f.name], batch[f.name], measures) for f in FEATURES]
     prediction = compare_predictions("output", expected_psi, outputs(model, batch), rules)
-    aware = decide(len(batch), features, prediction, None, rules)
+    aware = conclude(len(batch), features, prediction, None, rules)
     peer_prediction = replace(
         prediction,
         verdict="drift" if (prediction.psi or 0) >= rules.prediction_psi_threshold else "ok",
     )
-    peer = decide(len(batch), [fixed(f) for f in features], peer_prediction, None, rules)
+    peer = conclude(len(batch), [fixed(f) for f in features], peer_prediction, None, rules)
     return aware, peer
 
 

@@ -17,9 +17,9 @@ from {{ cookiecutter.package_name }}.files import sha256_of
 from {{ cookiecutter.package_name }}.gate import (
     GateDecision,
     Override,
-    compare,
     decide,
     judge,
+    judge_metrics,
     to_markdown,
 )
 from {{ cookiecutter.package_name }}.params import MetricRule, Params, load_params
@@ -81,14 +81,14 @@ def test_nan_or_missing_values_fail(baseline, candidate):
 
 
 def test_metric_missing_from_the_candidate_fails():
-    verdicts, problems = compare(result(auc=0.8), result(), {"auc": HIGHER})
+    verdicts, problems = judge_metrics(result(auc=0.8), result(), {"auc": HIGHER})
 
     assert not problems
     assert not verdicts[0].passed
 
 
 def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit():
-    verdicts, _ = compare(
+    verdicts, _ = judge_metrics(
         result(), result(auc=0.8, f1=0.1), {"auc": HIGHER, "f1": HIGHER}, added=frozenset({"auc"})
     )
 
@@ -99,7 +99,7 @@ def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit():
 def test_different_golden_set_fails_closed():
     candidate = result(auc=0.9) | {"golden": {"sha256": "other"}}
 
-    _, problems = compare(result(auc=0.8), candidate, {"auc": HIGHER})
+    _, problems = judge_metrics(result(auc=0.8), candidate, {"auc": HIGHER})
 
     assert any("golden set differs" in problem for problem in problems)
 
@@ -107,13 +107,13 @@ def test_different_golden_set_fails_closed():
 def test_different_contract_fails_closed():
     candidate = result(auc=0.9) | {"contract_sha256": "c2"}
 
-    _, problems = compare(result(auc=0.8), candidate, {"auc": HIGHER})
+    _, problems = judge_metrics(result(auc=0.8), candidate, {"auc": HIGHER})
 
     assert any("contract" in problem for problem in problems)
 
 
 def test_override_passes_a_failing_gate_and_says_who_and_why():
-    verdicts, problems = compare(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
+    verdicts, problems = judge_metrics(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
     override = Override("re-baseline after the golden-set fix", by="@maintainer")
     decision = GateDecision(verdicts, problems, "origin/main", "abc", "g1", override)
 
@@ -125,7 +125,7 @@ def test_override_passes_a_failing_gate_and_says_who_and_why():
 
 
 def test_a_refused_override_is_reported_and_does_not_pass():
-    verdicts, problems = compare(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
+    verdicts, problems = judge_metrics(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
     override = Override(None, refused="label applied by @someone without write access")
 
     decision = GateDecision(verdicts, problems, "origin/main", "abc", "g1", override)
@@ -135,7 +135,7 @@ def test_a_refused_override_is_reported_and_does_not_pass():
 
 
 def test_report_table_shows_each_metric_with_baseline_and_candidate():
-    verdicts, problems = compare(result(auc=0.8), result(auc=0.75), {"auc": HIGHER})
+    verdicts, problems = judge_metrics(result(auc=0.8), result(auc=0.75), {"auc": HIGHER})
 
     report = to_markdown(GateDecision(verdicts, problems, "ref", "abc", "g1"))
 

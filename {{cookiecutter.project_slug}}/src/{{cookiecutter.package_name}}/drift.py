@@ -38,14 +38,14 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     compare_predictions,
 )
 from {{ cookiecutter.package_name }}.params import (
-    Drift,
+    DriftRules,
     Params,
     ParamsError,
     load_params,
 )
 from {{ cookiecutter.package_name }}.reference import GateInputError, read_json
 from {{ cookiecutter.package_name }}.serve.runtime import (
-    Model,
+    ServingModel,
     ServingModelError,
     load_serving,
 )
@@ -66,7 +66,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Decision:
+class DriftConclusion:
     status: Status
     reasons: list[str]  # why the status is drift, most important first
     dataset_drift: bool
@@ -75,7 +75,7 @@ class Decision:
 
 
 @dataclass(frozen=True)
-class DriftReport(Decision):
+class DriftReport(DriftConclusion):
     thresholds: dict[str, float]
     features: list[FeatureDrift]
     prediction: PredictionDrift
@@ -94,7 +94,7 @@ def sample(rows: int, limit: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
 
 
-def outputs(model: Model, frame: pd.DataFrame) -> np.ndarray:
+def outputs(model: ServingModel, frame: pd.DataFrame) -> np.ndarray:
     """What prediction drift is measured on: the score (probability or value) per row."""
     predictions = model.predict({feature.name: frame[feature.name] for feature in FEATURES})
     return np.asarray(predictions.score, dtype=float)
@@ -105,7 +105,7 @@ def performance_of(
 ) -> Performance | None:
     """The batch's metrics against the baseline; None, with a note, when they are undefined."""
     # Imported here: scikit-learn and skops take a second, and only labelled batches need them.
-    from {{ cookiecutter.package_name }}.monitor.performance import compare
+    from {{ cookiecutter.package_name }}.monitor.performance import measure_performance
 
     if not params.paths.baseline.is_file():
         raise GateInputError(
@@ -113,7 +113,7 @@ def performance_of(
         )
     baseline = read_json(params.paths.baseline.read_text(), str(params.paths.baseline))
     try:
-        return compare(
+        return measure_performance(
             truth,
             predicted,
             baseline=baseline,
@@ -126,19 +126,19 @@ def performance_of(
         return None
 
 
-def decide(
+def conclude(
     rows: int,
     features: list[FeatureDrift],
     prediction: PredictionDrift,
     performance: Performance | None,
-    rules: Drift,
-) -> Decision:
+    rules: DriftRules,
+) -> DriftConclusion:
     judged = [f for f in features if f.verdict != "insufficient_data"]
     drifted = [f.name for f in judged if f.verdict == "drift"]
     share = len(drifted) / len(judged) if judged else 0.0
     if rows < rules.min_rows:
         reason = f"{rows:,} rows: too few to tell drift from noise (min_rows {rules.min_rows:,})"
-        return Decision("insufficient_data", [reason], False, drifted, share)
+        return DriftConclusion("insufficient_data", [reason], False, drifted, share)
     dataset_drift = bool(judged) and share >= rules.dataset_drift_share
     reasons = []
     if dataset_drift:
@@ -150,7 +150,9 @@ def decide(
         reasons.append(f"prediction drift: PSI {prediction.psi:.3f} >= {prediction.threshold:g}")
     if performance and performance.degraded:
         reasons.append(f"performance degraded: {', '.join(performance.degraded)}")
-    return Decision("drift" if reasons else "no_drift", reasons, dataset_drift, drifted, share)
+    return DriftConclusion(
+        "drift" if reasons else "no_drift", reasons, dataset_drift, drifted, share
+    )
 
 
 def source(path: Path, rows: int) -> Source:
@@ -183,9 +185,9 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
         performance = performance_of(params, truth, predicted, notes)
     else:
         notes.append(f"no {TARGET.name} column: performance not measured")
-    decision = decide(len(current), features, prediction, performance, rules)
+    conclusion = conclude(len(current), features, prediction, performance, rules)
     return DriftReport(
-        **vars(decision),
+        **vars(conclusion),
         thresholds=rules.model_dump(),
         features=features,
         prediction=prediction,

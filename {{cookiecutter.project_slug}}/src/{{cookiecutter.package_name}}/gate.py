@@ -162,7 +162,7 @@ def judge(
     )
 
 
-def compare(
+def judge_metrics(
     baseline: dict[str, Any],
     candidate: dict[str, Any],
     rules: dict[str, MetricRule],
@@ -250,7 +250,7 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
     changes = rule_changes(reference.rules, params.gate.metrics)
     rules = strictest(reference.rules, params.gate.metrics)
     added = frozenset(params.gate.metrics.keys() - reference.rules.keys())
-    verdicts, problems = compare(reference.baseline, candidate, rules, added=added)
+    verdicts, problems = judge_metrics(reference.baseline, candidate, rules, added=added)
     problems = stale_inputs(params, candidate) + problems
     if any(change.loosens for change in changes):
         problems.append(

@@ -24,7 +24,7 @@ from typing import Any
 from {{ cookiecutter.package_name }} import git
 from {{ cookiecutter.package_name }}.files import JsonFileError, read_json, write_text
 from {{ cookiecutter.package_name }}.formats import fixed
-from {{ cookiecutter.package_name }}.gate import compare
+from {{ cookiecutter.package_name }}.gate import judge_metrics
 from {{ cookiecutter.package_name }}.params import Params, ParamsError, load_params
 
 MISSING = "not available"
@@ -110,7 +110,7 @@ def metrics_section(params: Params, sources: Sources) -> list[str]:
     if not scored.get("metrics"):
         return [*lines, f"Golden metrics: {MISSING}.", ""]
     baseline = sources.baseline or {}
-    verdicts, problems = compare(baseline, scored, params.gate.metrics)
+    verdicts, problems = judge_metrics(baseline, scored, params.gate.metrics)
     lines += [
         "| metric | better | this model | baseline | tolerance | limit | trivial model | gate |",
         "|---|---|---|---|---|---|---|---|",

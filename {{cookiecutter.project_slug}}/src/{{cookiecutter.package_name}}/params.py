@@ -97,7 +97,7 @@ class Gate(Settings):
     metrics: dict[str, MetricRule] = Field(min_length=1)
 
 
-class Drift(Settings):
+class DriftRules(Settings):
     """`make drift`: effect sizes and the thresholds that turn them into verdicts."""
 
     min_rows: int = Field(ge=1)
@@ -122,7 +122,7 @@ class Params(Settings):
     export: Export
     mlflow: Tracking
     gate: Gate
-    drift: Drift
+    drift: DriftRules
 
 
 class ParamsError(ValueError):

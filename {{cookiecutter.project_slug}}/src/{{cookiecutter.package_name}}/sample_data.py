@@ -19,8 +19,8 @@ from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.files import write_atomically
 from {{ cookiecutter.package_name }}.params import load_params
 
-Drift = Literal["none", "mild", "severe"]
-DRIFT_STRENGTH: dict[Drift, float] = {"none": 0.0, "mild": 0.3, "severe": 1.0}
+DriftLevel = Literal["none", "mild", "severe"]
+DRIFT_STRENGTH: dict[DriftLevel, float] = {"none": 0.0, "mild": 0.3, "severe": 1.0}
 
 CONTRACTS = np.array(["month-to-month", "one-year", "two-year"])
 INTERNET = np.array(["dsl", "fiber", "none"])
@@ -29,7 +29,11 @@ BASE_CHARGE = np.array([50.0, 80.0, 20.0])  # by INTERNET position
 
 
 def generate(
-    rows: int, seed: int, drift: Drift = "none", id_prefix: str = "C", missing_share: float = 0.005
+    rows: int,
+    seed: int,
+    drift: DriftLevel = "none",
+    id_prefix: str = "C",
+    missing_share: float = 0.005,
 ) -> pd.DataFrame:
     """Return `rows` customers; their churn or lifetime value (TARGET) follows from features."""
     if rows < 1:

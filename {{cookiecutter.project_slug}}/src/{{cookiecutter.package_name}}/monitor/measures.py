@@ -40,13 +40,13 @@ import pandas as pd
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import gamma, norm, wasserstein_distance
 
-from {{ cookiecutter.package_name }}.params import Drift
+from {{ cookiecutter.package_name }}.params import DriftRules
 
 EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
 REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)
 DISTANCE_REPLICATES = 500  # ... per Wasserstein distance (resampled rows)
 NOISE_ROWS = 2_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
-Verdict = Literal["ok", "drift", "insufficient_data"]
+ColumnStatus = Literal["ok", "drift", "insufficient_data"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class FeatureDrift:
     null_share: dict[str, float]  # "reference" and "current"
     rows: dict[str, int]  # rows measured (missing values excluded)
     thresholds: dict[str, float]  # "psi" and "distance": effect size or noise, the larger
-    verdict: Verdict
+    verdict: ColumnStatus
     histogram: Histogram
 
 
@@ -78,7 +78,7 @@ class PredictionDrift:
     psi: float | None
     threshold: float  # prediction_psi_threshold or the PSI's sampling noise, the larger
     rows: dict[str, int]
-    verdict: Verdict
+    verdict: ColumnStatus
     histogram: Histogram
 
 
@@ -158,7 +158,7 @@ def null_shares(reference: pd.Series, current: pd.Series) -> dict[str, float]:
     }
 
 
-def generator(rules: Drift, name: str) -> np.random.Generator:
+def generator(rules: DriftRules, name: str) -> np.random.Generator:
     """A seeded generator per measured column: the same data always gets the same thresholds."""
     return np.random.default_rng([rules.seed, zlib.crc32(name.encode())])
 
@@ -227,7 +227,7 @@ def distance_noise(
     return lognormal_tail(distances, rate) * shrink
 
 
-def verdict(batch_rows: int, drifted: bool | None, rules: Drift) -> Verdict:
+def verdict(batch_rows: int, drifted: bool | None, rules: DriftRules) -> ColumnStatus:
     """Judged only in batches of `min_rows` rows or more, and when measurable (not None)."""
     if batch_rows < rules.min_rows or drifted is None:
         return "insufficient_data"
@@ -248,7 +248,7 @@ def binned(
 
 
 def compare_numeric(
-    name: str, reference: pd.Series, current: pd.Series, rules: Drift, integer: bool = False
+    name: str, reference: pd.Series, current: pd.Series, rules: DriftRules, integer: bool = False
 ) -> FeatureDrift:
     """PSI on the reference's quantile bins and the normalized Wasserstein distance."""
     ref, cur = present(reference), present(current)
@@ -294,7 +294,7 @@ def compare_categories(
     *,
     categories: Sequence[object],
     labels: list[str],
-    rules: Drift,
+    rules: DriftRules,
 ) -> FeatureDrift:
     """Categorical and boolean features: PSI and Jensen-Shannon distance of the shares."""
     ref_counts = category_counts(reference, categories)
@@ -328,7 +328,7 @@ def compare_categories(
 
 
 def compare_predictions(
-    output: str, reference: np.ndarray, current: np.ndarray, rules: Drift
+    output: str, reference: np.ndarray, current: np.ndarray, rules: DriftRules
 ) -> PredictionDrift:
     """PSI of the model's outputs on the reference's quantile bins."""
     histogram, counts, psi_value = binned(reference, current, rules.bins)
@@ -352,7 +352,7 @@ def compare_predictions(
 class Measures:
     """The measures with their settings, as features.py's DriftMeasures: each feature picks."""
 
-    rules: Drift
+    rules: DriftRules
 
     def numeric(
         self, name: str, reference: pd.Series, current: pd.Series, integer: bool

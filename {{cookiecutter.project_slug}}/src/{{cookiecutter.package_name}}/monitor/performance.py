@@ -21,7 +21,7 @@ import numpy as np
 
 from {{ cookiecutter.package_name }}.gate import judge
 from {{ cookiecutter.package_name }}.metrics import score
-from {{ cookiecutter.package_name }}.params import Drift, MetricRule
+from {{ cookiecutter.package_name }}.params import DriftRules, MetricRule
 
 REPLICATES = 50  # bootstrap samples: a standard deviation to within about 10%
 BOOTSTRAP_ROWS = 5_000  # rows per bootstrap sample; the spread is rescaled to the real sizes
@@ -103,7 +103,7 @@ def check_metric(
 
 
 def allowances(
-    truth: np.ndarray, predicted: np.ndarray, golden_rows: float | None, drift: Drift
+    truth: np.ndarray, predicted: np.ndarray, golden_rows: float | None, drift: DriftRules
 ) -> dict[str, float]:
     """Per metric: `performance_sigmas` standard deviations of (batch - golden set)."""
     golden = 1 / golden_rows if golden_rows else 0.0
@@ -111,14 +111,14 @@ def allowances(
     return {name: sd * scale for name, sd in spread_per_row(truth, predicted, drift.seed).items()}
 
 
-def compare(
+def measure_performance(
     truth: np.ndarray,
     predicted: np.ndarray,
     *,
     baseline: dict[str, Any],
     source: str,
     rules: dict[str, MetricRule],
-    drift: Drift,
+    drift: DriftRules,
 ) -> Performance:
     """Score the batch and judge each gated metric against the baseline."""
     current = {name: number(value) for name, value in score(truth, predicted).items()}

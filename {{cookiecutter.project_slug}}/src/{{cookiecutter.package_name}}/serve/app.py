@@ -32,7 +32,7 @@ from {{ cookiecutter.package_name }}.serve.observe import (
 )
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import (
-    Model,
+    ServingModel,
     ServingModelError,
     load_serving,
 )
@@ -65,7 +65,7 @@ class Service:
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
-        self.model: Model | None = None
+        self.model: ServingModel | None = None
         self.metadata: dict[str, Any] = {}
         self.prediction_log: PredictionLog | None = None
 
@@ -87,12 +87,12 @@ class Service:
         if self.prediction_log:
             self.prediction_log.close()
 
-    def ready_model(self) -> Model:
+    def ready_model(self) -> ServingModel:
         if self.model is None:
             raise HTTPException(status_code=503, detail=NOT_LOADED)
         return self.model
 
-    def score(self, model: Model, payload: bytes) -> tuple[Response, int]:
+    def score(self, model: ServingModel, payload: bytes) -> tuple[Response, int]:
         """Decode, validate, predict and queue the rows for the log: CPU work."""
         records = body.parse_records(body.decode(payload), self.settings.max_batch_rows)
         columns = columns_of(records)

@@ -28,7 +28,7 @@ class ServingModelError(RuntimeError):
     """The serving artifact is missing, unreadable or inconsistent."""
 
 
-class Model(Protocol):
+class ServingModel(Protocol):
     def predict(self, columns: Mapping[str, Values]) -> Predictions: ...
 
 
@@ -89,7 +89,7 @@ class SklearnModel:
         return TARGET.task.predict(self.pipeline, frame)
 
 
-def load_serving(model_dir: Path) -> tuple[Model, dict[str, Any]]:
+def load_serving(model_dir: Path) -> tuple[ServingModel, dict[str, Any]]:
     """The model the export stage chose, with its metadata (runtime, version, metrics)."""
     metadata_path = Path(model_dir) / METADATA_FILE
     if not metadata_path.is_file():
