@@ -23,6 +23,7 @@ from pathlib import Path
 
 
 def remote_only_data() -> list[str]:
+    """The data git points at (.dvc files): only the DVC remote holds it."""
     listed = subprocess.run(
         ["git", "ls-files", "*.dvc"], capture_output=True, text=True, check=True
     )
@@ -51,6 +52,7 @@ def decide(fork: bool, tracked: list[str]) -> tuple[bool, bool, str]:
 
 
 def main() -> int:
+    """Tell the workflow (GITHUB_OUTPUT) whether the remote and the pipeline can run."""
     trusted, pipeline, message = decide(os.environ.get("FORK") == "true", remote_only_data())
     if not trusted:
         print(f"::notice title=DVC remote unavailable::{message}")

@@ -95,6 +95,7 @@ def checks(base: str) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit 1, printing each failed check, unless the service passes them all."""
     parser = argparse.ArgumentParser(description="Smoke-test a running scoring service.")
     parser.add_argument("url", help="base URL, e.g. http://127.0.0.1:8000")
     parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for /ready")

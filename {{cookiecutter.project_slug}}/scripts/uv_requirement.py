@@ -30,6 +30,7 @@ def requirement(lock: dict) -> str:
 
 
 def main() -> None:
+    """Print the requirement for the lock file given (default: uv.lock)."""
     path = Path(sys.argv[1] if len(sys.argv) > 1 else "uv.lock")
     print(requirement(tomllib.loads(path.read_text(encoding="utf-8"))))
 

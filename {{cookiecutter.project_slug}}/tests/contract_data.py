@@ -39,8 +39,11 @@ def signal(frame: pd.DataFrame) -> np.ndarray:
 
 
 def target_values(score: np.ndarray, rules: Validation, rng: np.random.Generator) -> np.ndarray:
-    """Labels whose positive share sits in the middle of the allowed range, or values spread
-    over the middle of the target's range, in its units."""
+    """Target values in the middle of what the rules allow.
+
+    Labels whose positive share sits in the middle of the allowed range, or values spread over
+    the middle of the target's range, in its units.
+    """
     if isinstance(TARGET, BinaryTarget):
         share = (rules.min_positive_share + rules.max_positive_share) / 2
         noisy = 2 * score + rng.logistic(0, 1, len(score))

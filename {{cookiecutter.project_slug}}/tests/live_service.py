@@ -34,8 +34,11 @@ def free_port() -> int:
 
 @contextmanager
 def running_service(serving_dir: Path, output: Path, **settings: str) -> Iterator[str]:
-    """`python -m <package>.serve.server` on a free port until the block ends; `settings` are
-    SERVE_* variables, its log goes to `output`. Yields the base URL once /ready answers."""
+    """`python -m <package>.serve.server` on a free port until the block ends.
+
+    `settings` are SERVE_* variables, its log goes to `output`. Yields the base URL once
+    /ready answers.
+    """
     port = free_port()
     env = {**os.environ, "SERVE_MODEL_DIR": str(serving_dir), **settings}
     with output.open("w") as log:

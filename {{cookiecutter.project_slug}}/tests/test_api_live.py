@@ -1,5 +1,8 @@
-"""The service under real uvicorn, probed with real sockets: slow and vanishing clients,
-oversized uploads, and what two worker processes report and log together."""
+"""The service under real uvicorn, probed with real sockets.
+
+Slow and vanishing clients, oversized uploads, and what two worker processes report and log
+together.
+"""
 
 from __future__ import annotations
 

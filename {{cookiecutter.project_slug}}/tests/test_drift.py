@@ -1,6 +1,7 @@
-"""`make drift`: no false alarm on an unchanged population at any size, the shifted features
-named on a shifted one, bad input refused by column (and no old verdict left behind), and
-reports a person can read. Batches come from the contract (contract_data.py).
+"""`make drift`: no false alarm on an unchanged population, the shifted features named.
+
+At any size. Bad input is refused by column (and no old verdict left behind), and the
+reports are ones a person can read. Batches come from the contract (contract_data.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""Every model kind params.yaml can choose trains, beats the trivial model, loads back with
-the reviewed trusted types and exports to ONNX that matches scikit-learn."""
+"""Every model kind params.yaml can choose trains and beats the trivial model.
+
+It also loads back with the reviewed trusted types and exports to ONNX that matches
+scikit-learn.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The gate: per-metric rules, fail-closed inputs, the target branch's baseline and rules,
-rule changes, overrides."""
+"""The gate: per-metric rules, fail-closed inputs, rule changes and overrides.
+
+It judges against the target branch's baseline and rules.
+"""
 
 from __future__ import annotations
 
@@ -224,8 +226,10 @@ def repository(tmp_path, monkeypatch):
 
 
 def write_metrics(params: Params, path: Path, worse: frozenset[str] = frozenset()) -> None:
-    """Golden metrics as the evaluate stage writes them, passing the target's rules
-    (the project's params.yaml) except for the `worse` ones."""
+    """Golden metrics as the evaluate stage writes them.
+
+    They pass the target's rules (the project's params.yaml) except for the `worse` ones.
+    """
     rules = load_params(PROJECT / "params.yaml").gate.metrics
     metrics = {
         name: worse_value(rule) if name in worse else passing_value(rule)

@@ -1,5 +1,8 @@
-"""`make import-data`: a table becomes the contract, the data and the settings, or is refused
-by column with the project left exactly as it was. Runs in a copy of the project's files."""
+"""`make import-data`: a table becomes the contract, the data and the settings.
+
+Or it is refused by column, with the project left exactly as it was. Runs in a copy of the
+project's files.
+"""
 
 from __future__ import annotations
 

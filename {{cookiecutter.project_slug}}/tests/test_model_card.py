@@ -1,5 +1,8 @@
-"""The model card: written from the serving metadata (the image's), judged by the checkout's
-baseline and rules; nothing else from the checkout (no golden.json, no dvc.lock)."""
+"""The model card: written from the serving metadata (the image's).
+
+It is judged by the checkout's baseline and rules; nothing else comes from the checkout (no
+golden.json, no dvc.lock).
+"""
 
 from __future__ import annotations
 
@@ -58,8 +61,10 @@ def write_json(path: Path, content: dict) -> None:
 
 @pytest.fixture
 def workdir(params, tmp_path, monkeypatch) -> Path:
-    """A fresh checkout at a release tag: params.yaml and the baseline, plus the metadata
-    read out of the image; no golden.json, no dvc.lock, no pipeline outputs."""
+    """A fresh checkout at a release tag: params.yaml, the baseline and the image's metadata.
+
+    No golden.json, no dvc.lock, no pipeline outputs.
+    """
     monkeypatch.chdir(tmp_path)
     shutil.copyfile(PROJECT / "params.yaml", tmp_path / "params.yaml")
     write_json(params.paths.baseline, golden_report(params))

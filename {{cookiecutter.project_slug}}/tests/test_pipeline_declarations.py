@@ -1,5 +1,6 @@
-"""dvc.yaml declares everything each stage reads, so `dvc repro` re-runs a stage when any of it
-changes (and the gate never judges stale metrics).
+"""dvc.yaml declares everything each stage reads, so no stage's outputs go stale unnoticed.
+
+`dvc repro` re-runs a stage when any of it changes, and the gate never judges stale metrics.
 
 For every stage run as `python -m <package>.<module>`, read from the source:
 - each project module it imports, directly or through other project modules (imports inside

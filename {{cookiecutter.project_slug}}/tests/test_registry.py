@@ -1,5 +1,8 @@
-"""The MLflow registry, on a throwaway SQLite store: stages log to the store where they run,
-and a release's `champion` is the version its own run trained."""
+"""The MLflow registry, on a throwaway SQLite store.
+
+Stages log to the store where they run, and a release's `champion` is the version its own
+run trained.
+"""
 
 from __future__ import annotations
 

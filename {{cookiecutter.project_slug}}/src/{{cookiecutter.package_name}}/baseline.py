@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.params import load_params
 
 
 def main() -> None:
+    """Copy the golden metrics to the baseline, stamped with the commit; refuse NaN or infinity."""
     paths = load_params().paths
     if not paths.golden_metrics.is_file():
         sys.exit(f"baseline: {paths.golden_metrics} is missing: run `make repro` first")

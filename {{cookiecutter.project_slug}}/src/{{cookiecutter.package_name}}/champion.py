@@ -23,6 +23,7 @@ REQUIRED = ("registered_model", "version", "run_id")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The released metadata file, and the release and image to record on the version."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--metadata", type=Path, help="serving metadata.json (default: params)")
     parser.add_argument("--release", help="the release tag, recorded on the version")
@@ -31,6 +32,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`make champion`: exit with the reason when the metadata or the registry disagree."""
     from {{ cookiecutter.package_name }}.registry import (
         CHAMPION,
         RegistryError,

@@ -65,6 +65,7 @@ TARGET: Target = {{ cookiecutter.__target }}
 
 
 def feature_names() -> list[str]:
+    """The features' column names, in the contract's order."""
     return [feature.name for feature in FEATURES]
 
 

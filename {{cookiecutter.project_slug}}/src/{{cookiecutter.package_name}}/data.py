@@ -70,6 +70,7 @@ def prepare(params: Params) -> dict[str, object]:
 
 
 def main() -> None:
+    """The data stage: the report is written whether the checks pass or fail."""
     params = load_params()
     report = params.paths.reports / "data_validation.json"
     try:

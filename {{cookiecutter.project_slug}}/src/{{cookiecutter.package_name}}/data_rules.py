@@ -46,10 +46,12 @@ def golden_rows(rows: int) -> int:
 
 
 def noise_factor(golden: int) -> float:
+    """How much noisier a golden set of `golden` rows is than REFERENCE_GOLDEN_ROWS (1-10)."""
     return min(10.0, max(1.0, math.sqrt(REFERENCE_GOLDEN_ROWS / golden)))
 
 
 def rule(direction: str, tolerance: float, limit: float) -> dict[str, object]:
+    """One gate rule as params.yaml writes it; the tolerance is rounded up."""
     return {"direction": direction, "tolerance": round_up(tolerance), "limit": round_to(limit)}
 
 
@@ -62,6 +64,7 @@ def round_up(value: float) -> float:
 
 
 def round_to(value: float) -> float:
+    """Four significant digits, to keep params.yaml readable."""
     return float(f"{value:.4g}")
 
 
@@ -102,6 +105,7 @@ def regression_rules(train: pd.Series, golden: pd.Series) -> dict[str, dict[str,
 
 
 def gate_rules(task: str, train: pd.Series, golden: pd.Series) -> dict[str, dict[str, object]]:
+    """params.yaml `gate.metrics` for the task: a rule per metric."""
     if task == "classification":
         return classification_rules(train, golden)
     return regression_rules(train, golden)

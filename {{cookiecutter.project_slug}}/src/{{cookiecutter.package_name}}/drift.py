@@ -1,4 +1,4 @@
-"""Has the population moved away from the training data? (`make drift CURRENT=batch.csv`)
+"""Has the population moved away from the training data (`make drift CURRENT=batch.csv`)?
 
 The batch (CSV, Parquet, or JSON lines such as the service's prediction log; the id and the
 target columns are optional) is first held to the feature contract. Each feature is then
@@ -60,6 +60,8 @@ REPORTS = ("drift.json", "drift.md", "drift.html")
 
 @dataclass(frozen=True)
 class Source:
+    """A compared file, identified by its content."""
+
     path: str
     rows: int
     sha256: str
@@ -67,6 +69,8 @@ class Source:
 
 @dataclass(frozen=True)
 class DriftConclusion:
+    """The verdict on a batch and the reasons for it."""
+
     status: Status
     reasons: list[str]  # why the status is drift, most important first
     dataset_drift: bool
@@ -76,6 +80,8 @@ class DriftConclusion:
 
 @dataclass(frozen=True)
 class DriftReport(DriftConclusion):
+    """Everything drift.json holds, and the markdown and HTML reports show."""
+
     thresholds: dict[str, float]
     features: list[FeatureDrift]
     prediction: PredictionDrift
@@ -133,6 +139,7 @@ def conclude(
     performance: Performance | None,
     rules: DriftRules,
 ) -> DriftConclusion:
+    """Drift when enough features drifted, the predictions moved or performance degraded."""
     judged = [f for f in features if f.verdict != "insufficient_data"]
     drifted = [f.name for f in judged if f.verdict == "drift"]
     share = len(drifted) / len(judged) if judged else 0.0
@@ -156,6 +163,7 @@ def conclude(
 
 
 def source(path: Path, rows: int) -> Source:
+    """The file's path, its row count and its sha256."""
     return Source(str(path), rows, sha256_of(path))
 
 
@@ -224,6 +232,7 @@ def write_invalid(folder: Path, current: Path, problem: str) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The batch, and where to compare it from and write the reports to."""
     parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.package_name }}.drift",
         description=__doc__,
@@ -252,6 +261,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`make drift`: the exit status is documented at the top of this module."""
     args = parse_args(argv)
     try:
         params = load_params()

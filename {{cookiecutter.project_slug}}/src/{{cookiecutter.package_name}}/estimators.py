@@ -57,11 +57,13 @@ class RandomForest(Kind):
     trusted_types = ("sklearn.tree._tree.Tree",)
 
     def classifier(self) -> BaseEstimator:
+        """RandomForestClassifier with these settings."""
         from sklearn.ensemble import RandomForestClassifier
 
         return RandomForestClassifier(**self._settings())
 
     def regressor(self) -> BaseEstimator:
+        """RandomForestRegressor with these settings."""
         from sklearn.ensemble import RandomForestRegressor
 
         return RandomForestRegressor(**self._settings())
@@ -89,11 +91,13 @@ class GradientBoosting(Kind):
     trusted_types = ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",)
 
     def classifier(self) -> BaseEstimator:
+        """HistGradientBoostingClassifier with these settings."""
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         return HistGradientBoostingClassifier(**self._settings())
 
     def regressor(self) -> BaseEstimator:
+        """HistGradientBoostingRegressor with these settings."""
         from sklearn.ensemble import HistGradientBoostingRegressor
 
         return HistGradientBoostingRegressor(**self._settings())
@@ -119,11 +123,13 @@ class Linear(Kind):
     scale_numeric = True
 
     def classifier(self) -> BaseEstimator:
+        """Logistic regression; its C is 1 / alpha, so alpha means the same for both tasks."""
         from sklearn.linear_model import LogisticRegression
 
         return LogisticRegression(C=1 / self.alpha, max_iter=self.max_iter)
 
     def regressor(self) -> BaseEstimator:
+        """Ridge regression (L2 penalty alpha)."""
         from sklearn.linear_model import Ridge
 
         return Ridge(alpha=self.alpha)

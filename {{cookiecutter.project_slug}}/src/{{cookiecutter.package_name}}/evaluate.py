@@ -30,6 +30,7 @@ SCORING_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas")
 
 
 def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Predictions]:
+    """The golden metrics with the trivial model's and the hashes the gate checks."""
     paths = params.paths
     model = load(paths.model)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
@@ -50,6 +51,7 @@ def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Prediction
 
 
 def main() -> None:
+    """The evaluate stage: golden metrics and plots, then the MLflow log."""
     params = load_params()
     print(f"evaluate: scoring the model on {params.paths.golden}", flush=True)
     report, truth, predicted = golden_report(params)

@@ -55,6 +55,7 @@ def onnx_input_types() -> list[tuple[str, object]]:
 
 
 def to_onnx(model: Pipeline, kind: ModelKind) -> bytes:
+    """The fitted pipeline as a serialized ONNX graph, inputs typed from the contract."""
     estimator = model.steps[-1][1]
     options = {id(estimator): {**kind.onnx_options, **TARGET.task.onnx_options()}}
     onnx_model = convert_sklearn(
@@ -111,6 +112,7 @@ def export(
 
 
 def main() -> None:
+    """The export stage: the serving folder, the runtime that passed parity and the metadata."""
     params = load_params()
     paths = params.paths
     print(f"export: building {paths.serving} from {paths.model}", flush=True)

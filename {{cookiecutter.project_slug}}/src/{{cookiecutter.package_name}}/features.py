@@ -87,7 +87,8 @@ class DriftMeasures(Protocol[Measured_co]):
 
     def numeric(
         self, name: str, reference: pd.Series, current: pd.Series, integer: bool
-    ) -> Measured_co: ...
+    ) -> Measured_co:
+        """Measures of a number column (PSI on quantile bins, normalized Wasserstein)."""
 
     def categories(
         self,
@@ -98,7 +99,8 @@ class DriftMeasures(Protocol[Measured_co]):
         *,
         categories: tuple[Any, ...],
         labels: list[str],
-    ) -> Measured_co: ...
+    ) -> Measured_co:
+        """Measures of a column of categories (PSI and the Jensen-Shannon distance)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class IdColumn:
     pattern: str | None = None
 
     def column(self) -> pa.Column:
+        """How data files are checked: text, unique, matching `pattern` if one is given."""
         import pandera.pandas as pa
 
         checks = [pa.Check.str_matches(self.pattern)] if self.pattern else []
@@ -169,6 +172,7 @@ class NumericFeature(_Feature):
     kind: ClassVar[str] = "numeric"
 
     def column(self) -> pa.Column:
+        """How data files are checked: within the range, nulls up to max_null_share."""
         import pandera.pandas as pa
 
         # pandas' Int64 holds nulls, and refuses 2.5 where numpy's int64 would make it 2.
@@ -176,6 +180,7 @@ class NumericFeature(_Feature):
         return self._column(dtype, [pa.Check.in_range(self.minimum, self.maximum)])
 
     def request_type(self) -> Any:
+        """The field's type in a scoring request: a JSON number within the range."""
         # JSON numbers only: 3 and 3.0 are the same integer in JSON Schema, "3" and true are not.
         bounds = Field(ge=self.minimum, le=self.maximum)
         if self.dtype == "int":
@@ -186,6 +191,7 @@ class NumericFeature(_Feature):
         return self._optional(number)
 
     def example(self) -> JsonValue:
+        """The value in the API's example request: the middle of the range."""
         middle = (self.minimum + self.maximum) / 2
         return math.floor(middle) if self.dtype == "int" else round(middle, 2)
 
@@ -211,6 +217,7 @@ class NumericFeature(_Feature):
         return invalid
 
     def to_model(self, values: Values) -> np.ndarray:
+        """Floats with NaN for missing values, which the encoder imputes."""
         return floats(values)
 
     def encoder(self, scale: bool) -> TransformerMixin:
@@ -225,11 +232,13 @@ class NumericFeature(_Feature):
         return Pipeline(steps)
 
     def onnx_type(self) -> object:
+        """The ONNX model's input for this feature: one float column."""
         from skl2onnx.common.data_types import FloatTensorType
 
         return FloatTensorType([None, 1])
 
     def onnx_array(self, values: Values) -> np.ndarray:
+        """The values as the ONNX model reads them (float32, one column)."""
         return floats(values).astype(np.float32).reshape(-1, 1)
 
     def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
@@ -259,20 +268,25 @@ class CategoricalFeature(_Feature):
     kind: ClassVar[str] = "categorical"
 
     def column(self) -> pa.Column:
+        """How data files are checked: one of the categories, nulls up to max_null_share."""
         import pandera.pandas as pa
 
         return self._column("str", [pa.Check.isin(self.categories)])
 
     def request_type(self) -> Any:
+        """The field's type in a scoring request: one of the categories."""
         return self._optional(Literal[self.categories])
 
     def example(self) -> JsonValue:
+        """The value in the API's example request: the first category."""
         return self.categories[0]
 
     def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
+        """Categories drawn at random, some missing if allowed."""
         return self._with_nulls(rng.choice(np.array(self.categories, dtype=object), rows), rng)
 
     def invalid_values(self) -> dict[str, object]:
+        """Values the contract refuses, by the check that refuses them."""
         unknown = "-".join(self.categories)[:40] + "?"  # not one of the categories
         return {"an unknown category": unknown, "a number": 42}
 
@@ -295,11 +309,13 @@ class CategoricalFeature(_Feature):
         )
 
     def onnx_type(self) -> object:
+        """The ONNX model's input for this feature: one string column."""
         from skl2onnx.common.data_types import StringTensorType
 
         return StringTensorType([None, 1])
 
     def onnx_array(self, values: Values) -> np.ndarray:
+        """The values as the ONNX model reads them (strings, one column)."""
         return self.to_model(values).reshape(-1, 1)
 
     def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:
@@ -328,35 +344,44 @@ class BooleanFeature(_Feature):
     kind: ClassVar[str] = "boolean"
 
     def column(self) -> pa.Column:
+        """How data files are checked: pandas' nullable boolean refuses text such as "maybe"."""
         # pandas' nullable "boolean" refuses text such as "maybe"; numpy's bool makes it True.
         return self._column("boolean", [])
 
     def request_type(self) -> Any:
+        """The field's type in a scoring request: JSON true or false only (not 1 or "yes")."""
         return self._optional(StrictBool)
 
     def example(self) -> JsonValue:
+        """The value in the API's example request."""
         return False
 
     def examples(self, rows: int, rng: np.random.Generator) -> list[Any]:
+        """True or false at random, some missing if allowed."""
         return self._with_nulls(rng.random(rows) < 0.5, rng)
 
     def invalid_values(self) -> dict[str, object]:
+        """Values the contract refuses, by the check that refuses them."""
         return {"text": "maybe", "a number": 7}
 
     def to_model(self, values: Values) -> np.ndarray:
+        """1.0 or 0.0, with NaN for missing values, which the encoder imputes."""
         return floats(values)
 
     def encoder(self, scale: bool) -> TransformerMixin:
+        """A missing value becomes the most frequent one in the training data."""
         from sklearn.impute import SimpleImputer
 
         return SimpleImputer(strategy="most_frequent")
 
     def onnx_type(self) -> object:
+        """The ONNX model's input for this feature: one float column (1.0 or 0.0)."""
         from skl2onnx.common.data_types import FloatTensorType
 
         return FloatTensorType([None, 1])
 
     def onnx_array(self, values: Values) -> np.ndarray:
+        """The values as the ONNX model reads them (float32, one column)."""
         return floats(values).astype(np.float32).reshape(-1, 1)
 
     def shifted(self, values: pd.Series, sds: float, rng: np.random.Generator) -> pd.Series:

@@ -1,5 +1,7 @@
-"""Small file helpers: atomic writes, so a failed stage never leaves half a file behind, and
-the one reader of the JSON files the stages pass on."""
+"""Small file helpers: atomic writes, and the one reader of the JSON files stages pass on.
+
+Atomic, so that a failed stage never leaves half a file behind.
+"""
 
 from __future__ import annotations
 
@@ -49,11 +51,13 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_json(path: Path, content: Any) -> None:
+    """Sorted, indented JSON, so that diffs of the reports stay small."""
     text = json.dumps(content, indent=2, sort_keys=True) + "\n"
     write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
 def write_text(path: Path, text: str) -> None:
+    """Replace the file in one step: readers see the old text or the new, never half."""
     write_atomically(path, lambda tmp: tmp.write_text(text))
 
 
@@ -64,6 +68,7 @@ def sha256_of_json(content: Any) -> str:
 
 
 def sha256_of(path: Path) -> str:
+    """Hex sha256 of the file's bytes, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with Path(path).open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

@@ -54,6 +54,8 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class MetricVerdict:
+    """One metric judged: its values, its rules and every rule the candidate breaks."""
+
     metric: str
     direction: str
     baseline: float | None
@@ -65,14 +67,17 @@ class MetricVerdict:
 
     @property
     def passed(self) -> bool:
+        """True when the candidate breaks none of the metric's rules."""
         return not self.reasons
 
     @property
     def reason(self) -> str:
+        """The broken rules in one line, or "ok"."""
         return "; ".join(self.reasons) or "ok"
 
     @property
     def delta(self) -> float | None:
+        """Candidate minus baseline; None when either is missing."""
         if self.baseline is None or self.candidate is None:
             return None
         return self.candidate - self.baseline
@@ -94,6 +99,8 @@ class Override:
 
 @dataclass
 class GateDecision:
+    """The gate's outcome: what was judged, against what, and what failed."""
+
     verdicts: list[MetricVerdict]
     problems: list[str]
     baseline_source: str
@@ -105,10 +112,12 @@ class GateDecision:
 
     @property
     def failed(self) -> bool:
+        """True when a metric or an input check fails, overridden or not."""
         return bool(self.problems) or not all(v.passed for v in self.verdicts)
 
     @property
     def passed(self) -> bool:
+        """True when nothing fails, or an override accepts the failure."""
         return not self.failed or self.override.reason is not None
 
 
@@ -119,6 +128,7 @@ def _number(value: object) -> float | None:
 
 
 def within_limit(rule: MetricRule, value: float) -> bool:
+    """Whether `value` is on the good side of the rule's absolute limit (ties pass)."""
     sign = 1 if rule.direction == "higher" else -1
     return sign * (value - rule.limit) >= -EPSILON
 
@@ -132,8 +142,11 @@ def judge(
     *,
     baseline_required: bool = True,
 ) -> MetricVerdict:
-    """One metric's verdict, with every rule it breaks: finite, not worse than the baseline
-    beyond the tolerance, within the absolute limit."""
+    """One metric's verdict, with every rule it breaks.
+
+    The rules: finite, not worse than the baseline beyond the tolerance, within the absolute
+    limit.
+    """
     reasons: list[str] = []
     if candidate is None or not math.isfinite(candidate):
         reasons.append("candidate value is missing or not a finite number")
@@ -238,6 +251,7 @@ def library_notes(baseline: dict[str, Any], candidate: dict[str, Any]) -> list[s
 
 
 def decide(params: Params, override: Override, baseline_ref: str | None = None) -> GateDecision:
+    """Judge the golden metrics against the target branch's baseline and rules."""
     paths = params.paths
     commit = git.commit()
     try:
@@ -273,6 +287,7 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
 
 
 def to_markdown(decision: GateDecision) -> str:
+    """The report posted on the pull request and written to reports/gate.md."""
     override = decision.override
     if decision.failed and override.reason:
         status = "OVERRIDDEN (would fail)"
@@ -311,6 +326,7 @@ def to_markdown(decision: GateDecision) -> str:
 
 
 def to_json(decision: GateDecision) -> dict[str, Any]:
+    """The decision for machines (reports/gate.json), with the derived verdicts."""
     return {
         **asdict(decision),
         "passed": decision.passed,
@@ -322,6 +338,7 @@ def to_json(decision: GateDecision) -> dict[str, Any]:
 
 
 def main() -> None:
+    """`make gate`: write the reports; exit non-zero unless the candidate is accepted."""
     try:
         params = load_params()
     except ParamsError as error:

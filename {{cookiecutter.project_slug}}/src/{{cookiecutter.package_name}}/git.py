@@ -11,6 +11,7 @@ def _git(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def has_commit(ref: str) -> bool:
+    """Whether `ref` names a commit here; False without git."""
     try:
         return _git("rev-parse", "--verify", "--quiet", ref + "^{commit}").returncode == 0
     except OSError:  # git is not installed

@@ -134,8 +134,11 @@ def split_golden(
 
 
 def replace_block(text: str, path: str, body: list[str] | None) -> str:
-    """Replace the lines nested under `path` ("gate.metrics"), keeping the key's own line and
-    comment; None removes the key and its lines. A missing key is left missing."""
+    """Replace the lines nested under `path` ("gate.metrics"), keeping the key's own line.
+
+    The key's comment stays too; None removes the key and its lines. A missing key is left
+    missing.
+    """
     lines = text.splitlines(keepends=True)
     start, indent = -1, ""
     for key in path.split("."):
@@ -157,6 +160,7 @@ def replace_block(text: str, path: str, body: list[str] | None) -> str:
 
 
 def flow(values: dict[str, object]) -> str:
+    """A YAML flow mapping on one line, as params.yaml writes each gate rule."""
     return "{" + ", ".join(f"{key}: {value}" for key, value in values.items()) + "}"
 
 
@@ -185,6 +189,7 @@ def without_generate_stage(text: str) -> str:
 
 
 def lock_without_generate(path: Path) -> str | None:
+    """dvc.lock without the `generate` stage's entry; None when there is no lock yet."""
     if not path.is_file():
         return None
     lock = yaml.safe_load(path.read_text()) or {}
@@ -303,6 +308,7 @@ def track(path: Path) -> None:
 
 
 def next_steps(imported: Imported, params: Params) -> str:
+    """The summary printed after an import: what was read, dropped and written, and what next."""
     dropped = imported.dropped
     identity = f"id column {imported.id!r}" if imported.id else "no id column"
     lines = [
@@ -335,6 +341,7 @@ def next_steps(imported: Imported, params: Params) -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The table, its target column, and the columns to treat as an id or leave out."""
     parser = argparse.ArgumentParser(
         prog=f"python -m {PACKAGE}.import_data",
         description=__doc__,
@@ -348,6 +355,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`make import-data`: exit 2, with the project unchanged, when the table is refused."""
     args = parse_args(argv)
     drop = [name.strip() for name in args.drop.split(",") if name.strip()]
     try:

@@ -46,6 +46,8 @@ class Declaration:
 
 @dataclass
 class Inferred:
+    """A contract inferred from a table: the features, the target and the task."""
+
     features: list[Declaration]
     target: Declaration
     task: str  # "classification" or "regression"
@@ -72,8 +74,10 @@ def number(value: float, integer: bool) -> str:
 
 
 def null_share(values: pd.Series) -> float:
-    """The share a feature may be missing in: 0 when none is, else twice the observed share
-    and at least NULL_MARGIN more, rounded up to a percent."""
+    """The share a feature may be missing in, rounded up to a percent.
+
+    0 when none is missing, else twice the observed share and at least NULL_MARGIN more.
+    """
     observed = float(values.isna().mean())
     if observed == 0:
         return 0.0
@@ -108,12 +112,14 @@ def refuse_unusable(name: str, values: pd.Series, what: str) -> pd.Series:
 
 
 def describe(values: pd.Series, low: float, high: float) -> str:
+    """The observed range and missing share, for the comment beside a declaration."""
     missing = values.isna().mean()
     seen = f"observed {low:.6g} to {high:.6g}"
     return seen + (f", {missing:.1%} missing" if missing else "")
 
 
 def infer_feature(name: str, values: pd.Series) -> Declaration:
+    """The feature's declaration: boolean, numeric or categorical, by its values."""
     present = refuse_unusable(name, values, "column")
     share = null_share(values)
     tail = f", max_null_share={share:g}" if share else ""
@@ -233,6 +239,7 @@ TARGET: Target = $target
 
 
 def feature_names() -> list[str]:
+    """The features' column names, in the contract's order."""
     return [feature.name for feature in FEATURES]
 
 

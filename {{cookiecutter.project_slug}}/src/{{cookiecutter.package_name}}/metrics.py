@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.task import Predictions
 
 
 def predictions(model: Pipeline, frame: pd.DataFrame) -> Predictions:
+    """The model's predictions for the contract's features of `frame`."""
     return TARGET.task.predict(model, features_of(frame))
 
 
@@ -32,4 +33,5 @@ def trivial_model(train: pd.DataFrame) -> Pipeline:
 
 
 def evaluate(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
+    """The task's metrics of the model on a labelled table."""
     return score(frame[TARGET.name], predictions(model, frame).score)

@@ -56,6 +56,7 @@ def features_of(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def save(model: Pipeline, path: Path) -> None:
+    """Write the skops file in one step; `load` reads it back with the trusted types only."""
     write_atomically(path, lambda tmp: skops.io.dump(model, tmp))
 
 

@@ -51,6 +51,7 @@ def read_or_note(path: Path, problems: list[str]) -> dict[str, Any] | None:
 
 
 def collect(params: Params, metadata: Path | None = None) -> Sources:
+    """The card's inputs; what is missing or outdated is noted, not raised."""
     problems: list[str] = []
     metadata = metadata or params.paths.serving / "metadata.json"
     serving = read_or_note(metadata, problems)
@@ -81,6 +82,7 @@ def _code(value: object) -> str:
 def model_section(
     params: Params, serving: Mapping[str, Any] | None, image: str | None
 ) -> list[str]:
+    """What the model is, where it was trained, and how it is served."""
     serving = serving or {}
     parity = serving.get("parity") or {}
     runtime = serving.get("runtime")
@@ -105,6 +107,7 @@ def model_section(
 
 
 def metrics_section(params: Params, sources: Sources) -> list[str]:
+    """The model's golden-set scores judged by the gate's rules against the baseline."""
     lines = ["## Golden-set metrics", ""]
     scored = sources.serving or {}
     if not scored.get("metrics"):
@@ -132,6 +135,7 @@ def metrics_section(params: Params, sources: Sources) -> list[str]:
 
 
 def data_section(params: Params, sources: Sources) -> list[str]:
+    """The sha256 of each input the model was built from, and the library versions."""
     paths = params.paths
     serving = sources.serving or {}
     lineage = serving.get("lineage") or {}
@@ -154,6 +158,7 @@ def data_section(params: Params, sources: Sources) -> list[str]:
 
 
 def params_section(sources: Sources) -> list[str]:
+    """The hyperparameters the model was trained with."""
     settings = (sources.serving or {}).get("params") or {}
     lines = ["## Training parameters", ""]
     if not settings:
@@ -178,6 +183,7 @@ def render(params: Params, sources: Sources, version: str, image: str | None = N
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Where to write the card, from which metadata, and the release's name."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, help="write here instead of standard output")
     parser.add_argument("--metadata", type=Path, help="serving metadata.json (default: params)")
@@ -187,6 +193,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Print or write the card; missing inputs are warnings, not failures."""
     args = parse_args(argv)
     try:
         params = load_params()

@@ -27,6 +27,8 @@ from {{ cookiecutter.package_name }}.task import (
 
 
 class Settings(BaseModel):
+    """Frozen, strict, no unknown keys: a typo in params.yaml fails at load."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
@@ -35,6 +37,8 @@ FilePath = Annotated[Path, Field(strict=False)]
 
 
 class Paths(Settings):
+    """Where the stages read and write their files."""
+
     raw: FilePath
     golden: FilePath
     prepared: FilePath
@@ -58,6 +62,8 @@ class Sample(Settings):
 
 
 class Split(Settings):
+    """The held-out test share of the prepared data, and its seed."""
+
     test_size: float = Field(gt=0, lt=1)
     seed: int
 
@@ -81,18 +87,24 @@ Export = Annotated[
 
 
 class Tracking(Settings):
+    """MLflow: where runs are logged and the name the model is registered under."""
+
     tracking_uri: str
     experiment: str = Field(min_length=1)
     registered_model: str = Field(min_length=1)
 
 
 class MetricRule(Settings):
+    """One metric's rule: the better direction, the regression allowed and an absolute limit."""
+
     direction: Literal["higher", "lower"]
     tolerance: float = Field(ge=0)
     limit: float
 
 
 class Gate(Settings):
+    """The golden-set gate: whose baseline to judge against, and each metric's rule."""
+
     baseline_ref: str = Field(min_length=1)
     metrics: dict[str, MetricRule] = Field(min_length=1)
 
@@ -114,6 +126,8 @@ class DriftRules(Settings):
 
 
 class Params(Settings):
+    """The whole of params.yaml."""
+
     paths: Paths
     sample: Sample | None = None
     validation: Validation
@@ -156,6 +170,7 @@ def describe(item: ErrorDetails) -> str:
 
 
 def load_params(path: Path = Path("params.yaml")) -> Params:
+    """Read and validate params.yaml; ParamsError names every wrong field."""
     try:
         raw = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as error:

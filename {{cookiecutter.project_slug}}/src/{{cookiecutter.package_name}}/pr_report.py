@@ -88,6 +88,7 @@ def compose(*, gate: str, metrics: str, params: str, data: str, base: str, plots
 
 
 def main() -> None:
+    """Write reports/pr-report.md, comparing with the target branch `--base`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="git ref of the target branch")
     parser.add_argument("--plots-url", default="", help="link to the uploaded plots")

@@ -62,8 +62,10 @@ def read_json(text: str, source: str) -> dict[str, Any]:
 
 
 def target_ref(configured_ref: str, ref: str | None = None) -> tuple[str | None, list[str]]:
-    """`ref` (GATE_BASELINE_REF), else params.yaml's baseline_ref, else HEAD; None before
-    any commit."""
+    """The ref to judge against, and notes on the choice; None before any commit.
+
+    `ref` (GATE_BASELINE_REF) when given, else params.yaml's baseline_ref, else HEAD.
+    """
     if ref:
         if not git.has_commit(ref):
             raise GateInputError(
@@ -95,8 +97,10 @@ def rules_from(text: str, source: str) -> tuple[dict[str, MetricRule], Path]:
 
 
 def load_reference(configured_ref: str, baseline_ref: str | None = None) -> Reference:
-    """The baseline and rules the change is judged by, from the target ref (`baseline_ref`,
-    GATE_BASELINE_REF, when given)."""
+    """The baseline and rules the change is judged by, from the target ref.
+
+    The target ref is `baseline_ref` (GATE_BASELINE_REF) when given (see target_ref).
+    """
     ref, notes = target_ref(configured_ref, baseline_ref)
     if ref is None:
         rules, baseline_path = rules_from(PARAMS_FILE.read_text(), str(PARAMS_FILE))

@@ -51,8 +51,10 @@ def log_training(
     lineage: dict[str, str],
     settings: Tracking,
 ) -> RunInfo:
-    """Log one training run, register its model with its lineage as version tags, and point
-    the `challenger` alias at it."""
+    """Log one training run and register its model, with its lineage as version tags.
+
+    The `challenger` alias points at the new version.
+    """
     import mlflow
     import mlflow.sklearn
     from mlflow.models import infer_signature
@@ -150,9 +152,11 @@ class RegistryError(RuntimeError):
 def set_champion(
     registered_model: str, model_version: str, run_id: str, tags: dict[str, str], settings: Tracking
 ) -> str:
-    """Point the `champion` alias at a version, after checking that this store's version is
-    the one the run trained (not another store's version with the same number). Returns the
-    store's URI."""
+    """Point the `champion` alias at a version; return the store's URI.
+
+    This store's version must be the one the run trained (not another store's version with
+    the same number).
+    """
     import mlflow
     from mlflow.exceptions import MlflowException
 

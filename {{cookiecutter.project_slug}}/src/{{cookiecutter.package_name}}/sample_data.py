@@ -99,6 +99,7 @@ def generate(
 
 
 def main() -> None:
+    """The generate stage: write the demo's table to paths.raw."""
     params = load_params()
     sample = params.sample
     if sample is None:

@@ -16,6 +16,7 @@ class BinaryTarget:
 
     @property
     def task(self) -> Classification:
+        """Classification: the task a 0/1 target makes."""
         return Classification(self)
 
 
@@ -30,6 +31,7 @@ class NumericTarget:
 
     @property
     def task(self) -> Regression:
+        """Regression: the task a numeric target makes."""
         return Regression(self)
 
 

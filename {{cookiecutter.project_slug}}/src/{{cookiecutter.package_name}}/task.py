@@ -211,17 +211,21 @@ class Classification(Task):
         self.target = target
 
     def estimator(self, kind: ModelKind) -> BaseEstimator:
+        """The kind's classifier."""
         return kind.classifier()
 
     def trivial_estimator(self) -> BaseEstimator:
+        """Always the training share of positives."""
         from sklearn.dummy import DummyClassifier
 
         return DummyClassifier(strategy="prior")  # always the training share of positives
 
     def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
+        """Labels, and the probability of the positive class as the score."""
         return Predictions(model.predict(features), model.predict_proba(features)[:, 1])
 
     def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+        """Ranking (ROC AUC, average precision), labels at THRESHOLD and calibration (Brier)."""
         from sklearn.metrics import (
             accuracy_score,
             average_precision_score,
@@ -255,6 +259,7 @@ class Classification(Task):
         write_atomically(folder / "confusion.csv", lambda tmp: confusion.to_csv(tmp, index=False))
 
     def target_column(self, rules: Validation | None) -> pa.Column:
+        """0 or 1; with `rules`, a share of positives within params.yaml's bounds."""
         import pandera.pandas as pa
 
         checks = [pa.Check.isin([0, 1])]
@@ -271,9 +276,11 @@ class Classification(Task):
         return pa.Column("int64", checks, description=self.target.description)
 
     def onnx_options(self) -> dict[str, object]:
+        """Probabilities as a plain tensor, not a list of dicts (zipmap)."""
         return {"zipmap": False}  # probabilities as a plain tensor, not a list of dicts
 
     def from_onnx(self, outputs: list[Any]) -> Predictions:
+        """Labels, and the probability of 1 from the second output."""
         return Predictions(values=outputs[0], probability=outputs[1][:, 1])
 
     def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
@@ -289,14 +296,17 @@ class Classification(Task):
         return Parity(passed, "ok" if passed else reason, len(expected.values), diff, mismatches)
 
     def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
+        """Ten buckets of probability, 0.1 wide."""
         buckets = tuple(step / 10 for step in range(1, 11))
         return "prediction_probability", "Predicted probability of the positive class", buckets
 
     @property
     def score_description(self) -> str:
+        """The probability of the positive class, by the target's name."""
         return f"probability that {self.target.name} = 1"
 
     def stratify(self, frame: pd.DataFrame) -> pd.Series | None:
+        """The target: the share of positives stays equal in train and test."""
         return frame[self.target.name]  # keep the share of positives equal in train and test
 
 
@@ -315,17 +325,21 @@ class Regression(Task):
         self.target = target
 
     def estimator(self, kind: ModelKind) -> BaseEstimator:
+        """The kind's regressor."""
         return kind.regressor()
 
     def trivial_estimator(self) -> BaseEstimator:
+        """Always the training mean."""
         from sklearn.dummy import DummyRegressor
 
         return DummyRegressor(strategy="mean")  # always the training mean
 
     def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
+        """The predicted values; the score is the value itself."""
         return Predictions(model.predict(features))
 
     def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+        """Errors in the target's units (RMSE, MAE) and the share of variance explained (R²)."""
         from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 
         return {
@@ -344,6 +358,7 @@ class Regression(Task):
         write_atomically(folder / "predictions.csv", lambda tmp: table.to_csv(tmp, index=False))
 
     def target_column(self, rules: Validation | None) -> pa.Column:
+        """Within the target's range; with `rules`, at least params.yaml's spread."""
         import pandera.pandas as pa
 
         checks = [pa.Check.in_range(self.target.minimum, self.target.maximum)]
@@ -360,9 +375,11 @@ class Regression(Task):
         return pa.Column("float64", checks, description=self.target.description)
 
     def onnx_options(self) -> dict[str, object]:
+        """None needed: the regressor's one output is the value."""
         return {}
 
     def from_onnx(self, outputs: list[Any]) -> Predictions:
+        """The values, flattened from the ONNX (n, 1) output."""
         return Predictions(values=outputs[0].ravel())
 
     def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
@@ -382,4 +399,5 @@ class Regression(Task):
 
     @property
     def score_description(self) -> str:
+        """The predicted value, by the target's name."""
         return f"predicted {self.target.name}"

@@ -1,6 +1,9 @@
-"""DVC stage `train`: fit the model on the training split, score it on the test split,
-save it with skops and log the run to MLflow (registered, alias `challenger`, with its
-lineage as version tags: commit, training-data hash, hyperparameter hash, contract hash)."""
+"""DVC stage `train`: fit the model on the training split, score it on the test split.
+
+The model is saved with skops and the run logged to MLflow (registered, alias `challenger`,
+with its lineage as version tags: commit, training-data hash, hyperparameter hash, contract
+hash).
+"""
 
 from __future__ import annotations
 
@@ -20,10 +23,12 @@ from {{ cookiecutter.package_name }}.settings import TrackingSettings
 
 
 def train(frame: pd.DataFrame, kind: ModelKind) -> Pipeline:
+    """The kind's pipeline fitted on the contract's features of `frame`."""
     return build(kind).fit(features_of(frame), frame[TARGET.name])
 
 
 def main() -> None:
+    """The train stage: fit, save the model and its test metrics, then log the run to MLflow."""
     params = load_params()
     paths = params.paths
     training = pd.read_parquet(paths.prepared / "train.parquet")

@@ -26,6 +26,7 @@ class Problem:
     examples: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
+        """One line for people: where, which check, and example lines."""
         where = f" in {self.rows} row(s)" if self.rows else ""
         shown = f": {', '.join(self.examples)}" if self.examples else ""
         return f"{self.source}: column '{self.column}' fails {self.check}{where}{shown}"
@@ -45,6 +46,7 @@ class DataValidationError(ValueError):
 
 
 def problems_from(error: pandera.errors.SchemaErrors, source: str) -> list[Problem]:
+    """The failure cases pandera reports, as one Problem per column and check, no repeats."""
     cases = error.failure_cases
     problems: list[Problem] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()

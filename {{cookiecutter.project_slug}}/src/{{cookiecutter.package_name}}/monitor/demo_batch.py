@@ -42,6 +42,7 @@ def chosen(names: str) -> list[Feature]:
 def demo_batch(
     held_out: pd.DataFrame, rows: int, drift: str, features: list[Feature], seed: int
 ) -> pd.DataFrame:
+    """`rows` held-out rows drawn at random, with the chosen features shifted by `drift`."""
     rng = np.random.default_rng(seed)
     repeat = rows > len(held_out)  # only then: repeats pass for a larger sample than they are
     batch = held_out.iloc[rng.choice(len(held_out), rows, replace=repeat)].reset_index(drop=True)
@@ -52,6 +53,7 @@ def demo_batch(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`make batch`: exit 2 when the held-out split or a named feature is missing."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, help="rows to write (default: the held-out rows)")
     parser.add_argument("--seed", type=int, default=7, help="random seed")

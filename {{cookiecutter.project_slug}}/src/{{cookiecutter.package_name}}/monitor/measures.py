@@ -60,6 +60,8 @@ class Histogram:
 
 @dataclass(frozen=True)
 class FeatureDrift:
+    """One feature's drift: the measures, their thresholds, the verdict and the histogram."""
+
     name: str
     kind: Literal["numeric", "categorical", "boolean"]
     psi: float | None
@@ -74,6 +76,8 @@ class FeatureDrift:
 
 @dataclass(frozen=True)
 class PredictionDrift:
+    """Drift of the model's output (Predictions.score) between reference and batch."""
+
     output: str
     psi: float | None
     threshold: float  # prediction_psi_threshold or the PSI's sampling noise, the larger
@@ -119,6 +123,7 @@ def normalized_wasserstein(reference: np.ndarray, current: np.ndarray) -> float:
 
 
 def js_distance(reference: np.ndarray, current: np.ndarray) -> float:
+    """Jensen-Shannon distance of two share vectors, in [0, 1] (base 2)."""
     return float(jensenshannon(reference, current, base=2))
 
 
@@ -152,6 +157,7 @@ def present(values: pd.Series) -> np.ndarray:
 
 
 def null_shares(reference: pd.Series, current: pd.Series) -> dict[str, float]:
+    """Share of missing values in each sample (0 for an empty one)."""
     return {
         "reference": float(reference.isna().mean()) if len(reference) else 0.0,
         "current": float(current.isna().mean()) if len(current) else 0.0,
@@ -164,8 +170,10 @@ def generator(rules: DriftRules, name: str) -> np.random.Generator:
 
 
 def gamma_tail(samples: np.ndarray, rate: float) -> float:
-    """The value exceeded with probability `rate`, from a gamma fitted to the samples (the
-    shape of PSI and squared distances under no drift: scaled chi-squared)."""
+    """The value exceeded with probability `rate`, from a gamma fitted to the samples.
+
+    A gamma is the shape of PSI and squared distances under no drift (scaled chi-squared).
+    """
     mean, variance = float(np.mean(samples)), float(np.var(samples))
     if mean <= 0 or variance <= 0:
         return float(np.max(samples, initial=0.0))
@@ -237,8 +245,10 @@ def verdict(batch_rows: int, drifted: bool | None, rules: DriftRules) -> ColumnS
 def binned(
     reference: np.ndarray, current: np.ndarray, bins: int, integer: bool = False
 ) -> tuple[Histogram, np.ndarray, float | None]:
-    """Both samples on the reference's quantile bins: histogram, pooled counts, PSI (None if
-    one sample is empty)."""
+    """Both samples on the reference's quantile bins.
+
+    The histogram, the pooled counts and the PSI (None if one sample is empty).
+    """
     edges = quantile_edges(reference, bins)
     ref, cur = bin_shares(reference, edges), bin_shares(current, edges)
     histogram = Histogram(interval_labels(edges, integer), ref.tolist(), cur.tolist())
@@ -357,6 +367,7 @@ class Measures:
     def numeric(
         self, name: str, reference: pd.Series, current: pd.Series, integer: bool
     ) -> FeatureDrift:
+        """PSI on the reference's quantile bins and the normalized Wasserstein distance."""
         return compare_numeric(name, reference, current, self.rules, integer)
 
     def categories(
@@ -369,6 +380,7 @@ class Measures:
         categories: tuple[Any, ...],
         labels: list[str],
     ) -> FeatureDrift:
+        """PSI and the Jensen-Shannon distance of the category shares."""
         return compare_categories(
             name, kind, reference, current, categories=categories, labels=labels, rules=self.rules
         )

@@ -29,6 +29,8 @@ BOOTSTRAP_ROWS = 5_000  # rows per bootstrap sample; the spread is rescaled to t
 
 @dataclass(frozen=True)
 class MetricCheck:
+    """One metric of the batch against the baseline, judged with the sampling allowance."""
+
     metric: str
     direction: str
     baseline: float | None
@@ -40,6 +42,7 @@ class MetricCheck:
 
     @property
     def delta(self) -> float | None:
+        """Batch minus baseline; None when either is missing."""
         if self.baseline is None or self.current is None:
             return None
         return self.current - self.baseline
@@ -47,6 +50,8 @@ class MetricCheck:
 
 @dataclass(frozen=True)
 class Performance:
+    """A labelled batch's metrics, each judged against the baseline's."""
+
     rows: int
     baseline: str
     metrics: dict[str, float | None]

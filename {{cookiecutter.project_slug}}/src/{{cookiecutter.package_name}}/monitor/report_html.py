@@ -58,6 +58,7 @@ footer { color: #59636e; font-size: 13px; margin-top: 18px; }
 
 
 def pill(verdict: str) -> str:
+    """A verdict as a coloured label."""
     return f'<span class="pill {verdict}">{escape(verdict.replace("_", " "))}</span>'
 
 
@@ -114,6 +115,7 @@ def anchor(name: str) -> str:
 
 
 def feature_rows(features: list[FeatureDrift]) -> str:
+    """The summary table: one row per feature, most drifted first, linked to its card."""
     rows = []
     for feature in ranked(features):
         shares = feature.null_share
@@ -132,6 +134,7 @@ def feature_rows(features: list[FeatureDrift]) -> str:
 
 
 def feature_card(feature: FeatureDrift) -> str:
+    """One feature's measures and its histogram of reference and batch shares."""
     measures = f"PSI {fixed(feature.psi, 3)}, {distance(feature)}"
     overlay = feature.kind == "numeric"  # bins overlaid; categories side by side
     return (
@@ -144,6 +147,7 @@ def feature_card(feature: FeatureDrift) -> str:
 
 
 def performance_section(performance: Performance | None) -> str:
+    """The batch's metrics against the baseline, when the batch has labels."""
     if performance is None:
         return "<p>Not measured: the batch has no labels (or they allow no metric).</p>"
     rows = []
@@ -164,6 +168,7 @@ def performance_section(performance: Performance | None) -> str:
 
 
 def sources(result: DriftReport) -> str:
+    """What was compared: both files by sha256, the model and the thresholds."""
     items = [
         f"{name}: <code>{escape(item.path)}</code>, {item.rows:,} rows, sha256 "
         f"<span class='mono'>{item.sha256[:16]}</span>"
@@ -180,6 +185,7 @@ def sources(result: DriftReport) -> str:
 
 
 def to_html(result: DriftReport) -> str:
+    """The whole report as one self-contained HTML page."""
     status = STATUS[result.status]
     reasons = result.reasons if result.status == "insufficient_data" else []
     lines = "".join(f"<li class='note'>{escape(reason)}</li>" for reason in reasons)

@@ -67,6 +67,7 @@ def summary(result: DriftReport) -> list[tuple[str, bool]]:
 
 
 def feature_table(features: list[FeatureDrift]) -> list[str]:
+    """One row per feature, most drifted first."""
     lines = [
         "| feature | kind | PSI | distance | drift from (PSI / distance) "
         "| missing (reference -> batch) | verdict |",
@@ -83,6 +84,7 @@ def feature_table(features: list[FeatureDrift]) -> list[str]:
 
 
 def performance_table(result: DriftReport) -> list[str]:
+    """The batch's metrics against the baseline; nothing when the batch has no labels."""
     if result.performance is None:
         return []
     lines = [
@@ -104,6 +106,7 @@ def performance_table(result: DriftReport) -> list[str]:
 
 
 def to_markdown(result: DriftReport) -> str:
+    """The whole report as Markdown (drift.md, and the job summary in CI)."""
     rules = result.thresholds
     lines = [f"## Drift check: {STATUS[result.status]}", ""]
     if result.status == "insufficient_data":

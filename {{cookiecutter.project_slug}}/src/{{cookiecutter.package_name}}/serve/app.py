@@ -84,10 +84,12 @@ class Service:
             )
 
     def close(self) -> None:
+        """Flush and close the prediction log, if one is open."""
         if self.prediction_log:
             self.prediction_log.close()
 
     def ready_model(self) -> ServingModel:
+        """The loaded model, or a 503 while there is none."""
         if self.model is None:
             raise HTTPException(status_code=503, detail=NOT_LOADED)
         return self.model
@@ -107,6 +109,7 @@ class Service:
 
 
 async def get_service(request: Request) -> Service:
+    """The app's one Service, as a FastAPI dependency."""
     service: Service = request.app.state.service
     return service
 
@@ -126,6 +129,7 @@ async def liveness() -> Liveness:
 
 @health.get("/ready", response_model=Readiness, responses={503: {"description": "No model"}})
 async def readiness(service: ServiceDep) -> Readiness:
+    """A model is loaded: requests to /predict will be scored."""
     service.ready_model()
     return Readiness(
         status="ready",
@@ -187,6 +191,7 @@ def document_request_body(app: FastAPI, max_rows: int) -> None:
 
 
 def create_app(settings: ServeSettings | None = None) -> FastAPI:
+    """The scoring app; settings from SERVE_* environment variables unless given."""
     settings = settings or ServeSettings.from_env()
     configure_logging()
 

@@ -30,6 +30,8 @@ RECORDS = TypeAdapter(RECORDS_TYPE)
 
 
 class DuplicateKeyError(ValueError):
+    """A JSON object repeats a key; json.loads would silently keep the last value."""
+
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
@@ -59,6 +61,7 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def too_large(size: int, limit: int) -> HTTPException:
+    """413, naming the limit's setting and the fix."""
     return HTTPException(
         status_code=413,
         detail=f"body of {size} bytes or more; the limit is {limit} (SERVE_MAX_BODY_BYTES). "
@@ -90,6 +93,7 @@ def decode(body: bytes) -> Any:
 
 
 def invalid(message: str) -> RequestValidationError:
+    """A 422 in FastAPI's own error shape, for a body that is not a valid JSON record."""
     return RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": message}])
 
 
@@ -132,6 +136,7 @@ def short(value: object, limit: int = ECHO_CHARS) -> object:
 
 
 def shown_issue(issue: Mapping[str, Any]) -> dict[str, Any]:
+    """A validation issue as the answer shows it: long inputs and messages shortened."""
     shown = {
         "type": str(issue.get("type", "invalid")),
         "loc": [part if isinstance(part, int) else short(part) for part in issue.get("loc", ())],

@@ -43,12 +43,14 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line, so logs can be searched without parsing prose."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The message and the record's `fields` as one JSON object."""
         entry = {"level": record.levelname, "logger": record.name, "message": record.getMessage()}
         entry.update(getattr(record, "fields", {}))
         return json.dumps(entry)
 
 
 def configure_logging() -> None:
+    """The service's log: JSON lines on stderr, INFO and above, not passed to the root logger."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     LOG.handlers[:] = [handler]
@@ -76,6 +78,7 @@ class RequestObserver:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, recording its status and time; other traffic passes untouched."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -99,6 +102,7 @@ class RequestObserver:
 
     @staticmethod
     def record(scope: Scope, status: int, seconds: float, error: Exception | None) -> None:
+        """Count and time the request by its route (not its raw path), and log it."""
         route = scope.get("route")
         path = getattr(route, "path", "other")
         REQUESTS.labels(scope["method"], path, str(status)).inc()

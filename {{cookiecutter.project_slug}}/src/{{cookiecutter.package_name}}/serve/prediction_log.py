@@ -50,9 +50,11 @@ class RotatingFile:
         self._lock = path.with_name(path.name + ".lock").open("a")
 
     def backup(self, index: int) -> Path:
+        """The `index`-th older file: log.1.jsonl is the newest backup of log.jsonl."""
         return self.path.with_name(f"{self.path.stem}.{index}{self.path.suffix}")
 
     def append(self, text: str) -> None:
+        """Append under a file lock (all workers write here); rotate first if it would overflow."""
         data = text.encode("utf-8")
         fcntl.flock(self._lock, fcntl.LOCK_EX)  # other workers append to the same file
         try:
@@ -72,6 +74,7 @@ class RotatingFile:
         self.path.rename(self.backup(1))
 
     def close(self) -> None:
+        """Release the lock file."""
         self._lock.close()
 
 

@@ -29,7 +29,10 @@ class ServingModelError(RuntimeError):
 
 
 class ServingModel(Protocol):
-    def predict(self, columns: Mapping[str, Values]) -> Predictions: ...
+    """What the service scores with: ONNX Runtime, or scikit-learn as the fallback."""
+
+    def predict(self, columns: Mapping[str, Values]) -> Predictions:
+        """Predictions for columns of contract features, one value per row."""
 
 
 def onnx_feed(columns: Mapping[str, Values], inputs: Sequence[str]) -> dict[str, np.ndarray]:
@@ -46,6 +49,8 @@ def onnx_feed(columns: Mapping[str, Values], inputs: Sequence[str]) -> dict[str,
 
 
 class OnnxModel:
+    """The exported ONNX graph in ONNX Runtime, one thread per request."""
+
     def __init__(self, path: Path) -> None:
         import onnxruntime
 
@@ -66,6 +71,7 @@ class OnnxModel:
             )
 
     def predict(self, columns: Mapping[str, Values]) -> Predictions:
+        """Each feature fed as the graph's typed (n, 1) input."""
         return TARGET.task.from_onnx(self.session.run(None, onnx_feed(columns, self.inputs)))
 
 
@@ -81,6 +87,7 @@ class SklearnModel:
             raise ServingModelError(str(error)) from None
 
     def predict(self, columns: Mapping[str, Values]) -> Predictions:
+        """The columns as the training frame held them, through the fitted pipeline."""
         import pandas as pd
 
         frame = pd.DataFrame(

@@ -46,10 +46,14 @@ PredictionResponse: type[BaseModel] = TARGET.task.response_model
 
 
 class Liveness(BaseModel):
+    """The process is up; says nothing about the model."""
+
     status: Literal["ok"]
 
 
 class Readiness(BaseModel):
+    """A model is loaded: its registry version and the runtime that scores it."""
+
     status: Literal["ready"]
     model_version: str
     runtime: str

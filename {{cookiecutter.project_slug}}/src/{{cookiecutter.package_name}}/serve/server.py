@@ -50,14 +50,17 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request on this connection."""
         super().connection_made(transport)
         self._start_clock()
 
     def on_response_complete(self) -> None:
+        """Start the clock for the next request on this connection."""
         super().on_response_complete()
         self._start_clock()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Stop the clock: no request to wait for."""
         self._stop_clock()
         super().connection_lost(exc)
 
@@ -103,6 +106,7 @@ def metrics_across(workers: int) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Serve with uvicorn; wrong SERVE_* settings exit 2 before any worker starts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
