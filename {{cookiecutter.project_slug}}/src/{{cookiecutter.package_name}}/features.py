@@ -344,8 +344,10 @@ class BooleanFeature(_Feature):
     kind: ClassVar[str] = "boolean"
 
     def column(self) -> pa.Column:
-        """How data files are checked: pandas' nullable boolean refuses text such as "maybe"."""
-        # pandas' nullable "boolean" refuses text such as "maybe"; numpy's bool makes it True.
+        """How data files are checked: pandas' nullable boolean, which refuses text like "maybe".
+
+        numpy's bool would read "maybe" as True.
+        """
         return self._column("boolean", [])
 
     def request_type(self) -> Any:

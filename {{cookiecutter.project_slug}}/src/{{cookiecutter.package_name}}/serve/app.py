@@ -84,7 +84,7 @@ class Service:
             )
 
     def close(self) -> None:
-        """Flush and close the prediction log, if one is open."""
+        """Write what the prediction log has queued, then close it (if there is one)."""
         if self.prediction_log:
             self.prediction_log.close()
 
