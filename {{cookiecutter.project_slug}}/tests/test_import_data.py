@@ -102,8 +102,9 @@ def test_the_written_contract_reads_the_table_right_and_is_ruff_clean(project):
     assert type(kinds["smoker"]).__name__ == "BooleanFeature"
     assert type(contract.TARGET).__name__ == "BinaryTarget"
     assert "'bad'" in contract.TARGET.description  # the rarer label became 1
+    settings = str(PROJECT / "pyproject.toml")  # the project's rules, docstrings included
     lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", str(CONTRACT)],
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--config", settings, str(CONTRACT)],
         capture_output=True,
         text=True,
         check=False,
