@@ -158,13 +158,6 @@ def image_digest(name: str) -> str:
     return _docker_inspect(name)["Id"]
 
 
-def image_id(name: str) -> str:
-    """The image's id: which image a tag points at (its manifest digest may be rewritten)."""
-    if engine() == "buildah":
-        return buildah.inspect_image(name)["FromImageID"]
-    return _docker_inspect(name)["Id"]
-
-
 def image_size_mb(name: str) -> float:
     """Uncompressed size in decimal megabytes."""
     if engine() == "buildah":
