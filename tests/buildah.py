@@ -207,20 +207,31 @@ def ensure_tools() -> None:
     overlay driver.  ``uidmap`` comes in as a hard dependency.
     """
     _require_root()
+    if not _missing_tools():
+        return
+    # Parallel test workers each get here on a fresh machine; apt-get takes its own lock and
+    # fails rather than waits, so the workers queue on ours and the later ones find it done.
+    with _locked(default_cache_dir() / "apt-get.lock"):
+        missing = _missing_tools()
+        if not missing:
+            return
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        started = time.monotonic()
+        _run(["apt-get", "update", "-q"], env=env, timeout=900)
+        _run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+            env=env,
+            timeout=1800,
+        )
+    LOG.info("installed %s in %.1fs", " ".join(missing), time.monotonic() - started)
+
+
+def _missing_tools() -> list[str]:
+    """The Debian packages of the tools (and keyring) this machine does not have yet."""
     missing = [pkg for exe, pkg in _TOOLS.items() if shutil.which(exe) is None]
     if not _DEBIAN_KEYRING.is_file():
         missing.append("debian-archive-keyring")
-    if not missing:
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    started = time.monotonic()
-    _run(["apt-get", "update", "-q"], env=env, timeout=900)
-    _run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
-        env=env,
-        timeout=1800,
-    )
-    LOG.info("installed %s in %.1fs", " ".join(missing), time.monotonic() - started)
+    return missing
 
 
 # --------------------------------------------------------------------------

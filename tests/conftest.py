@@ -15,6 +15,20 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """Stop at once when pytest-xdist ignores `xdist_group` (a grouped test's id ends in
+    `@group`): each group's module fixture would be built on every worker, silently
+    doubling the suite's slowest setups. Runs in the controller, once per worker."""
+    config = node.config  # type: ignore[attr-defined]
+    if config.getoption("dist") == "loadgroup" and not any("@" in nodeid for nodeid in ids):
+        pytest.exit(
+            "--dist=loadgroup: no test carries its xdist_group, so this pytest and "
+            "pytest-xdist do not work together; pin pytest to a version pytest-xdist "
+            "supports (pyproject.toml)",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
 def bake(where: Path, *, offline: bool = False, **answers: str) -> Path:
     """Render the template with the given answers (the rest default) and return the project.
 
