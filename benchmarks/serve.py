@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
+import multiprocessing.synchronize
 import os
 import socket
 import statistics
@@ -182,29 +184,40 @@ async def _load(port: int, raw: bytes, clients: int, seconds: float, expect: int
 
 def probe_while(port: int, path: str, busy: Callable[[], None], every: float) -> list[float]:
     """Liveness latencies, one probe each `every` seconds, while `busy()` runs. Each probe
-    opens its own connection, as an orchestrator's does, so it lands on any worker."""
-    latencies: list[float] = []
-    done = threading.Event()
-
-    def prober() -> None:
-        while not done.is_set():
-            start = time.perf_counter()
-            connection = Connection(port)
-            try:
-                connection.request(get(path))
-            finally:
-                connection.close()
-            latencies.append(time.perf_counter() - start)
-            time.sleep(every)
-
-    thread = threading.Thread(target=prober)
-    thread.start()
+    opens its own connection, as an orchestrator's does, so it lands on any worker; the
+    prober is its own process, as the orchestrator is, so the load generator's GIL in this
+    one never delays a probe."""
+    results: multiprocessing.Queue[list[float]] = multiprocessing.Queue()
+    done = multiprocessing.Event()
+    prober = multiprocessing.Process(target=_probe, args=(port, path, every, done, results))
+    prober.start()
     try:
         busy()
     finally:
         done.set()
-        thread.join()
+    latencies = results.get(timeout=120)
+    prober.join()
     return latencies
+
+
+def _probe(
+    port: int,
+    path: str,
+    every: float,
+    done: multiprocessing.synchronize.Event,
+    results: multiprocessing.Queue[list[float]],
+) -> None:
+    latencies: list[float] = []
+    while not done.is_set():
+        start = time.perf_counter()
+        connection = Connection(port)
+        try:
+            connection.request(get(path))
+        finally:
+            connection.close()
+        latencies.append(time.perf_counter() - start)
+        time.sleep(every)
+    results.put(latencies)
 
 
 def process_tree(root: int) -> list[int]:

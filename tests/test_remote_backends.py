@@ -22,7 +22,7 @@ import pytest
 from .backends import mlflow_server, moto_s3, postgres
 from .conftest import bake, project_env, run
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("remote-backends")]  # one origin, one server
 
 DVC_BUCKET = "dvc-store"
 MLFLOW_BUCKET = "mlflow-artifacts"

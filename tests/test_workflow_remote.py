@@ -17,7 +17,7 @@ from .github_repo import GitHubRepo
 from .workflow_fixtures import REPOSITORY
 from .workflow_harness import Runner, run_workflow, show
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("workflow-remote")]  # one S3, one origin
 BUCKET = "dvc-store"
 
 
