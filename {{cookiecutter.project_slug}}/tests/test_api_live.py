@@ -169,6 +169,26 @@ def test_two_workers_share_one_count_and_one_prediction_log(live):
     assert all(path.stat().st_size <= 5_000 for path in files)
 
 
+def test_a_second_service_on_the_same_port_is_refused(live, serving_dir):
+    # Given a service whose workers share its port (each on a socket of its own),
+    env = {**os.environ, "SERVE_MODEL_DIR": str(serving_dir), "SERVE_WORKERS": "2"}
+
+    # when another one is started on that port,
+    second = subprocess.run(
+        [sys.executable, "-m", SERVER, "--port", str(live["port"])],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # then it stops at once, saying why, instead of quietly taking a share of the requests
+    assert second.returncode == 1
+    assert second.stderr.startswith(f"serve: cannot listen on 127.0.0.1:{live['port']}: ")
+    assert second.stderr.count("\n") == 1
+
+
 def test_unwritable_prediction_log_stops_the_start_in_one_line(serving_dir, tmp_path):
     (tmp_path / "a-file").write_text("not a folder")  # unwritable for root too
     env = {
