@@ -57,7 +57,7 @@ class Server:
     ready_path: str
     health_path: str
     predict_path: str
-    wrap: str | None  # MLflow wants {"dataframe_records": [...]}
+    wrap: str | None  # MLflow wants {"dataframe_records": [...]} of the model's input frame
 
 
 class Connection:
@@ -308,9 +308,11 @@ class Running:
     server: Server
     port: int
     pids: list[int]  # all its processes
+    rows: list[dict]  # golden rows as this server takes them
 
-    def post(self, rows: list[dict]) -> bytes:
-        return post(self.server.predict_path, body(self.server, rows))
+    def post(self, count: int) -> bytes:
+        """A request scoring the first `count` golden rows (one row: a bare record)."""
+        return post(self.server.predict_path, body(self.server, self.rows[:count]))
 
 
 ROUNDS = 3  # each measurement is split into rounds that alternate between the servers
@@ -328,18 +330,18 @@ def alternating(running: list[Running], seconds: float, take: Take) -> dict[str,
     return pooled
 
 
-def single_rows(rows: list[dict], clients: int) -> Take:
+def single_rows(clients: int) -> Take:
     def take(run: Running, seconds: float) -> dict[str, list[float]]:
         used = cpu_seconds(run.pids)
-        latencies = load(run.port, run.post(rows[:1]), clients, seconds)
+        latencies = load(run.port, run.post(1), clients, seconds)
         return {"latency": latencies, "cpu": [cpu_seconds(run.pids) - used]}
 
     return take
 
 
-def batches(rows: list[dict]) -> Take:
+def batches() -> Take:
     def take(run: Running, seconds: float) -> dict[str, list[float]]:
-        batch = run.post(rows[:1000])
+        batch = run.post(1000)
         health = run.server.health_path
         return {
             "batch": load(run.port, batch, 1, seconds),
@@ -353,7 +355,7 @@ def batches(rows: list[dict]) -> Take:
 
 
 def measure(
-    servers: list[Server], project: Path, rows: list[dict], args: argparse.Namespace
+    servers: list[Server], project: Path, rows: dict[str, list[dict]], args: argparse.Namespace
 ) -> dict[str, dict]:
     """Start every server, then take each measurement of all of them, alternating."""
     results: dict[str, dict] = {}
@@ -365,13 +367,14 @@ def measure(
             port = free_port()
             process, ready = start(server, port, project)
             processes.append(process)
-            run = Running(server, port, process_tree(process.pid))
-            load(port, run.post(rows[:1]), 1, 1.0)  # warm-up
-            load(port, run.post(rows[:1000]), 1, 1.0)
+            taken = rows["model_input" if server.wrap else "contract"]
+            run = Running(server, port, process_tree(process.pid), taken)
+            load(port, run.post(1), 1, 1.0)  # warm-up
+            load(port, run.post(1000), 1, 1.0)
             running.append(run)
             results[server.name] = {"ready_s": ready}
         for clients in (1, 8):
-            for name, taken in alternating(running, seconds, single_rows(rows, clients)).items():
+            for name, taken in alternating(running, seconds, single_rows(clients)).items():
                 latencies, cpu = taken["latency"], sum(taken["cpu"])
                 results[name].update(
                     {
@@ -382,7 +385,7 @@ def measure(
                         f"requests_per_cpu_s_c{clients}": len(latencies) / cpu,
                     }
                 )
-        for name, taken in alternating(running, seconds, batches(rows)).items():
+        for name, taken in alternating(running, seconds, batches()).items():
             mine = results[name]
             mine["c8_over_c1"] = mine["rps_c8"] / mine["rps_c1"]
             mine["batch1000_ms"] = statistics.median(taken["batch"]) * 1000
@@ -391,7 +394,7 @@ def measure(
             mine["health_p99_ms"] = percentile(taken["busy"], 0.99) * 1000
         for run in running:
             results[run.server.name].update(
-                oversized(run.server, run.port, run.pids, rows[0], args.oversized_mb)
+                oversized(run.server, run.port, run.pids, run.rows[0], args.oversized_mb)
             )
         return results
     finally:
@@ -422,12 +425,19 @@ def service_before(ref: str, where: Path) -> Path:
     return where / "src-before"
 
 
-def golden_rows(project: Path) -> list[dict]:
+def golden_rows(project: Path) -> dict[str, list[dict]]:
+    """The golden set's features as the API takes them (the contract's types: true/false
+    flags, null for a missing value) and as the model's input frame MLflow's pyfunc takes
+    (flags as 1.0/0.0, a missing category as the encoder's placeholder)."""
     script = (
-        "import json; from customer_churn.model import features_of;"
+        "import json; from customer_churn.contract import FEATURES;"
+        "from customer_churn.model import features_of;"
         "from customer_churn.validation import read_csv;"
-        "f = features_of(read_csv('data/golden/golden.csv'));"
-        "print(f.to_json(orient='records'))"
+        "golden = read_csv('data/golden/golden.csv');"
+        "contract = golden[[feature.name for feature in FEATURES]];"
+        "model = features_of(golden);"
+        "print(json.dumps({'contract': json.loads(contract.to_json(orient='records')),"
+        " 'model_input': json.loads(model.to_json(orient='records'))}))"
     )
     out = subprocess.run(
         ["uv", "run", "--locked", "python", "-c", script],
@@ -529,6 +539,7 @@ def report(measured: dict[str, dict], ours: str, peer: str, args: argparse.Names
     print(
         f"\n{args.workers} workers each; cores: {os.cpu_count()}; load average: {load_average}"
         "\nload generator: one asyncio loop, raw keep-alive connections, in this process;"
+        " liveness probes: a process of their own;"
         f" oversized bodies: 4 x {args.oversized_mb} MB"
         + (f"\nbefore: the service of {args.before} on the same project" if args.before else "")
     )
