@@ -40,7 +40,10 @@ PARTS = (
     ("make install", r"^uv run --locked dvc repro"),
     ("make repro", r"^uv run --locked pytest"),
     ("make test", r"^uv run --locked (dvc repro|python -m \w+\.gate)$"),
-    ("make gate (its no-op repro and the gate)", r"^uv run --locked python -m \w+\.monitor\.demo_batch"),
+    (
+        "make gate (its no-op repro and the gate)",
+        r"^uv run --locked python -m \w+\.monitor\.demo_batch",
+    ),
     ("make batch", r"^drift: checking"),
 )
 STAGE_RUN = re.compile(r"Running stage '(\w+)'")
