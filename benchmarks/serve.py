@@ -506,12 +506,10 @@ def main() -> None:
         )
         servers = [ours, mlflow]
         if args.before:
+            # The ref's own serve package, server.py included (its workers and sockets).
             before = Server(
                 f"ours at {args.before}",
-                [
-                    *(str(venv / "uvicorn"), "customer_churn.serve.app:app", "--no-access-log"),
-                    *("--workers", str(args.workers), "--port", "{port}"),
-                ],
+                ours.command,
                 {**ours.env, "PYTHONPATH": str(service_before(args.before, Path(tmp)))},
                 *("/ready", "/health", "/predict", None),
             )
