@@ -35,8 +35,17 @@ DEGRADED = {
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_user_journey(variant, tmp_path):
     root = bake(tmp_path, **VARIANTS[variant])
-    run("make install", root)
-    project = {"root": root, "answers": json.loads((root / ".cookiecutter.json").read_text())}
+    project = {
+        "root": root,
+        "answers": json.loads((root / ".cookiecutter.json").read_text()),
+        # `make test` on two workers as on a 2-core machine in one journey, in one process
+        # in the other (see conftest.project_env)
+        "test_workers": "2" if variant == "default" else "0",
+    }
+    if variant == "default":  # the paths other tests leave aside (see conftest.project_env)
+        install_compiles_bytecode_where_python_would_not_cache_it(project)
+    else:
+        run("make install", root)
 
     pipeline_reproduces_and_reports_metrics_and_plots(project)
     unchanged_pipeline_is_skipped(project)
@@ -52,6 +61,13 @@ def test_user_journey(variant, tmp_path):
     scores_brought_along_by_the_change_are_measured_again_in_ci(project)
     override_passes_and_is_recorded(project)
     corrupt_raw_file_fails_the_data_stage_naming_the_column(project)
+
+
+def install_compiles_bytecode_where_python_would_not_cache_it(project: dict) -> None:
+    root = project["root"]
+    output = run("make install", root, env={"PYTHONDONTWRITEBYTECODE": "1"}).stdout
+    assert "compiling bytecode" in output
+    assert list(root.glob(".venv/lib/python*/site-packages/sklearn/ensemble/__pycache__/*.pyc"))
 
 
 def set_params(root: Path, section: str, **values: object) -> None:
@@ -95,10 +111,13 @@ def a_contract_change_makes_every_stage_that_reads_it_stale(project: dict) -> No
 
 
 def project_tests_pass(project: dict) -> None:
+    workers = project["test_workers"]
     for target in ("make test", "make fuzz"):
-        output = run(target, project["root"]).stdout
+        output = run(target, project["root"], env={"PYTEST_XDIST_AUTO_NUM_WORKERS": workers}).stdout
         assert re.search(r"\d+ passed", output)
         assert "failed" not in output
+        if target == "make test" and workers != "0":
+            assert f"created: {workers}/{workers} workers" in output
 
 
 def fresh_project_passes_lint_and_its_own_gate(project: dict) -> None:

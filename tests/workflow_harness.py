@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from . import containers
+from .conftest import runner_env
 from .github_events import DEFAULT_TOKEN, Event
 from .github_expressions import condition, interpolate, to_string
 
@@ -552,7 +553,7 @@ def run_job(
             contexts["env"][key] = run.substitute(value)
     (store / "tmp").mkdir(exist_ok=True)
     base_env = {
-        **os.environ,
+        **runner_env(),
         **runner.docker_command(),
         **runner.env,
         **event.variables(),
@@ -567,7 +568,6 @@ def run_job(
         "RUNNER_TEMP": str(store / "tmp"),
         **contexts["env"],
     }
-    base_env.pop("VIRTUAL_ENV", None)
     emulators = {**EMULATED, **runner.emulators}
     for number, step in enumerate(job["steps"], 1):
         name = step.get("name", f"step {number}")

@@ -22,23 +22,35 @@ def params() -> Params:
     return load_params(PROJECT / "params.yaml")
 
 
-@pytest.fixture
-def table(params) -> pd.DataFrame:
-    """2,000 valid labelled rows (a fresh copy per test, free to corrupt)."""
+@pytest.fixture(scope="session")
+def example_rows(params) -> pd.DataFrame:
+    """2,000 valid labelled rows, made once per session (tests get copies)."""
     return example_table(rows=2000, seed=7, rules=params.validation)
 
 
-@pytest.fixture
-def unseen_table(params) -> pd.DataFrame:
-    """1,000 rows from another seed and id range: a stand-in golden set."""
+@pytest.fixture(scope="session")
+def unseen_rows(params) -> pd.DataFrame:
+    """1,000 rows from another seed and id range, made once per session."""
     return example_table(rows=1000, seed=8, rules=params.validation, id_prefix="G")
 
 
+@pytest.fixture
+def table(example_rows) -> pd.DataFrame:
+    """2,000 valid labelled rows (a fresh copy per test, free to corrupt)."""
+    return example_rows.copy()
+
+
+@pytest.fixture
+def unseen_table(unseen_rows) -> pd.DataFrame:
+    """1,000 rows from another seed and id range: a stand-in golden set."""
+    return unseen_rows.copy()
+
+
 @pytest.fixture(scope="session")
-def trained_model_path(params, tmp_path_factory) -> Path:
+def trained_model_path(params, example_rows, tmp_path_factory) -> Path:
     """A model trained on 2,000 example rows with the project's params, saved with skops."""
     path = tmp_path_factory.mktemp("model") / "model.skops"
-    save(train(example_table(2000, seed=7, rules=params.validation), params.model), path)
+    save(train(example_rows.copy(), params.model), path)
     return path
 
 

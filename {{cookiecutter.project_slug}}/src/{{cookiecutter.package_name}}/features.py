@@ -148,8 +148,8 @@ class _Feature:
 
     def _with_nulls(self, values: np.ndarray, rng: np.random.Generator) -> list[Any]:
         """Example values with about max_null_share of them missing (None)."""
-        share = self.max_null_share / 2
-        return [None if rng.random() < share else value for value in values.tolist()]
+        gone = (rng.random(len(values)) < self.max_null_share / 2).tolist()
+        return [None if out else value for value, out in zip(values.tolist(), gone, strict=True)]
 
 
 def _json_number(value: object) -> object:
