@@ -15,6 +15,7 @@ TEMPLATE = Path(__file__).resolve().parents[1]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
 def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Stop at once when pytest-xdist ignores `xdist_group` (a grouped test's id ends in
     `@group`): each group's module fixture would be built on every worker, silently
@@ -29,6 +30,29 @@ def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
         )
 
 
+# Longest first (pytest-xdist hands out tests and groups in collection order, with
+# --no-loadscope-reorder): a journey started last would run alone for minutes at the end.
+# Minutes each on 2 cores: the pull-request workflow chain 7, a journey or an own table 2-5.
+LONGEST_FIRST = (
+    "test_workflow_ci",
+    "test_own_data",
+    "test_project_e2e",
+    "test_workflow_remote",
+    "test_remote_backends",
+    "test_workflow_scheduled",
+    "test_container",
+    "test_drift_cli",
+    "test_template_update",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow modules first, in LONGEST_FIRST's order; each module's tests keep theirs."""
+    rank = {name: number for number, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`--numprocesses=auto`: a worker more than cores. The end-to-end tests spend about a
     sixth of their time waiting (services starting, sockets, git, image builds), which the
