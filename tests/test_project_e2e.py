@@ -39,10 +39,10 @@ def test_user_journey(variant, tmp_path):
         "root": root,
         "answers": json.loads((root / ".cookiecutter.json").read_text()),
         # `make test` on two workers as on a 2-core machine in one journey, in one process
-        # in the other (see conftest.project_env)
+        # in the other (see conftest.runner_env)
         "test_workers": "2" if variant == "default" else "0",
     }
-    if variant == "default":  # the paths other tests leave aside (see conftest.project_env)
+    if variant == "default":  # the paths other tests leave aside (see conftest.runner_env)
         install_compiles_bytecode_where_python_would_not_cache_it(project)
     else:
         run("make install", root)

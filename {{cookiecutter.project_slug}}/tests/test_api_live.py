@@ -149,6 +149,13 @@ def test_two_workers_share_one_count_and_one_prediction_log(live):
         with urllib.request.urlopen(f"{live['url']}/metrics", timeout=5) as response:
             return metric_value(response.read().decode(), name, **labels)
 
+    def settled(target: float, name: str, **labels: str) -> float:
+        """The metric once it reaches `target` (workers count after answering), or after 10 s."""
+        deadline = time.monotonic() + 10
+        while (value := metric(name, **labels)) < target and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return value
+
     answered = {"method": "POST", "path": "/predict", "status": "200"}
     before = metric("http_requests_total", **answered)
     rows = BATCHES * ROWS
@@ -157,16 +164,9 @@ def test_two_workers_share_one_count_and_one_prediction_log(live):
 
     # then /metrics counts every request, whichever worker answered it (a worker counts a
     # request once its answer is sent, so the last count may land just after the client has it)
-    deadline = time.monotonic() + 10
-    counted = metric("http_requests_total", **answered) - before
-    while counted < BATCHES and time.monotonic() < deadline:
-        time.sleep(0.1)
-        counted = metric("http_requests_total", **answered) - before
-    assert counted == BATCHES
+    assert settled(before + BATCHES, "http_requests_total", **answered) - before == BATCHES
     # and every row reaches the one rotated log, in whole lines, none lost to a rotation
-    deadline = time.monotonic() + 10
-    while metric("prediction_log_rows_total") < rows and time.monotonic() < deadline:
-        time.sleep(0.2)
+    settled(rows, "prediction_log_rows_total")
     files = sorted(live["dir"].glob("predictions*.jsonl"))
     logged = [json.loads(line) for path in files for line in path.read_text().splitlines()]
     assert len(logged) == rows
