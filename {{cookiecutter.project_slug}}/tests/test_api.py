@@ -378,8 +378,8 @@ def test_sampling_logs_about_the_configured_share(serving_dir, record, tmp_path)
 def test_prediction_log_rotates_and_keeps_a_bounded_number_of_files(serving_dir, record, tmp_path):
     sent = 200  # several rotations whatever the width of a row (4,000 bytes is 10+ rows)
     settings = ServeSettings(
-        serving_dir,
-        MAX_ROWS,
+        model_dir=serving_dir,
+        max_batch_rows=MAX_ROWS,
         prediction_log=tmp_path / "predictions.jsonl",
         prediction_log_sample=1.0,
         prediction_log_max_bytes=4_000,
