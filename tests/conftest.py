@@ -21,7 +21,10 @@ def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     `@group`): each group's module fixture would be built on every worker, silently
     doubling the suite's slowest setups. Runs in the controller, once per worker."""
     config = node.config  # type: ignore[attr-defined]
-    if config.getoption("dist") == "loadgroup" and not any("@" in nodeid for nodeid in ids):
+    if config.getoption("dist") != "loadgroup" or any("@" in nodeid for nodeid in ids):
+        return
+    files = {Path(config.rootpath, nodeid.split("::")[0]) for nodeid in ids}
+    if any("xdist_group" in path.read_text() for path in files if path.is_file()):
         pytest.exit(
             "--dist=loadgroup: no test carries its xdist_group, so this pytest and "
             "pytest-xdist do not work together; pin pytest to a version pytest-xdist "
