@@ -1,10 +1,10 @@
 """ci.yml with an s3:// DVC remote (moto on loopback), run job by job from fresh checkouts.
 
 The project was trained once and pushed to the remote. A change that touches no stage input
-lands on main: the test job pulls data, outputs and run-cache, reproduces nothing, passes
+lands on main: the gate job pulls data, outputs and run-cache, reproduces nothing, passes
 the gate and pushes what it gated. A fork's pull request, which GitHub gives no
-credentials, whose data only the remote holds: the remote job says so and the test job is
-skipped, not failed.
+credentials, whose data only the remote holds: the remote job says so and the gate job is
+skipped, not failed (the test job, which needs no data, runs for every pull request).
 """
 
 from __future__ import annotations
@@ -51,16 +51,16 @@ def test_main_pulls_instead_of_training_and_pushes_after_the_gate(repo, runner, 
     repo.commit("Docs: one more sentence")
     before = set(s3.keys(BUCKET))
 
-    runs = run_workflow("ci.yml", repo.push(), runner, ["remote", "test"], assumed=("override",))
+    runs = run_workflow("ci.yml", repo.push(), runner, ["remote", "gate"], assumed=("override",))
     show(runs)
 
-    test = runs["test"]
+    gate = runs["gate"]
     assert runs["remote"].job_outputs == {"trusted": "true", "pipeline": "true"}
-    assert test.status()["Fetch data, stage outputs and run-cache from the DVC remote"] == "ran"
-    repro = test.step("Reproduce the pipeline").output
+    assert gate.status()["Fetch data, stage outputs and run-cache from the DVC remote"] == "ran"
+    repro = gate.step("Reproduce the pipeline").output
     assert "Running stage" not in repro
     assert "Stage 'train' didn't change, skipping" in repro
-    assert test.status()["Send the gated data, outputs and run-cache to the DVC remote"] == "ran"
+    assert gate.status()["Send the gated data, outputs and run-cache to the DVC remote"] == "ran"
     # The gate re-exported the model in CI (its metadata names this commit): now in the remote.
     assert set(s3.keys(BUCKET)) > before
 
@@ -73,7 +73,7 @@ def test_a_forks_pull_request_without_the_remotes_data_is_skipped_saying_why(rep
     repo.commit("Track more data with DVC")
     event = repo.pull_request("fork-change", number=7, head_repository="someone/customer-churn")
 
-    runs = run_workflow("ci.yml", event, runner, ["remote", "test"], assumed=("override",))
+    runs = run_workflow("ci.yml", event, runner, ["remote", "gate"], assumed=("override",))
     show(runs)
 
     remote = runs["remote"]
@@ -82,4 +82,4 @@ def test_a_forks_pull_request_without_the_remotes_data_is_skipped_saying_why(rep
     assert "::notice title=DVC remote unavailable::" in message
     assert "data/extra.csv.dvc" in message
     assert "DVC remote unavailable" in remote.summary
-    assert runs["test"].result == "skipped"
+    assert runs["gate"].result == "skipped"

@@ -184,7 +184,8 @@ def test_every_commit_of_main_gets_its_image_and_main_ends_on_the_last(project):
         for minute, sha in zip((0, 1, 2), shas, strict=True)
     ]
 
-    jobs, main = play(ci, pushes, {"lint": 3, "test": 20, "image": 8, "publish": 8, "promote": 1})
+    durations = {"lint": 3, "test": 12, "gate": 20, "image": 8, "publish": 8, "promote": 1}
+    jobs, main = play(ci, pushes, durations)
 
     published = {j.sha for j in jobs if j.job_id == "publish" and j.state == "done"}
     cancelled = [(j.sha[:1], j.job_id) for j in jobs if j.state in ("cancelled", "skipped")]
@@ -201,12 +202,13 @@ def test_a_pull_request_run_is_cancelled_by_its_next_push(project):
         for minute, sha in ((0, "1" * 40), (1, "2" * 40))
     ]  # fmt: skip
 
-    jobs, _ = play(ci, pushes, {"test": 20})
+    jobs, _ = play(ci, pushes, {"test": 12, "gate": 20})
 
     first = {j.job_id: j.state for j in jobs if j.sha == "1" * 40}
     second = {j.job_id: j.state for j in jobs if j.sha == "2" * 40}
-    assert first["test"] in ("cancelled", "skipped")  # superseded, never finished
-    assert second["test"] == "done"
+    for job in ("test", "gate"):
+        assert first[job] in ("cancelled", "skipped"), job  # superseded, never finished
+        assert second[job] == "done", job
 
 
 # --- 4. release tags -----------------------------------------------------------------------
@@ -352,9 +354,22 @@ def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(project, tmp_path)
 
 def test_a_merge_queue_gates_against_its_target_branch(project):
     ci = workflow(project, "ci.yml")
-    gate = step(ci, "test", "Gate against the target branch")
+    gate = step(ci, "gate", "Gate against the target branch")
     queued = events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA)
 
     assert triggers(ci, queued)
     assert queued.github()["base_ref"] == ""  # only pull requests set it
     assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(queued)) == "origin/main"
+
+
+def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeline(project):
+    """A fork's pull request may skip the pipeline (its data is in the remote), never the tests."""
+    test = workflow(project, "ci.yml")["jobs"]["test"]
+    commands = [s["run"] for s in test["steps"] if "run" in s]
+
+    assert "if" not in test
+    assert "needs" not in test
+    assert test["permissions"] == {"contents": "read"}
+    assert "secrets." not in json.dumps(test)
+    assert "vars." not in json.dumps(test)
+    assert commands == ["make install", "make test", "make fuzz"]

@@ -188,7 +188,7 @@ def test_ruleset_requires_the_pull_request_jobs(project):
     assert rules["pull_request"]["require_code_owner_review"] is True
     assert rules["pull_request"]["required_approving_review_count"] >= 1
     assert rules["pull_request"]["require_last_push_approval"] is True
-    assert required == {"Lint", "Test and gate", "Image"}
+    assert required == {"Lint", "Test", "Pipeline and gate", "Image"}
     assert required <= on_pull_requests
     assert "merge_group" in triggers(ci)  # a merge queue gets the required checks too
 
@@ -271,7 +271,7 @@ MISTAKES = {  # a mistake -> (how to make it, checks that must report it)
         ["shellcheck"],
     ),
     "unknown job in needs": (
-        mutate(CI, "needs: [lint, test, image]", "needs: [lint, tests]"),
+        mutate(CI, "needs: [lint, test, gate, image]", "needs: [lint, tests]"),
         ["actionlint"],
     ),
     "credentials persisted": (
