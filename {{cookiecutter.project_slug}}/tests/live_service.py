@@ -26,6 +26,25 @@ def metric_value(exposition: str, name: str, **labels: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def worker_that_cannot_start(*args: object) -> None:
+    """A worker target for the supervisor that fails as a broken install would."""
+    sys.exit(3)
+
+
+def worker_pids(server: int) -> list[int]:
+    """The supervisor's worker processes (multiprocessing's own helpers left out)."""
+    children = Path(f"/proc/{server}/task/{server}/children").read_text().split()
+    workers = []
+    for pid in children:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # it just exited
+        if b"spawn_main" in command:
+            workers.append(int(pid))
+    return workers
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -39,6 +58,15 @@ def running_service(serving_dir: Path, output: Path, **settings: str) -> Iterato
     `settings` are SERVE_* variables, its log goes to `output`. Yields the base URL once
     /ready answers.
     """
+    with serving_process(serving_dir, output, **settings) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving_process(
+    serving_dir: Path, output: Path, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As running_service, yielding the server's process beside its URL."""
     port = free_port()
     env = {**os.environ, "SERVE_MODEL_DIR": str(serving_dir), **settings}
     with output.open("w") as log:
@@ -59,7 +87,7 @@ def running_service(serving_dir: Path, output: Path, **settings: str) -> Iterato
                     if time.monotonic() > deadline or server.poll() is not None:
                         pytest.fail(f"the service did not become ready:\n{output.read_text()}")
                     time.sleep(0.2)
-            yield url
+            yield url, server
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -162,6 +162,7 @@ def test_body_over_the_size_limit_gets_413_before_it_is_parsed(client):
     for response in (declared, streamed):
         assert response.status_code == 413
         assert "SERVE_MAX_BODY_BYTES" in response.json()["detail"]
+        assert response.headers["connection"] == "close"  # the rest of the upload is not read
 
 
 @pytest.mark.parametrize(
@@ -180,6 +181,57 @@ def test_json_with_a_charset_is_accepted(client, record):
     response = post_raw(client, json.dumps(record), "application/json; charset=utf-8")
 
     assert response.status_code == 200
+
+
+def test_json_declared_in_another_charset_gets_415(client, record):
+    response = post_raw(client, json.dumps(record), "application/json; charset=utf-16")
+
+    assert response.status_code == 415
+    assert "UTF-8" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "says"),
+    [
+        ("utf-8-sig", "byte-order mark"),
+        ("utf-16", "not UTF-8"),
+        ("utf-16-le", "not UTF-8"),
+        ("utf-32", "not UTF-8"),
+    ],
+)
+def test_body_not_in_plain_utf8_gets_422_saying_so(client, record, encoding, says):
+    # json.loads alone would accept all of these, guessing the encoding from the first bytes
+    response = post_raw(client, json.dumps(record).encode(encoding))
+
+    assert response.status_code == 422
+    assert says in response.json()["detail"][0]["msg"]
+
+
+def test_many_bad_rows_get_the_first_problems_and_a_count_of_the_rest(client, record):
+    row = {**record, **{f"unknown {number}": "x" * 70 for number in range(140)}}
+
+    response = client.post("/predict", json=[row] * 4)  # 46 kB, under the test's body limit
+
+    assert response.status_code == 422
+    answer = response.json()
+    assert len(answer["detail"]) == 10
+    assert answer["more_issues"] == 4 * 140 - 10
+    assert len(response.content) < 4_000
+    assert answer["detail"][0]["loc"] == ["body", 0, "unknown 0"]
+
+
+def test_few_bad_fields_are_all_listed(client, record):
+    response = client.post("/predict", json={**record, FIRST.name: BAD_VALUE})
+
+    assert response.status_code == 422
+    assert "more_issues" not in response.json()
+
+
+@pytest.mark.parametrize("path", ["/health", "/predict", "/nowhere"])
+def test_every_answer_forbids_content_sniffing(client, path):
+    response = client.post(path, content=b"<html>", headers={"content-type": "application/json"})
+
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"])
@@ -446,6 +498,7 @@ def test_a_stalled_prediction_log_drops_rows_instead_of_stalling_requests(
         ("SERVE_REQUEST_TIMEOUT", "0"),
         ("SERVE_REQUEST_TIMEOUT", "inf"),
         ("SERVE_KEEP_ALIVE_TIMEOUT", "-1"),
+        ("SERVE_MAX_HEADER_BYTES", "32k"),
     ],
 )
 def test_bad_setting_is_named(monkeypatch, variable, value):
@@ -456,7 +509,8 @@ def test_bad_setting_is_named(monkeypatch, variable, value):
 
 
 def test_settings_default_to_the_documented_values(monkeypatch):
-    for variable in ("SERVE_MAX_BODY_BYTES", "SERVE_WORKERS", "SERVE_PREDICTION_LOG_SAMPLE"):
+    defaulted = ("SERVE_MAX_BODY_BYTES", "SERVE_WORKERS", "SERVE_PREDICTION_LOG_SAMPLE")
+    for variable in (*defaulted, "SERVE_MAX_HEADER_BYTES"):
         monkeypatch.delenv(variable, raising=False)
 
     settings = ServeSettings.from_env()
@@ -464,6 +518,7 @@ def test_settings_default_to_the_documented_values(monkeypatch):
     assert settings.max_body_bytes == 1_048_576
     assert settings.workers == available_cores()
     assert settings.prediction_log_sample == 0.1
+    assert settings.max_header_bytes == 32_768
 
 
 @pytest.mark.parametrize(

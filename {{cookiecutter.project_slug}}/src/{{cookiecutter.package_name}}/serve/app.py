@@ -46,7 +46,7 @@ from {{ cookiecutter.package_name }}.serve.schemas import (
     request_body_schema,
 )
 from {{ cookiecutter.package_name }}.serve.settings import (
-    REQUEST_TIMEOUT_STATE,
+    SETTINGS_STATE,
     ServeSettings,
 )
 
@@ -199,7 +199,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         app.state.service.start()
         gc.freeze()  # start-up's objects live on: keep them out of every later collection
-        yield {REQUEST_TIMEOUT_STATE: settings.request_timeout}  # for server.py's deadline
+        yield {SETTINGS_STATE: settings}  # for server.py's request deadline and header limits
         app.state.service.close()
 
     about = package_metadata.metadata("{{ cookiecutter.project_slug }}")

@@ -37,6 +37,11 @@ LATENCY = Histogram(
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
 INTERNAL_ERROR = {"detail": "internal error; the service log has the details"}
+# Every answer says so: a browser must not guess an error that echoes input is HTML.
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+# Set in a request's scope["state"] by server.py's protocol when the HTTP parser refused the
+# request mid-body (a bad chunk): the client got that status, whatever the app then saw.
+TRANSPORT_STATUS = "transport_status"
 
 
 class JsonFormatter(logging.Formatter):
@@ -88,6 +93,7 @@ class RequestObserver:
         async def send_observed(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer.update(status=message["status"], started=True)
+                message["headers"] = [*message.get("headers", ()), NOSNIFF]
             await send(message)
 
         error: Exception | None = None
@@ -97,8 +103,9 @@ class RequestObserver:
             error = exc
             answer["status"] = 500
             if not answer["started"]:
-                await JSONResponse(INTERNAL_ERROR, status_code=500)(scope, receive, send)
-        self.record(scope, answer["status"], time.perf_counter() - start, error)
+                await JSONResponse(INTERNAL_ERROR, status_code=500)(scope, receive, send_observed)
+        status = scope.get("state", {}).get(TRANSPORT_STATUS, answer["status"])
+        self.record(scope, status, time.perf_counter() - start, error)
 
     @staticmethod
     def record(scope: Scope, status: int, seconds: float, error: Exception | None) -> None:

@@ -6,9 +6,21 @@ What this adds to plain uvicorn:
   the kernel spreads connections evenly: on one shared socket the first worker to wake
   accepts a whole burst (of 8 keep-alive clients, 7 landed on one worker and the second
   core idled);
+- a supervisor that replaces a worker that dies (killed, out of memory), with a growing
+  pause when replacements keep failing, and stops only when no worker can start at all;
 - a deadline for receiving a whole request, headers and body (SERVE_REQUEST_TIMEOUT):
   uvicorn itself never times out a client that connects and stays silent, or sends its
   headers or body a byte at a time, so a few such clients could hold every connection;
+- limits on the request line and headers (SERVE_MAX_HEADER_BYTES, MAX_HEADERS), enforced
+  as the bytes arrive: httptools, uvicorn's parser, has none and assembles a header value
+  piece by piece, so one 64 MB header held a worker for seconds;
+- the HTTP parser's own refusals (400, 431) answered as JSON, counted in /metrics and
+  logged as one JSON line with the client, like every other answer;
+- a request refused before it was all sent (413, 431) closes its connection: the answer
+  goes out, then the end of the stream, so a client reading as it sends stops at once;
+  what still arrives is dropped unread for at most LINGER_SECONDS, so a client that sends
+  the whole body before reading (Python's http.client, requests) reads its 413 instead of
+  a connection reset;
 - the keep-alive timeout for idle connections (SERVE_KEEP_ALIVE_TIMEOUT).
 """
 
@@ -16,24 +28,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import multiprocessing
+import multiprocessing.synchronize
 import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from {{ cookiecutter.package_name }}.serve.observe import (
+    LOG,
+    NOSNIFF,
+    REQUESTS,
+    TRANSPORT_STATUS,
+    configure_logging,
+)
 from {{ cookiecutter.package_name }}.serve.settings import (
-    REQUEST_TIMEOUT_STATE,
+    SETTINGS_STATE,
     ServeSettings,
     SettingsError,
     check_writable,
@@ -41,27 +64,77 @@ from {{ cookiecutter.package_name }}.serve.settings import (
 
 APP = "{{ cookiecutter.package_name }}.serve.app:app"
 BACKLOG = 2048  # uvicorn's default: connections the kernel queues for a busy worker
-STARTUP_SECONDS = 30  # a worker dying sooner failed to start: restarting it would loop
-# The app's logger (JSON lines, set up by the app); importing it from there would load the
-# whole service into the supervising process, which only spawns the workers.
-LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
+MAX_HEADERS = 100  # header fields in one request (Apache's and gunicorn's limit); more is a 431
+STARTUP_FAILED = 3  # a worker's exit code when uvicorn did not start (uvicorn's own)
+START_ATTEMPTS = 3  # starts failing in a row, with no worker serving: the service stops
+FIRST_PAUSE, LONGEST_PAUSE = 0.5, 30.0  # seconds before replacing a worker after a failure
+STEADY_SECONDS = 10.0  # a worker serving this long resets its slot's pause
+LINGER_SECONDS = 2.0  # after refusing an unfinished request, then the connection is closed
+
+
+class HeadRefused(Exception):  # noqa: N818 (a refusal, not an error of the service)
+    """Raised from a parser callback to stop parsing a request whose head is over a limit."""
+
+
+class LingeringTransport:
+    """A connection's transport whose close() lets the client read a refusal first.
+
+    Closing a socket with unread bytes sends a reset, which can destroy the answer before
+    the client reads it. When the request is unfinished, close() sends the end of the stream
+    instead and drops what still arrives (the protocol does not parse it) until the client
+    hangs up or LINGER_SECONDS pass. Everything else is the transport's own.
+    """
+
+    def __init__(self, transport: asyncio.Transport, unfinished: Callable[[], bool]) -> None:
+        self._transport = transport
+        self._unfinished = unfinished
+        self.lingering = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+    def is_closing(self) -> bool:
+        """Closing, lingering included: nothing more is written or read as a request."""
+        return self.lingering or self._transport.is_closing()
+
+    def close(self) -> None:
+        """Close, after a linger when the request was not all received."""
+        if self.lingering or self._transport.is_closing() or not self._unfinished():
+            self._transport.close()
+            return
+        self.lingering = True
+        if self._transport.can_write_eof():
+            self._transport.write_eof()  # sent once the answer is
+        self._transport.resume_reading()
+        asyncio.get_running_loop().call_later(LINGER_SECONDS, self._transport.close)
 
 
 class DeadlineHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP protocol, with a deadline on receiving each request.
+    """uvicorn's HTTP protocol, with a deadline on each request and limits on its head.
 
     The clock starts when the connection opens and again after each response; if the
     request has not fully arrived when it runs out, the connection is closed. A request
     that has arrived is never cut off, however long the answer takes.
+
+    The head (request line and headers) is measured as it arrives: in the bytes received
+    while it is incomplete (a header value is only handed over whole, after the parser has
+    assembled it), and field by field once parsed. Over the limit it is a 431 at once.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
+        self._refusal: tuple[int, str] | None = None  # why the parser was stopped
+        self._in_head = True  # the next bytes belong to a request's head
+        self._fresh_head = False  # a new head began inside the bytes being parsed
+        self._head_bytes = 0  # bytes received while the current head was incomplete
+        self._head_size = 0  # request line and header fields parsed so far
+        self._header_count = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request on this connection."""
-        super().connection_made(transport)
+        lingering = LingeringTransport(transport, self._request_unfinished)
+        super().connection_made(lingering)  # type: ignore[arg-type]
         self._start_clock()
 
     def on_response_complete(self) -> None:
@@ -75,10 +148,100 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     @property
+    def settings(self) -> ServeSettings:
+        """The SERVE_* settings as the worker's app read them (uvicorn hands its lifespan state)."""
+        settings: ServeSettings = self.app_state[SETTINGS_STATE]
+        return settings
+
+    @property
     def request_timeout(self) -> float:
-        """SERVE_REQUEST_TIMEOUT as the worker's app read it (uvicorn hands its lifespan state)."""
-        timeout: float = self.app_state[REQUEST_TIMEOUT_STATE]
-        return timeout
+        """SERVE_REQUEST_TIMEOUT."""
+        return self.settings.request_timeout
+
+    def data_received(self, data: bytes) -> None:
+        """Parse the bytes; refuse a head that has grown past the limit without completing."""
+        if self.transport.is_closing():
+            return  # a refused request's rest, dropped unread
+        counting = self._in_head
+        self._fresh_head = False
+        super().data_received(data)
+        if not (self._in_head and counting and not self._fresh_head):
+            return  # a new head began in these bytes: its fields are measured as parsed
+        self._head_bytes += len(data)
+        if self._head_bytes > self.settings.max_header_bytes and not self.transport.is_closing():
+            self.refuse(431, self._over_size())
+
+    def on_message_begin(self) -> None:
+        """A new request: nothing of its head is counted yet."""
+        super().on_message_begin()
+        self._head_size = self._header_count = 0
+
+    def on_url(self, url: bytes) -> None:
+        """Count the request target towards the head's size."""
+        self._grow_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """Count the field; stop parsing past MAX_HEADERS fields or the size limit."""
+        self._header_count += 1
+        if self._header_count > MAX_HEADERS:
+            self._stop(431, f"more than {MAX_HEADERS} header fields; send fewer")
+        self._grow_head(len(name) + len(value) + 4)  # ": " and CRLF
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        """The head is in: the body, if any, follows."""
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        """The request is in: the next bytes begin another head."""
+        super().on_message_complete()
+        self._in_head, self._fresh_head, self._head_bytes = True, True, 0
+
+    def send_400_response(self, msg: str) -> None:
+        """Called by uvicorn on any parser error: answer with the refusal's own status."""
+        status, reason = self._refusal or (400, "malformed HTTP request (line, headers, chunks)")
+        self.refuse(status, reason)
+
+    def refuse(self, status: int, reason: str) -> None:
+        """Answer the parser's refusal as JSON and close; count and log it like a request."""
+        self._refusal = None
+        client = "%s:%d" % self.client if self.client else "unknown"  # noqa: UP031
+        fields = {"client": client, "status": status, "reason": reason}
+        LOG.warning("request refused by the HTTP parser", extra={"fields": fields})
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cycle.scope["state"][TRANSPORT_STATUS] = status  # the app's request log counts it
+        else:
+            REQUESTS.labels("-", "other", str(status)).inc()
+        body = json.dumps({"detail": reason}).encode()
+        head = [
+            f"HTTP/1.1 {status} {_PHRASES[status]}",
+            "content-type: application/json",
+            f"content-length: {len(body)}",
+            "connection: close",
+            f"{NOSNIFF[0].decode()}: {NOSNIFF[1].decode()}",
+        ]
+        self.transport.write("\r\n".join(head).encode() + b"\r\n\r\n" + body)
+        self.transport.close()
+
+    def _request_unfinished(self) -> bool:
+        cycle = self.cycle
+        return self._head_bytes > 0 or (cycle is not None and cycle.more_body)
+
+    def _grow_head(self, size: int) -> None:
+        self._head_size += size
+        if self._head_size > self.settings.max_header_bytes:
+            self._stop(431, self._over_size())
+
+    def _over_size(self) -> str:
+        limit = self.settings.max_header_bytes
+        return f"request line and headers over {limit} bytes (SERVE_MAX_HEADER_BYTES)"
+
+    def _stop(self, status: int, reason: str) -> None:
+        self._refusal = (status, reason)
+        raise HeadRefused(reason)  # httptools stops and reports it as a parser error
 
     def _start_clock(self) -> None:
         self._stop_clock()
@@ -99,6 +262,16 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
             fields = {"client": client, "timeout_s": self.request_timeout}
             LOG.warning("no whole request in time; connection closed", extra={"fields": fields})
             self.transport.close()
+
+
+_PHRASES = {400: "Bad Request", 431: "Request Header Fields Too Large"}
+
+
+class _WithoutParserWarning(logging.Filter):
+    """Drop uvicorn's prose line for a parser error: refuse() logs it as JSON."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Invalid HTTP request received."
 
 
 @contextmanager
@@ -142,51 +315,155 @@ def claim(host: str, port: int) -> None:
         raise SystemExit(f"serve: cannot listen on {host}:{port}: {error.strerror}") from None
 
 
-def run_worker(host: str, port: int, keep_alive_timeout: int) -> None:
+class WorkerServer(uvicorn.Server):
+    """uvicorn's server, telling the supervisor once it serves (the app's start-up is done)."""
+
+    def __init__(self, config: uvicorn.Config, serving: multiprocessing.synchronize.Event) -> None:
+        super().__init__(config)
+        self.serving = serving
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does; then say so, unless the start failed."""
+        await super().startup(sockets)
+        if self.started:
+            self.serving.set()
+
+
+def run_worker(
+    host: str, port: int, keep_alive_timeout: int, serving: multiprocessing.synchronize.Event
+) -> None:
     """One worker process: uvicorn on its own socket of the group."""
+    logging.getLogger("uvicorn.error").addFilter(_WithoutParserWarning())
     config = uvicorn.Config(
         APP,
         http=DeadlineHttpProtocol,
         timeout_keep_alive=keep_alive_timeout,
         access_log=False,  # the app logs each request as one JSON line
+        server_header=False,  # no banner naming the server and so its known flaws
     )
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    server = WorkerServer(config, serving)
+    server.run(sockets=[listening_socket(host, port)])
+    if not server.started:
+        sys.exit(STARTUP_FAILED)  # as uvicorn's command line does; its log says why
 
 
-def supervise(workers: int, host: str, port: int, keep_alive_timeout: int) -> None:
+Worker = Callable[[str, int, int, multiprocessing.synchronize.Event], None]
+
+
+@dataclass
+class Slot:
+    """One worker's place: its current process and how its recent starts went."""
+
+    process: multiprocessing.process.BaseProcess | None = None
+    serving: multiprocessing.synchronize.Event | None = None
+    began: float = 0.0  # when the process was started, or when it first served
+    failures: int = 0  # exits in a row soon after starting
+    next_start: float = 0.0  # no replacement before this (monotonic time)
+
+    def pause(self) -> float:
+        """Seconds to wait before the next start: none at first, then doubling."""
+        if self.failures == 0:
+            return 0.0
+        return min(LONGEST_PAUSE, FIRST_PAUSE * 2.0 ** (self.failures - 1))
+
+
+class Supervisor:
+    """Keeps `workers` worker processes running; see supervise()."""
+
+    def __init__(self, workers: int, args: tuple[str, int, int], target: Worker) -> None:
+        self.spawn = multiprocessing.get_context("spawn")
+        self.slots = [Slot() for _ in range(workers)]
+        self.args = args
+        self.target = target
+        self.failed_starts = 0  # starts in a row that never served, over all slots
+
+    def start(self, slot: Slot) -> None:
+        """A new worker in `slot`; it sets its event once it serves."""
+        slot.serving = self.spawn.Event()
+        slot.process = self.spawn.Process(target=self.target, args=(*self.args, slot.serving))
+        slot.process.start()
+        slot.began = time.monotonic()
+
+    def check(self) -> None:
+        """Note workers that began serving; replace dead ones; SystemExit if none can start."""
+        now = time.monotonic()
+        for slot in self.slots:
+            process, serving = slot.process, slot.serving
+            if process is None or serving is None:
+                if now >= slot.next_start:
+                    self.start(slot)
+                continue
+            if process.is_alive():
+                if serving.is_set() and now - slot.began > STEADY_SECONDS:
+                    slot.failures = 0  # long enough to call the last start a success
+                continue
+            served = serving.is_set()
+            process.join()
+            if served:
+                self.failed_starts = 0
+            else:
+                self.failed_starts += 1
+            if not served or now - slot.began < STEADY_SECONDS:
+                slot.failures += 1
+            slot.process = slot.serving = None
+            slot.next_start = now + slot.pause()
+            fields = {
+                "pid": process.pid,
+                "exit": process.exitcode,
+                "had_served": served,
+                "restart_in_s": slot.pause(),
+            }
+            LOG.warning("worker exited; replacing it", extra={"fields": fields})
+            if not self.anyone_serving() and self.failed_starts >= START_ATTEMPTS:
+                raise SystemExit(
+                    f"serve: no worker could start ({self.failed_starts} attempts in a row, "
+                    f"the last exited with code {process.exitcode}); the log above says why"
+                )
+
+    def anyone_serving(self) -> bool:
+        """Some worker is up and answering."""
+        return any(
+            slot.process is not None
+            and slot.process.is_alive()
+            and slot.serving is not None
+            and slot.serving.is_set()
+            for slot in self.slots
+        )
+
+    def stop(self) -> None:
+        """Stop every worker gracefully (uvicorn finishes the requests in flight)."""
+        running = [slot.process for slot in self.slots if slot.process is not None]
+        for process in running:
+            process.terminate()
+        for process in running:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+
+
+def supervise(
+    workers: int, host: str, port: int, keep_alive_timeout: int, target: Worker = run_worker
+) -> None:
     """Run `workers` worker processes until SIGTERM or SIGINT, then stop them gracefully.
 
-    A worker that dies is replaced; one that dies while starting stops the service.
-    uvicorn finishes the requests in flight before a worker exits.
+    A worker that dies is replaced at once; when replacements keep dying soon after
+    starting, the pause before the next one doubles (0.5 s up to 30 s). While any worker
+    serves, the service keeps going. It exits only when START_ATTEMPTS starts in a row
+    failed with none serving: no worker can start (a broken install, a failing import),
+    and the orchestrator should see the failure rather than a port that refuses.
     """
     claim(host, port)
-    spawn = multiprocessing.get_context("spawn")
+    configure_logging()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-
-    def start() -> tuple[multiprocessing.context.SpawnProcess, float]:
-        worker = spawn.Process(target=run_worker, args=(host, port, keep_alive_timeout))
-        worker.start()
-        return worker, time.monotonic()
-
-    running = [start() for _ in range(workers)]
+    supervisor = Supervisor(workers, (host, port, keep_alive_timeout), target)
     try:
-        while not stopping.wait(0.5):
-            for index, (worker, started) in enumerate(running):
-                if worker.is_alive():
-                    continue
-                if time.monotonic() - started < STARTUP_SECONDS:
-                    raise SystemExit(f"serve: a worker failed to start (exit {worker.exitcode})")
-                LOG.warning("worker %s exited (%s); starting another", worker.pid, worker.exitcode)
-                running[index] = start()
+        supervisor.check()
+        while not stopping.wait(0.2):
+            supervisor.check()
     finally:
-        for worker, _ in running:
-            worker.terminate()
-        for worker, _ in running:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.kill()
+        supervisor.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -201,10 +478,6 @@ def main(argv: list[str] | None = None) -> None:
             check_writable(settings.prediction_log)
     except SettingsError as error:
         parser.exit(2, f"serve: {error}\n")
-    if settings.workers == 1:
-        claim(args.host, args.port)
-        run_worker(args.host, args.port, settings.keep_alive_timeout)
-        return
     with metrics_across(settings.workers):
         supervise(settings.workers, args.host, args.port, settings.keep_alive_timeout)
 

@@ -16,7 +16,7 @@ from pydantic_settings import SettingsConfigDict
 from {{ cookiecutter.package_name }}.settings import EnvironmentSettings, SettingsError
 
 __all__ = [
-    "REQUEST_TIMEOUT_STATE",
+    "SETTINGS_STATE",
     "ServeSettings",
     "SettingsError",
     "available_cores",
@@ -24,8 +24,9 @@ __all__ = [
 ]
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
-# The key under which the app's lifespan state hands SERVE_REQUEST_TIMEOUT to server.py.
-REQUEST_TIMEOUT_STATE = "request_timeout"
+# The key under which the app's lifespan state hands its settings to server.py's protocol
+# (the request deadline and the header limit apply before the app sees a request).
+SETTINGS_STATE = "serve_settings"
 
 
 def available_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int:
@@ -107,6 +108,7 @@ class ServeSettings(EnvironmentSettings):
     workers: WholeNumber = Field(default_factory=available_cores)  # uvicorn worker processes
     request_timeout: Seconds = 10.0  # seconds to receive a whole request (headers and body)
     keep_alive_timeout: WholeNumber = 5  # seconds an idle connection stays open
+    max_header_bytes: WholeNumber = 32_768  # request line and headers; more is a 431
     # Set by server.py for several workers (prometheus_client's own variable): /metrics then
     # sums every worker's metrics.
     prometheus_multiproc_dir: Path | None = Field(
