@@ -130,6 +130,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # bytes received while the current head was incomplete
         self._head_size = 0  # request line and header fields parsed so far
         self._header_count = 0
+        self._expired = False  # the request deadline passed: close without lingering
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request on this connection."""
@@ -197,7 +198,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         """The request is in: the next bytes begin another head."""
         super().on_message_complete()
-        self._in_head, self._fresh_head, self._head_bytes = True, True, 0
+        self._in_head, self._fresh_head, self._head_bytes, self._head_size = True, True, 0, 0
 
     def send_400_response(self, msg: str) -> None:
         """Called by uvicorn on any parser error: answer with the refusal's own status."""
@@ -212,7 +213,14 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         LOG.warning("request refused by the HTTP parser", extra={"fields": fields})
         cycle = self.cycle
         if cycle is not None and not cycle.response_complete:
-            cycle.scope["state"][TRANSPORT_STATUS] = status  # the app's request log counts it
+            # The app is reading this request's body: it stops at once, and its request log
+            # line and count carry the status the client got.
+            cycle.scope["state"][TRANSPORT_STATUS] = status
+            cycle.disconnected = True
+            cycle.message_event.set()
+            if cycle.response_started:
+                self.transport.close()  # its answer is half sent: no room for another
+                return
         else:
             REQUESTS.labels("-", "other", str(status)).inc()
         body = json.dumps({"detail": reason}).encode()
@@ -227,8 +235,13 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _request_unfinished(self) -> bool:
+        """A refusal would leave bytes of the request unread (the deadline cuts regardless)."""
+        if self._expired:
+            return False
         cycle = self.cycle
-        return self._head_bytes > 0 or (cycle is not None and cycle.more_body)
+        if self._in_head:
+            return self._head_size > 0 or self._head_bytes > 0
+        return cycle is not None and cycle.more_body
 
     def _grow_head(self, size: int) -> None:
         self._head_size += size
@@ -261,6 +274,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
             client = "%s:%d" % self.client if self.client else "unknown"  # noqa: UP031
             fields = {"client": client, "timeout_s": self.request_timeout}
             LOG.warning("no whole request in time; connection closed", extra={"fields": fields})
+            self._expired = True
             self.transport.close()
 
 
@@ -356,7 +370,7 @@ class Slot:
 
     process: multiprocessing.process.BaseProcess | None = None
     serving: multiprocessing.synchronize.Event | None = None
-    began: float = 0.0  # when the process was started, or when it first served
+    began: float = 0.0  # when the process was started
     failures: int = 0  # exits in a row soon after starting
     next_start: float = 0.0  # no replacement before this (monotonic time)
 
