@@ -24,12 +24,8 @@ from starlette.requests import ClientDisconnect
 
 from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.serve import body
-from {{ cookiecutter.package_name }}.serve.observe import (
-    LOG,
-    RequestObserver,
-    configure_logging,
-    metrics_route,
-)
+from {{ cookiecutter.package_name }}.serve.logs import LOG, configure_logging
+from {{ cookiecutter.package_name }}.serve.observe import RequestObserver, metrics_route
 from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.runtime import (
     ServingModel,
@@ -202,7 +198,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         yield {SETTINGS_STATE: settings}  # for server.py's request deadline and header limits
         app.state.service.close()
 
-    about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
+    about = package_metadata.metadata("customer-churn")
     app = FastAPI(
         title=about["Name"],
         description=about["Summary"],

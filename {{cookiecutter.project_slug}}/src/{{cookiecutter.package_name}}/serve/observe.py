@@ -9,8 +9,6 @@ them all.
 
 from __future__ import annotations
 
-import json
-import logging
 import time
 import traceback
 from collections.abc import Callable
@@ -28,7 +26,8 @@ from prometheus_client import (
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
+from {{ cookiecutter.package_name }}.serve.logs import LOG
+
 REQUESTS = Counter("http_requests_total", "Requests answered", ["method", "path", "status"])
 LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -42,25 +41,6 @@ NOSNIFF = (b"x-content-type-options", b"nosniff")
 # Set in a request's scope["state"] by server.py's protocol when the HTTP parser refused the
 # request mid-body (a bad chunk): the client got that status, whatever the app then saw.
 TRANSPORT_STATUS = "transport_status"
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, so logs can be searched without parsing prose."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The message and the record's `fields` as one JSON object."""
-        entry = {"level": record.levelname, "logger": record.name, "message": record.getMessage()}
-        entry.update(getattr(record, "fields", {}))
-        return json.dumps(entry)
-
-
-def configure_logging() -> None:
-    """The service's log: JSON lines on stderr, INFO and above, not passed to the root logger."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    LOG.handlers[:] = [handler]
-    LOG.setLevel(logging.INFO)
-    LOG.propagate = False
 
 
 def metrics_route(across_workers: bool) -> Callable[[], Response]:
