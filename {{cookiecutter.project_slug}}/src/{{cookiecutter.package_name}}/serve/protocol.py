@@ -127,7 +127,7 @@ class DeadlineHttpProtocol(HttpToolsProtocol):
         self._fresh_head = False
         super().data_received(data)
         if not (self._in_head and counting and not self._fresh_head):
-            return  # a new head began in these bytes: its fields are measured as parsed
+            return  # the head ended, or a new one began, in these bytes: fields are measured
         self._head_bytes += len(data)
         if self._head_bytes > self.settings.max_header_bytes and not self.transport.is_closing():
             self.refuse(431, self._over_size())
