@@ -238,8 +238,8 @@ def supervise(
 ) -> None:
     """Run `workers` worker processes until SIGTERM or SIGINT, then stop them gracefully.
 
-    A worker that dies is replaced at once; when replacements keep dying soon after
-    starting, the pause before the next one doubles (0.5 s up to 30 s). While any worker
+    A worker that dies after serving a while is replaced at once; when workers keep dying
+    soon after starting, the pause before the next one doubles (0.5 s up to 30 s). While any worker
     serves, the service keeps going. It exits only when START_ATTEMPTS starts in a row
     failed with none serving: no worker can start (a broken install, a failing import),
     and the orchestrator should see the failure rather than a port that refuses.
@@ -247,8 +247,10 @@ def supervise(
     claim(host, port)
     configure_logging()
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    handlers = {
+        number: signal.signal(number, lambda *_: stopping.set())
+        for number in (signal.SIGTERM, signal.SIGINT)
+    }
     supervisor = Supervisor(workers, (host, port, keep_alive_timeout), target)
     try:
         supervisor.check()
@@ -256,6 +258,8 @@ def supervise(
             supervisor.check()
     finally:
         supervisor.stop()
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 def main(argv: list[str] | None = None) -> None:
