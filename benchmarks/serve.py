@@ -348,7 +348,11 @@ def giant_header(server: Server, port: int, megabytes: int) -> dict:
         answered.append(time.perf_counter() - start)
         statuses.append(answer.partition(b"\r\n")[0][9:12] or b"none")
 
-    health = probe_while(port, server.health_path, send, every=0.01)
+    def send_then_wait() -> None:
+        send()
+        time.sleep(0.3)  # a fast refusal is over before the prober's first probe
+
+    health = probe_while(port, server.health_path, send_then_wait, every=0.01)
     print(f"  {server.name}: {megabytes} MB header answered {statuses[0].decode()}")
     return {
         "header_answer_ms": answered[0] * 1000,
