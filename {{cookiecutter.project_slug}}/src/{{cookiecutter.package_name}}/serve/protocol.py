@@ -25,8 +25,15 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from {{ cookiecutter.package_name }}.serve.logs import LOG
-from {{ cookiecutter.package_name }}.serve.observe import NOSNIFF, REQUESTS, TRANSPORT_STATUS
-from {{ cookiecutter.package_name }}.serve.settings import SETTINGS_STATE, ServeSettings
+from {{ cookiecutter.package_name }}.serve.observe import (
+    NOSNIFF,
+    REQUESTS,
+    TRANSPORT_STATUS,
+)
+from {{ cookiecutter.package_name }}.serve.settings import (
+    SETTINGS_STATE,
+    ServeSettings,
+)
 
 MAX_HEADERS = 100  # header fields in one request (Apache's and gunicorn's limit); more is a 431
 LINGER_SECONDS = 2.0  # after refusing an unfinished request, then the connection is closed
