@@ -504,6 +504,16 @@ def test_the_trust_policies_refuse_another_repository_that_took_the_name(project
     assert not assumes(read, "repo:your-github-user@123/customer-churn@999:pull_request")
     assert not assumes(read, "repo:someone-else/customer-churn:pull_request")
     assert "repo:your-github-user/customer-churn:*" not in json.dumps([write, read])
+    # Google Cloud and Azure: admitted by the numeric ids, which every token carries.
+    section = (project / "README.md").read_text().split("#### Trust policies", 1)[1]
+    condition = (
+        "assertion.repository_owner_id == '<owner-id>' && assertion.repository_id == '<repo-id>'"
+    )
+    assert condition in section
+    assert '--member="$POOL/attribute.ref/refs/heads/main"' in section  # read-write: main only
+    assert (
+        "repo:your-github-user@<owner-id>/customer-churn@<repo-id>:ref:refs/heads/main" in section
+    )
 
 
 # --- the harness follows GitHub's `needs` rule -----------------------------------------------
