@@ -50,9 +50,10 @@ class GitHubRepo:
         labels: tuple[str, ...] = (),
         body: str = "",
         head_repository: str | None = None,
+        author: str = "octocat",
     ) -> events.Event:
         """Push `branch` and the test merge commit GitHub makes for a pull request from it
-        (`head_repository`: from that fork)."""
+        (`head_repository`: from that fork; `author`: who opened it, `dependabot[bot]`...)."""
         run(f"git push --quiet --force origin {branch}", self.clone)
         head, base_sha = self.sha(branch), self.sha(f"origin/{base}")
         run(f"git checkout --quiet --detach origin/{base}", self.clone)
@@ -74,13 +75,22 @@ class GitHubRepo:
             labels=labels,
             body=body,
             head_repository=head_repository,
+            author=author,
         )
 
-    def merge_queue(self, branch: str, *, number: int, base: str = "main") -> events.Event:
+    def merge_queue(
+        self, branch: str, *, number: int, base: str = "main", behind: str | None = None
+    ) -> events.Event:
         """A merge queue's group for `branch`: the merge commit on its temporary
-        gh-readonly-queue branch, which GitHub pushes before running the required checks."""
-        base_sha = self.sha(f"origin/{base}")
-        run(f"git checkout --quiet --detach origin/{base}", self.clone)
+        gh-readonly-queue branch, which GitHub pushes before running the required checks.
+        `behind`: the group queued before this one (a commit of the clone, ahead of `base`),
+        which becomes this group's base, as GitHub stacks queued groups."""
+        base_sha = self.sha(behind or f"origin/{base}")
+        if behind:
+            main = self.sha(f"origin/{base}")
+            ahead = f"refs/heads/gh-readonly-queue/{base}/pr-{number - 1}-{main}"
+            run(f"git push --quiet --force origin {base_sha}:{ahead}", self.clone)
+        run(f"git checkout --quiet --detach {base_sha}", self.clone)
         run(f"git merge --quiet --no-ff --no-edit {branch}", self.clone)
         head = self.sha()
         event = events.merge_group(

@@ -20,6 +20,7 @@ from .workflow_harness import GitHubApi, JobRun, Runner, github_script, run_job_
 
 REPOSITORY = "acme/customer-churn"
 REASON = "the golden set was relabelled (#41); new baseline in this change"
+HEAD_SHA = "4" * 40
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="needs node (.ci/run)")
 
@@ -48,7 +49,11 @@ def pull_request(
             "body": body,
             "labels": [{"name": name} for name in labels],
             "user": {"login": author},
-            "head": {"ref": "rebaseline", "repo": {"full_name": head_repo or repository}},
+            "head": {
+                "ref": "rebaseline",
+                "sha": HEAD_SHA,
+                "repo": {"full_name": head_repo or repository},
+            },
             "base": {"ref": "main", "repo": {"full_name": repository}},
         },
         "repository": {"full_name": repository, "default_branch": "main"},
@@ -56,16 +61,40 @@ def pull_request(
     }
 
 
-def labelled_by(*actors: str, permission: str = "write") -> dict[str, Any]:
-    """API answers: the label's history (last actor applied it last) and that actor's access."""
+PUSHED = "2026-12-01T10:00:00Z"  # the first CI run of the pull request's head commit
+
+
+def labelled_by(
+    *actors: str, permission: str = "write", at: str = "2026-12-01T10:30:00Z"
+) -> dict[str, Any]:
+    """API answers: the label's history (last actor applied it last, at `at`), that actor's
+    access, and the CI runs of the head commit (the first one made when it was pushed)."""
     events = [
-        {"event": "labeled", "label": {"name": "gate-override"}, "actor": {"login": actor}}
+        {
+            "event": "labeled",
+            "label": {"name": "gate-override"},
+            "actor": {"login": actor},
+            "created_at": at,
+        }
         for actor in actors
     ]
     return {
         "issues.listEvents": [{"event": "committed"}, *events],
         "repos.getCollaboratorPermissionLevel": {"permission": permission},
         "issues.removeLabel": [],
+        "actions.listWorkflowRunsForRepo": [workflow_run(1, PUSHED)],
+    }
+
+
+def workflow_run(run_id: int, created_at: str) -> dict[str, Any]:
+    """A workflow run as GitHub's "List workflow runs for a repository" returns it."""
+    return {
+        "id": run_id,
+        "name": "CI",
+        "event": "pull_request",
+        "head_sha": HEAD_SHA,
+        "status": "completed",
+        "created_at": created_at,
     }
 
 
@@ -128,6 +157,50 @@ def test_new_commits_withdraw_the_label(workflow, tmp_path):
         "issue_number": 7,
         "name": "gate-override",
     }
+
+
+def test_a_label_applied_before_the_last_push_is_removed_not_granted(workflow, tmp_path):
+    """Labelled, then pushed; a label event seconds after the push cancels the run that would
+    have removed the label, and starts this one: the label's time is what counts."""
+    answers = labelled_by("bob", at="2026-12-01T09:00:00Z")
+    answers["actions.listWorkflowRunsForRepo"] = [
+        workflow_run(1, PUSHED),  # the push's run, cancelled by the next event
+        workflow_run(1658821493, "2026-12-01T10:00:03Z"),  # this run: another label, 3 s later
+    ]
+    api = GitHubApi(answers)
+    payload = pull_request("labeled")
+    payload["label"] = {"name": "needs-review"}
+
+    outputs = override(workflow, payload, api, tmp_path).job_outputs
+
+    assert outputs["reason"] == ""
+    assert "applied before the last push (4444444), so it was removed" in outputs["refused"]
+    assert [c["name"] for c in api.calls if c["name"] == "issues.removeLabel"] == [
+        "issues.removeLabel"
+    ]
+    asked = next(c for c in api.calls if c["name"] == "actions.listWorkflowRunsForRepo")
+    assert asked["params"]["head_sha"] == HEAD_SHA
+
+
+def test_a_label_applied_after_the_push_counts_even_if_this_is_the_first_run(workflow, tmp_path):
+    """A push whose own run never started (`[skip ci]`): only this run, which is not the push."""
+    answers = labelled_by("bob", at="2026-12-01T10:30:00Z")
+    answers["actions.listWorkflowRunsForRepo"] = [workflow_run(1658821493, PUSHED)]
+
+    outputs = override(workflow, pull_request(), GitHubApi(answers), tmp_path).job_outputs
+
+    assert outputs["reason"] == REASON
+
+
+def test_an_api_error_fails_the_job(workflow, tmp_path):
+    """The Required check then fails: an error never reads as "no override"."""
+    answers = labelled_by("bob")
+    del answers["repos.getCollaboratorPermissionLevel"]
+
+    run = override(workflow, pull_request(), GitHubApi(answers), tmp_path)
+
+    assert run.result == "failure"
+    assert "getCollaboratorPermissionLevel" in (run.failure or "")
 
 
 def test_the_reason_line_is_required(workflow, tmp_path):

@@ -2,19 +2,24 @@
 
 The project was trained once and pushed to the remote. A change that touches no stage input
 lands on main: the gate job pulls data, outputs and run-cache, reproduces nothing, passes
-the gate and pushes what it gated. A fork's pull request, which GitHub gives no
-credentials, whose data only the remote holds: the remote job says so and the gate job is
-skipped, not failed (the test job, which needs no data, runs for every pull request).
+the gate and pushes what it gated. A fork's pull request, which GitHub gives no credentials,
+that adds data only a remote can hold: the remote job says so (from the base commit's tree
+and what the change adds, never the fork's own listing), the gate cannot run, and the
+Required check fails saying how a maintainer runs it. Dependabot's pull request, with the
+repository's variables and none of its secrets, passes. A merge queue whose base (the group
+queued before) is ahead of main gates against that base.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from .backends import moto_s3
 from .conftest import run
 from .github_repo import GitHubRepo
-from .workflow_fixtures import REPOSITORY
+from .workflow_fixtures import REPOSITORY, free_port
 from .workflow_harness import Runner, run_workflow, show
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("workflow-remote")]  # one S3, one origin
@@ -55,7 +60,8 @@ def test_main_pulls_instead_of_training_and_pushes_after_the_gate(repo, runner, 
     show(runs)
 
     gate = runs["gate"]
-    assert runs["remote"].job_outputs == {"trusted": "true", "pipeline": "true"}
+    outputs = runs["remote"].job_outputs
+    assert (outputs["trusted"], outputs["pipeline"]) == ("true", "true")
     assert gate.status()["Fetch data, stage outputs and run-cache from the DVC remote"] == "ran"
     repro = gate.step("Reproduce the pipeline").output
     assert "Running stage" not in repro
@@ -65,7 +71,7 @@ def test_main_pulls_instead_of_training_and_pushes_after_the_gate(repo, runner, 
     assert set(s3.keys(BUCKET)) > before
 
 
-def test_a_forks_pull_request_without_the_remotes_data_is_skipped_saying_why(repo, runner):
+def test_a_forks_pull_request_adding_remote_data_fails_the_required_check(repo, runner):
     run("git checkout --quiet -b fork-change origin/main", repo.clone)
     extra = repo.clone / "data" / "extra.csv"
     extra.write_text("id,value\n1,2\n")
@@ -73,13 +79,77 @@ def test_a_forks_pull_request_without_the_remotes_data_is_skipped_saying_why(rep
     repo.commit("Track more data with DVC")
     event = repo.pull_request("fork-change", number=7, head_repository="someone/customer-churn")
 
-    runs = run_workflow("ci.yml", event, runner, ["remote", "gate"], assumed=("override",))
+    runs = run_workflow(
+        "ci.yml",
+        event,
+        runner,
+        ["remote", "gate", "required"],
+        assumed=("override", "lint", "test"),
+        check=False,
+    )
     show(runs)
 
     remote = runs["remote"]
-    assert remote.job_outputs == {"trusted": "false", "pipeline": "false"}
+    assert remote.job_outputs["trusted"] == "false"
+    assert remote.job_outputs["pipeline"] == "false"
     message = remote.step("Can this run use the DVC remote?").output
     assert "::notice title=DVC remote unavailable::" in message
     assert "data/extra.csv.dvc" in message
     assert "DVC remote unavailable" in remote.summary
     assert runs["gate"].result == "skipped"
+    required = runs["required"]
+    assert required.result == "failure"  # a skipped gate never passes the required check
+    verdict = required.step("Did every job end as it must?").output
+    assert "gate: skipped, must be success" in verdict
+    assert "git fetch origin pull/7/head:fork-pr-7 && git push origin fork-pr-7" in verdict
+    assert "image: skipped, must be success" in verdict
+
+
+def test_dependabots_pull_request_with_variables_and_no_secrets_passes(repo, runner):
+    """Dependabot's runs get the repository's variables but no Actions secrets: a team MLflow
+    server without its credentials would answer 401. Pull requests never use it."""
+    run("git checkout --quiet -b dependabot/uv/uv-0.9.99 origin/main", repo.clone)
+    (repo.clone / "NOTES.md").write_text("A dependency update.\n")
+    repo.commit("Bump uv")
+    event = repo.pull_request("dependabot/uv/uv-0.9.99", number=8, author="dependabot[bot]")
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: any use of it fails the job
+    runner.variables.update(MLFLOW_TRACKING_URI=closed, AWS_READ_ROLE_ARN="arn:aws:iam::1:role/r")
+    try:
+        runs = run_workflow("ci.yml", event, runner, ["remote", "gate"], assumed=("override",))
+    finally:
+        runner.variables.clear()
+    show(runs)
+
+    gate = runs["gate"]
+    assert event.actor == "dependabot[bot]"
+    assert gate.result == "success"
+    assert gate.status()["Gate against the target branch"] == "ran"
+    assert closed not in json.dumps(gate.contexts["env"])
+    sign_in = gate.step("Assume the AWS role for the DVC remote")
+    assert sign_in.inputs["role-to-assume"] == "arn:aws:iam::1:role/r"  # the read-only role
+
+
+def test_a_merge_queue_gates_against_its_base_when_that_is_ahead_of_main(repo, runner):
+    """The group queued before this one re-baselined to a bar this change does not reach:
+    against main it would pass, against the queue's base it fails."""
+    run("git checkout --quiet -b earlier origin/main", repo.clone)
+    baseline = repo.clone / "metrics" / "baseline.json"
+    accepted = json.loads(baseline.read_text())
+    raised = {name: value + 0.5 for name, value in accepted["metrics"].items()}
+    baseline.write_text(json.dumps({**accepted, "metrics": raised}, indent=2) + "\n")
+    earlier = repo.commit("An earlier group re-baselined")
+    run("git checkout --quiet -b queued origin/main", repo.clone)
+    (repo.clone / "NOTES.md").write_text("Queued behind another group.\n")
+    repo.commit("A change queued second")
+    event = repo.merge_queue("queued", number=10, behind=earlier)
+
+    runs = run_workflow(
+        "ci.yml", event, runner, ["remote", "gate"], assumed=("override",), check=False
+    )
+    show(runs)
+
+    gate = runs["gate"]
+    assert event.payload["merge_group"]["base_sha"] == earlier != repo.sha("origin/main")
+    assert gate.result == "failure"
+    assert f"`{earlier}:metrics/baseline.json`" in gate.summary
+    assert "worse than baseline" in gate.summary

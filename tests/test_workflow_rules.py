@@ -20,7 +20,14 @@ import yaml
 from . import github_events as events
 from .conftest import bake, run
 from .github_expressions import condition, interpolate, truthy
-from .workflow_harness import filter_pattern, matches_filters, on_of, triggers
+from .workflow_harness import (
+    Runner,
+    filter_pattern,
+    matches_filters,
+    on_of,
+    run_workflow,
+    triggers,
+)
 
 REPOSITORY = events.Repository("Your-GitHub-User/customer-churn")
 SHA = "a" * 40
@@ -122,6 +129,9 @@ def play(document: dict, pushes: list[tuple[int, events.Event]], durations: dict
     for _, event in pushes:
         for job_id, job in document["jobs"].items():
             scope = contexts(event)
+            # Every job above succeeded and the pipeline can run (a same-repository change).
+            passed = {"result": "success", "outputs": {"pipeline": "true", "trusted": "true"}}
+            scope["needs"] = dict.fromkeys(document["jobs"], passed)
             status = {"success": lambda: True, "always": lambda: True, "cancelled": lambda: False}
             if not condition(job.get("if", "true"), scope, status):
                 continue
@@ -352,14 +362,68 @@ def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(project, tmp_path)
     assert "uv add --group uv uv==" in result.stderr
 
 
-def test_a_merge_queue_gates_against_its_target_branch(project):
+def test_each_event_gates_against_its_own_base(project):
+    """A merge queue's base commit may be ahead of main (the groups queued before this one)."""
     ci = workflow(project, "ci.yml")
     gate = step(ci, "gate", "Gate against the target branch")
     queued = events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA)
+    pull = events.pull_request(
+        REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA, merge_sha="d" * 40
+    )
+    pushed = events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after="b" * 40)
+    ref = gate["env"]["GATE_BASELINE_REF"]
 
     assert triggers(ci, queued)
     assert queued.github()["base_ref"] == ""  # only pull requests set it
-    assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(queued)) == "origin/main"
+    assert interpolate(ref, contexts(queued)) == SHA
+    assert interpolate(ref, contexts(pull)) == "origin/main"
+    assert interpolate(ref, contexts(pushed)) == "origin/main"
+
+
+@pytest.mark.parametrize(("event", "identity"), [
+    ("push", "write"), ("pull_request", "read"), ("merge_group", "read"),
+])  # fmt: skip
+def test_only_main_signs_in_with_the_identity_that_may_write_the_remote(project, event, identity):
+    gate = workflow(project, "ci.yml")["jobs"]["gate"]
+    variables = {
+        "AWS_ROLE_ARN": "write", "AWS_READ_ROLE_ARN": "read",
+        "GCP_SERVICE_ACCOUNT": "write", "GCP_READ_SERVICE_ACCOUNT": "read",
+        "AZURE_CLIENT_ID": "write", "AZURE_READ_CLIENT_ID": "read",
+        "MLFLOW_TRACKING_URI": "https://mlflow.example.com",
+    }  # fmt: skip
+    made = {
+        "push": events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after="b" * 40),
+        "pull_request": events.pull_request(
+            REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA, merge_sha="d" * 40
+        ),
+        "merge_group": events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA),
+    }[event]
+    scope = contexts(made, variables)
+
+    for name in ("AWS_ROLE", "GCP_ACCOUNT", "AZURE_CLIENT"):
+        assert interpolate(gate["env"][name], scope) == identity, name
+    # Only main logs to (and registers versions in) the team's MLflow server.
+    expected = variables["MLFLOW_TRACKING_URI"] if event == "push" else ""
+    assert interpolate(gate["env"]["MLFLOW_TRACKING_URI"], scope) == expected
+
+
+@pytest.mark.parametrize(("release", "flags"), [
+    ("v2.0.1", ["latest=true", "prerelease=false"]),  # the newest release
+    ("v1.2.6", ["latest=false", "prerelease=false"]),  # a patch on an old line
+    ("v2.1.0-rc.2", ["latest=false", "prerelease=true"]),
+    ("v0.9.0", ["latest=false", "prerelease=false"]),
+])  # fmt: skip
+def test_only_the_newest_release_is_marked_latest_on_github(project, release, flags):
+    for existing in ("v1.0.0", "v1.2.0", "v1.2.5", "v2.0.0", "v2.1.0-rc.1"):
+        run(f"git tag -f {existing}", project)
+    create = step(workflow(project, "release.yml"), "release", "Create the GitHub release")
+
+    printed = run(f"make -s release-flags RELEASE={release}", project).stdout.split()
+
+    assert printed == flags
+    assert '--latest="$LATEST" --prerelease="$PRERELEASE"' in create["run"]
+    assert create["env"]["LATEST"] == "${{ steps.flags.outputs.latest }}"
+    assert create["env"]["PRERELEASE"] == "${{ steps.flags.outputs.prerelease }}"
 
 
 def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeline(project):
@@ -373,3 +437,201 @@ def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeli
     assert "secrets." not in json.dumps(test)
     assert "vars." not in json.dumps(test)
     assert commands == ["make install", "make test", "make fuzz"]
+
+
+# --- OIDC trust policies ------------------------------------------------------------------
+
+
+def trust_policies(project: Path) -> list[dict]:
+    """The AWS trust policies the README gives, ids filled in (owner 123, repository 456)."""
+    readme = (project / "README.md").read_text()
+    section = readme.split("#### Trust policies", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```json\n(.*?)```", section, re.S)
+    filled = [b.replace("<owner-id>", "123").replace("<repo-id>", "456") for b in blocks]
+    return [json.loads(block) for block in filled]
+
+
+def assumes(policy: dict, sub: str, aud: str = "sts.amazonaws.com") -> bool:
+    """IAM's evaluation of the policy's conditions for a token (StringEquals, StringLike with
+    `*` and `?`; a list of values matches if any does)."""
+    claims = {
+        "token.actions.githubusercontent.com:sub": sub,
+        "token.actions.githubusercontent.com:aud": aud,
+    }
+    for statement in policy["Statement"]:
+        ok = statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        for operator, conditions in statement["Condition"].items():
+            for key, values in conditions.items():
+                values = values if isinstance(values, list) else [values]
+                if operator == "StringEquals":
+                    ok = ok and claims[key] in values
+                elif operator == "StringLike":
+                    patterns = [
+                        re.escape(v).replace(r"\*", ".*").replace(r"\?", ".") for v in values
+                    ]
+                    ok = ok and any(re.fullmatch(p, claims[key]) for p in patterns)
+                else:
+                    raise AssertionError(f"extend this check for {operator}")
+        if ok and statement["Effect"] == "Allow":
+            return True
+    return False
+
+
+NEW = "repo:your-github-user@123/customer-churn@456"  # immutable subject (new repositories)
+OLD = "repo:your-github-user/customer-churn"  # the name-only subject of older repositories
+
+
+@pytest.mark.parametrize("prefix", [NEW, OLD])
+def test_the_trust_policies_give_main_write_and_pull_requests_read(project, prefix):
+    write, read = trust_policies(project)
+    queue = f"{prefix}:ref:refs/heads/gh-readonly-queue/main/pr-7-{SHA}"
+
+    assert assumes(write, f"{prefix}:ref:refs/heads/main")
+    assert assumes(write, f"{prefix}:ref:refs/tags/v1.2.0")
+    for sub in (f"{prefix}:pull_request", queue, f"{prefix}:ref:refs/heads/feature"):
+        assert not assumes(write, sub), sub
+    assert assumes(read, f"{prefix}:pull_request")
+    assert assumes(read, queue)
+    assert not assumes(read, f"{prefix}:ref:refs/heads/feature")
+    assert not assumes(write, f"{prefix}:ref:refs/heads/main", aud="https://github.com/x")
+
+
+def test_the_trust_policies_refuse_another_repository_that_took_the_name(project):
+    """A deleted owner's name registered again: same names, other ids."""
+    write, read = trust_policies(project)
+
+    assert not assumes(write, "repo:your-github-user@999/customer-churn@456:ref:refs/heads/main")
+    assert not assumes(read, "repo:your-github-user@123/customer-churn@999:pull_request")
+    assert not assumes(read, "repo:someone-else/customer-churn:pull_request")
+    assert "repo:your-github-user/customer-churn:*" not in json.dumps([write, read])
+    # Google Cloud and Azure: admitted by the numeric ids, which every token carries.
+    section = (project / "README.md").read_text().split("#### Trust policies", 1)[1]
+    condition = (
+        "assertion.repository_owner_id == '<owner-id>' && assertion.repository_id == '<repo-id>'"
+    )
+    assert condition in section
+    assert '--member="$POOL/attribute.ref/refs/heads/main"' in section  # read-write: main only
+    assert (
+        "repo:your-github-user@<owner-id>/customer-churn@<repo-id>:ref:refs/heads/main" in section
+    )
+
+
+# --- the harness follows GitHub's `needs` rule -----------------------------------------------
+
+CHAIN_WORKFLOW = """
+name: Chain
+on: push
+jobs:
+  broken:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: exit 1
+  decides:
+    needs: broken
+    if: ${{ !cancelled() }}
+    runs-on: ubuntu-24.04
+    steps:
+      - run: "true"
+  below:
+    needs: decides
+    runs-on: ubuntu-24.04
+    steps:
+      - run: "true"
+  aggregate:
+    needs: [broken, decides, below]
+    if: ${{ !cancelled() }}
+    runs-on: ubuntu-24.04
+    steps:
+      - run: "true"
+"""
+
+
+def test_a_failure_skips_every_job_below_it_in_the_needs_chain(tmp_path):
+    """`below` needs only `decides`, which succeeded; GitHub still skips it, because its
+    `success()` looks at the whole chain, where `broken` failed."""
+    source = tmp_path / "source"
+    (source / ".github" / "workflows").mkdir(parents=True)
+    (source / ".github" / "workflows" / "chain.yml").write_text(CHAIN_WORKFLOW)
+    run("git init --quiet -b main && git add -A && git commit --quiet -m chain", source)
+    sha = run("git rev-parse HEAD", source).stdout.strip()
+    runner = Runner(tmp_path / "runner", source / ".git")
+    push = events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after=sha)
+
+    runs = run_workflow("chain.yml", push, runner, check=False)
+
+    results = {job: job_run.result for job, job_run in runs.items()}
+    assert results == {
+        "broken": "failure",
+        "decides": "success",
+        "below": "skipped",
+        "aggregate": "success",
+    }
+    assert runs["aggregate"].contexts["needs"]["below"]["result"] == "skipped"
+
+
+# --- the scripts the remote and required jobs run -------------------------------------------
+
+
+def script_outputs(project: Path, script: str, cwd: Path, env: dict[str, str]) -> dict:
+    """Run one of the project's CI scripts as its job does; its GITHUB_OUTPUT and exit status."""
+    output = cwd / "github-output"
+    output.write_text("")
+    result = subprocess.run(
+        ["python3", str(project / "scripts" / script)],
+        cwd=cwd,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env},
+        capture_output=True,
+        text=True,
+    )
+    lines = output.read_text().splitlines()
+    return {"status": result.returncode, "stdout": result.stdout} | dict(
+        line.split("=", 1) for line in lines
+    )
+
+
+def test_a_fork_cannot_drop_the_base_branchs_dvc_files_to_run_without_the_remote(project, tmp_path):
+    """The fork deletes the base's only .dvc file: the base commit's tree still decides."""
+    fork = tmp_path / "fork"
+    (fork / "data").mkdir(parents=True)
+    (fork / "data" / "customers.csv.dvc").write_text("outs:\n- path: customers.csv\n")
+    run("git init --quiet -b main && git add -A && git commit --quiet -m base", fork)
+    base = run("git rev-parse HEAD", fork).stdout.strip()
+    run("git rm --quiet data/customers.csv.dvc && git commit --quiet -m 'No DVC here'", fork)
+
+    forked = script_outputs(project, "remote_access.py", fork, {"FORK": "true", "BASE_SHA": base})
+    same = script_outputs(project, "remote_access.py", fork, {"FORK": "false", "BASE_SHA": base})
+
+    assert (forked["trusted"], forked["pipeline"]) == ("false", "false")
+    assert "data/customers.csv.dvc" in forked["message"]
+    assert (same["trusted"], same["pipeline"]) == ("true", "true")
+
+
+def needs(**results: str) -> str:
+    every = dict.fromkeys(
+        ("override", "remote", "lint", "test", "gate", "gate-comment", "image"), "success"
+    )
+    every |= {"publish": "skipped", "promote": "skipped"}
+    return json.dumps(
+        {job: {"result": result, "outputs": {}} for job, result in (every | results).items()}
+    )
+
+
+@pytest.mark.parametrize(("event", "results", "fails"), [
+    ("pull_request", {}, []),
+    ("pull_request", {"gate-comment": "skipped"}, []),  # a fork's or Dependabot's
+    ("pull_request", {"gate": "skipped", "image": "skipped"}, ["gate", "image"]),
+    ("pull_request", {"override": "failure", "image": "skipped"}, ["override", "image"]),
+    ("merge_group", {"lint": "cancelled"}, ["lint"]),
+    ("push", {}, ["publish", "promote"]),  # main that shipped nothing is red
+    ("push", {"publish": "success", "promote": "success"}, []),
+])  # fmt: skip
+def test_the_required_check_fails_unless_every_job_ended_as_it_must(
+    project, tmp_path, event, results, fails
+):
+    outcome = script_outputs(
+        project, "required_checks.py", tmp_path, {"NEEDS": needs(**results), "EVENT": event}
+    )
+
+    assert outcome["status"] == (1 if fails else 0)
+    reported = re.findall(r"^::error title=Required::([\w-]+):", outcome["stdout"], re.M)
+    assert reported == fails

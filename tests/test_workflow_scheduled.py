@@ -12,7 +12,14 @@ import yaml
 
 from .conftest import run
 from .workflow_fixtures import published_project, runner_for
-from .workflow_harness import StepFailed, create_pull_request, run_workflow, show
+from .workflow_harness import (
+    GitHubApi,
+    StepFailed,
+    create_pull_request,
+    github_script,
+    run_workflow,
+    show,
+)
 
 pytestmark = pytest.mark.e2e
 # Two workers: retraining beside monitoring (each builds its own project and runner).
@@ -78,8 +85,20 @@ def test_scheduled_retraining_gates_against_main_and_proposes(repo, runner):
 
 
 @MONITOR
-def test_monitor_checks_a_demo_batch_and_finds_no_drift(repo, runner):
-    runs = run_workflow("monitor.yml", repo.schedule(cron(repo, "monitor.yml")), runner)
+def test_monitor_checks_a_demo_batch_and_finds_no_drift_and_closes_the_drift_issue(repo, runner):
+    # The issues API lists pull requests too: #6 is one that carries the label.
+    labelled = [
+        {"number": 6, "title": "Tweak drift thresholds", "pull_request": {"url": "..."}},
+        {"number": 5, "title": "Data drift detected", "labels": [{"name": "model-drift"}]},
+    ]
+    api = GitHubApi(
+        {"issues.listForRepo": labelled, "issues.createComment": {}, "issues.update": {}}
+    )
+    runner.emulators["actions/github-script"] = github_script(api)
+    try:
+        runs = run_workflow("monitor.yml", repo.schedule(cron(repo, "monitor.yml")), runner)
+    finally:
+        del runner.emulators["actions/github-script"]
     show(runs)
 
     drift = runs["drift"]
@@ -87,7 +106,20 @@ def test_monitor_checks_a_demo_batch_and_finds_no_drift(repo, runner):
     assert drift.job_outputs == {"status": "no_drift"}
     assert (drift.artifacts / "drift-report" / "drift.html").is_file()
     assert drift.summary.strip()
-    assert runs["issue"].result == runs["retrain"].result == "skipped"
+    assert runs["retrain"].result == "skipped"
+    closed = [c["params"] for c in api.calls if c["name"] == "issues.update"]
+    assert closed == [
+        {
+            "owner": "Your-GitHub-User",
+            "repo": "customer-churn",
+            "issue_number": 5,
+            "state": "closed",
+            "state_reason": "completed",
+        }
+    ]
+    (comment,) = [c["params"] for c in api.calls if c["name"] == "issues.createComment"]
+    assert comment["issue_number"] == 5
+    assert comment["body"].startswith("No drift in the latest batch: closing.")
 
 
 @MONITOR
@@ -113,7 +145,9 @@ def test_monitor_flags_a_drifted_batch_opens_the_issue_and_starts_retraining(rep
     assert runs["drift"].result == "failure"
     assert runs["drift"].job_outputs == {"status": "drift"}
     assert "tenure_months" in runs["drift"].summary
-    assert runs["issue"].status()["Open or update the drift issue"] == "skipped (needs GitHub)"
+    assert (
+        runs["issue"].status()["Open, update or close the drift issue"] == "skipped (needs GitHub)"
+    )
     assert "tenure_months" in (runs["issue"].workspace / "drift-report" / "drift.md").read_text()
     start = runs["retrain"].step("Start the retrain workflow")
     assert start.status == "skipped (needs GitHub)"

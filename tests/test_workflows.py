@@ -9,8 +9,10 @@ published, and required checks that name real jobs.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import runpy
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,43 +23,9 @@ import yaml
 from . import workflow_checks
 from .conftest import TEMPLATE, bake
 
-# Full commit SHA of the newest vX.Y.Z release of each action, as read from the actions'
-# repositories (re-check with `git ls-remote https://github.com/OWNER/REPO refs/tags/TAG`).
-# Dependabot proposes newer pins; update this table in the same change.
-PINS: dict[str, tuple[str, str]] = {
-    "actions/checkout": ("v7.0.1", "3d3c42e5aac5ba805825da76410c181273ba90b1"),
-    "actions/setup-python": ("v7.0.0", "5fda3b95a4ea91299a34e894583c3862153e4b97"),
-    "actions/upload-artifact": ("v7.0.0", "bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"),
-    "actions/download-artifact": ("v8.0.1", "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"),
-    "actions/cache": ("v5.0.5", "27d5ce7f107fe9357f9df03efb73ab90386fccae"),
-    "actions/attest-build-provenance": ("v4.1.0", "a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32"),
-    "actions/github-script": ("v8.0.0", "ed597411d8f924073f98dfc5c65a23a2325f34cd"),
-    "astral-sh/setup-uv": ("v10.0.1", "20cfd1bf945f4377ade1205e4dbc17946fc9a30d"),
-    "docker/setup-buildx-action": ("v4.3.0", "37fe631027851001ddb9b187196cc803df7f5f0e"),
-    "docker/setup-qemu-action": ("v4.2.0", "96fe6ef7f33517b61c61be40b68a1882f3264fb8"),
-    "docker/login-action": ("v4.1.0", "4907a6ddec9925e35a0a9e82d7399ccc52663121"),
-    "docker/metadata-action": ("v6.2.0", "dc802804100637a589fabce1cb79ff13a1411302"),
-    "docker/build-push-action": ("v7.3.0", "53b7df96c91f9c12dcc8a07bcb9ccacbed38856a"),
-    "peter-evans/create-pull-request": ("v8.1.1", "5f6978faf089d4d20b00c7766989d076bb2fc7f1"),
-    "marocchino/sticky-pull-request-comment": (
-        "v3.0.5",
-        "5770ad5eb8f42dd2c4f34da00c94c5381e49af88",
-    ),
-    "iterative/setup-dvc": ("v1.1.2", "2508d098217d24eef3c0e8d7bc0ce7b9ca0723c3"),
-    "softprops/action-gh-release": ("v3.0.0", "b4309332981a82ec1c5618f44dd2e27cc8bfbfda"),
-    "anchore/sbom-action": ("v0.24.0", "e22c389904149dbc22b58101806040fa8d37a610"),
-    "sigstore/cosign-installer": ("v4.1.2", "6f9f17788090df1f26f669e9d70d6ae9567deba6"),
-    "github/codeql-action": ("v4.36.2", "8aad20d150bbac5944a9f9d289da16a4b0d87c1e"),
-    # OIDC sign-in for the DVC remote (issue 12); azure/login: its widely pinned v2 release.
-    "aws-actions/configure-aws-credentials": (
-        "v6.2.3",
-        "e6de054238d6b7531b4efff3b6587d9aade6a06c",
-    ),
-    "google-github-actions/auth": ("v3.0.0", "7c6bc770dae815cd3e89ee6cdf493a5fab2cc093"),
-    "azure/login": ("v2.3.0", "a457da9ea143d694b1b9c7c869ebb04ebe844ef5"),
-}
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$", re.M)
 PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)(?:/[\w./-]+)?@(?P<sha>[0-9a-f]{40})$")
+VERSION_COMMENT = re.compile(r"# v\d+\.\d+\.\d+")
 # What a run step may be: one make target, one uv command, or one short plain command.
 ONE_COMMAND = re.compile(r"^(make [a-z-]+|uv run .+|bash \.ci/run|gh release create .+|.{1,80})$")
 PUBLISHING_JOBS = {("ci.yml", "publish"), ("release.yml", "release")}
@@ -91,20 +59,42 @@ def test_no_findings(repository, check):
     assert [str(f) for f in findings] == []
 
 
-def test_every_action_is_pinned_to_a_known_release_sha(repository):
-    uses = [
-        (path.name, match)
-        for path in workflow_checks.workflow_files(repository)
-        for match in USES.finditer(path.read_text())
-    ]
-    assert uses
-    for name, match in uses:
-        pinned = PINNED.match(match["ref"])
-        assert pinned, f"{name}: {match['ref']} is not pinned to a full commit SHA"
-        assert pinned["action"] in PINS, f"{name}: {pinned['action']} is not in the pin table"
-        tag, sha = PINS[pinned["action"]]
-        assert pinned["sha"] == sha, f"{name}: {match['ref']} is not the SHA of {tag}"
-        assert match["comment"].strip() == f"# {tag}", f"{name}: {match['ref']} needs `# {tag}`"
+def pins() -> dict[str, set[tuple[str, str]]]:
+    """Every action's pins, (SHA, `# vX.Y.Z` comment), across the template's own workflows and
+    the generated project's: read from the files, which Dependabot updates (one grouped pull
+    request for both folders: .github/dependabot.yml), so no table here goes stale."""
+    generated = TEMPLATE / "{{cookiecutter.project_slug}}"
+    found: dict[str, set[tuple[str, str]]] = {}
+    for path in workflow_checks.workflow_files(TEMPLATE) + workflow_checks.workflow_files(
+        generated
+    ):
+        for match in USES.finditer(path.read_text()):
+            pinned = PINNED.match(match["ref"])
+            assert pinned, f"{path.name}: {match['ref']} is not pinned to a full commit SHA"
+            comment = match["comment"].strip()
+            assert VERSION_COMMENT.fullmatch(comment), (
+                f"{path.name}: {match['ref']} needs `# vX.Y.Z`"
+            )
+            found.setdefault(pinned["action"], set()).add((pinned["sha"], comment))
+    return found
+
+
+def test_every_action_is_pinned_to_one_release_sha_everywhere():
+    """A pin Dependabot moved in one workflow and not in another is caught here."""
+    found = pins()
+
+    assert {"actions/checkout", "actions/github-script", "astral-sh/setup-uv"} <= set(found)
+    assert {action: sorted(p) for action, p in found.items() if len(p) > 1} == {}
+
+
+def test_the_template_dependabot_keeps_both_folders_pins_current():
+    config = yaml.safe_load((TEMPLATE / ".github" / "dependabot.yml").read_text())
+    actions = next(u for u in config["updates"] if u["package-ecosystem"] == "github-actions")
+    ecosystems = {u["package-ecosystem"] for u in config["updates"]}
+
+    assert set(actions["directories"]) == {"/", "/{{cookiecutter.project_slug}}/.github/workflows"}
+    assert actions["groups"]["actions"]["patterns"] == ["*"]  # one pull request for both
+    assert {"github-actions", "uv", "docker"} <= ecosystems  # actions, dev tools, base image
 
 
 def test_every_job_has_least_permissions_a_timeout_and_a_concurrency_group(repository):
@@ -174,26 +164,66 @@ def test_workflows_are_copied_without_rendering(project):
         assert path.read_bytes() == source.read_bytes(), path.name
 
 
-def test_ruleset_requires_the_pull_request_jobs(project):
+def test_the_ruleset_requires_only_the_check_that_cannot_be_skipped(project):
+    """GitHub passes a skipped required check, and a failure or skip anywhere up a `needs` chain
+    skips the jobs below: only `Required`, which needs every job and always runs, is required,
+    and it knows what each job must end as."""
     ruleset = json.loads((project / ".github" / "rulesets" / "main.json").read_text())
     rules = {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
     required = {
         check["context"] for check in rules["required_status_checks"]["required_status_checks"]
     }
-    ci = workflows(project)["ci.yml"]
-    on_pull_requests = {
-        job["name"] for job in ci["jobs"].values() if "push" not in str(job.get("if", ""))
-    }
+    jobs = workflows(project)["ci.yml"]["jobs"]
+    by_name = {job["name"]: job_id for job_id, job in jobs.items()}
+    expected = runpy.run_path(str(project / "scripts" / "required_checks.py"))["EXPECTED"]
+
     assert ruleset["enforcement"] == "active"
     assert rules["pull_request"]["require_code_owner_review"] is True
     assert rules["pull_request"]["required_approving_review_count"] >= 1
     assert rules["pull_request"]["require_last_push_approval"] is True
-    assert required == {"Lint", "Test", "Pipeline and gate", "Image"}
-    assert required <= on_pull_requests
-    assert "merge_group" in triggers(ci)  # a merge queue gets the required checks too
+    assert required == {"Required"}
+    assert set(required) <= set(by_name)
+    aggregate = jobs[by_name["Required"]]
+    assert aggregate["if"] == "${{ !cancelled() }}"  # runs after failures and skips
+    assert set(aggregate["needs"]) == set(jobs) - {by_name["Required"]}
+    assert set(expected) == set(aggregate["needs"])
+    assert "merge_group" in triggers(workflows(project)["ci.yml"])  # the queue gets the check
 
 
-# What a pull request could edit to pass a gate it should fail: each needs a code owner.
+def gate_closure(project: Path, package: str) -> list[str]:
+    """Every module of the package that the gate, the golden-set evaluation and `make
+    baseline` import, directly or not: read from their `import` statements."""
+    source = project / "src" / package
+    found: set[str] = set()
+    todo = ["gate", "evaluate", "baseline"]
+    while todo:
+        module = todo.pop()
+        if module in found:
+            continue
+        found.add(module)
+        path = source / f"{module.replace('.', '/')}.py"
+        if not path.is_file():
+            path = source / module.replace(".", "/") / "__init__.py"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                named = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                named = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in named:
+                inner = name.removeprefix(f"{package}.") if name != package else ""
+                if not name.startswith(package) or not inner:
+                    continue
+                if (source / f"{inner.replace('.', '/')}.py").is_file() or (
+                    source / inner.replace(".", "/") / "__init__.py"
+                ).is_file():
+                    todo.append(inner)
+    return sorted(f"src/{package}/{module.replace('.', '/')}.py" for module in found)
+
+
+# Besides the gate's import closure, what a pull request could edit to pass a gate it should
+# fail (or to pass the Required check without it): each needs a code owner.
 GATE_DECIDERS = (
     ".github/workflows/ci.yml",
     ".github/rulesets/main.json",
@@ -202,48 +232,52 @@ GATE_DECIDERS = (
     "params.yaml",
     "metrics/baseline.json",
     "data/golden/golden.csv",
-    "src/{package}/contract.py",
-    "src/{package}/gate.py",
-    "src/{package}/reference.py",
-    "src/{package}/evaluate.py",
-    "src/{package}/metrics.py",
+    "scripts/remote_access.py",
+    "scripts/required_checks.py",
 )
 
 
-def unowned(project: Path, package: str) -> list[str]:
-    """Gate deciders no CODEOWNERS line covers (its anchored `/file` and `/folder/` forms)."""
-    owned = []
+def unowned(project: Path, paths: list[str]) -> list[str]:
+    """The paths no CODEOWNERS line owns: the last matching line decides, as on GitHub (the
+    anchored `/file` and `/folder/` forms; a line without owners leaves a path unowned)."""
+    rules = []
     for line in (project / ".github" / "CODEOWNERS").read_text().splitlines():
         pattern, *owners = line.split("#", 1)[0].split() or [""]
-        if owners:
+        if pattern:
             assert pattern.startswith("/"), f"unanchored pattern {pattern!r}: extend this check"
-            owned.append(pattern[1:])
-    deciders = [path.format(package=package) for path in GATE_DECIDERS]
-    return [
-        path
-        for path in deciders
-        if not any(path == p or (p.endswith("/") and path.startswith(p)) for p in owned)
-    ]
+            rules.append((pattern[1:], bool(owners)))
+
+    def owned(path: str) -> bool:
+        matching = [
+            has for p, has in rules if path == p or (p.endswith("/") and path.startswith(p))
+        ]
+        return bool(matching) and matching[-1]
+
+    return [path for path in paths if not owned(path)]
 
 
 def test_code_owners_review_every_change_to_what_decides_the_gate(project):
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    closure = gate_closure(project, package)
     for path in GATE_DECIDERS:
-        assert (project / path.format(package=package)).is_file(), path
+        assert (project / path).is_file(), path
 
-    assert unowned(project, package) == []
+    assert {f"src/{package}/{name}.py" for name in ("gate", "git", "settings", "task")} <= set(
+        closure
+    )
+    assert unowned(project, [*GATE_DECIDERS, *closure]) == []
     codeowners = (project / ".github" / "CODEOWNERS").read_text()
     assert "@your-github-user" in codeowners  # the default answer: the repository's owner
 
 
-def test_a_gate_module_missing_from_code_owners_is_reported(project, tmp_path):
+def test_a_module_the_gate_imports_missing_from_code_owners_is_reported(project, tmp_path):
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     shutil.copytree(project / ".github", tmp_path / ".github")
     codeowners = tmp_path / ".github" / "CODEOWNERS"
     lines = codeowners.read_text().splitlines()
-    codeowners.write_text("\n".join(line for line in lines if "/gate.py" not in line))
+    codeowners.write_text("\n".join(line for line in lines if "/formats.py" not in line))
 
-    assert unowned(tmp_path, package) == [f"src/{package}/gate.py"]
+    assert unowned(tmp_path, gate_closure(project, package)) == [f"src/{package}/formats.py"]
 
 
 def mutate(path: str, old: str, new: str) -> Callable[[Path], None]:

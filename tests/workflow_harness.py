@@ -12,7 +12,9 @@
 - **Every `run:` step verbatim**, with bash -eo pipefail, the env the workflow, job and step
   declare (expressions evaluated by tests/github_expressions.py) and real files behind
   GITHUB_OUTPUT, GITHUB_ENV and GITHUB_STEP_SUMMARY. Job and step `if:` are evaluated; a
-  failing step stops the job; a job whose needs failed is skipped unless it asks `always()`.
+  failing step stops the job. A job's `success()` looks up the whole `needs` chain, as
+  GitHub's does: a job that failed or was skipped anywhere above skips every job below it
+  that does not ask `always()` or `!cancelled()` (its `needs` context names only its own).
 - **`uses:` steps are emulated** (EMULATED, plus what a test adds) or, when only GitHub can
   do them (a comment, a release, a login), recorded as "skipped (needs GitHub)" with the
   inputs they would have received, so a test can check what would be posted.
@@ -99,6 +101,7 @@ class JobRun:
     job_outputs: dict[str, str] = field(default_factory=dict)  # jobs.<id>.outputs
     result: str = "success"  # success, failure or skipped, as needs.<id>.result reads it
     failure: str | None = None
+    step_env: dict[str, str] = field(default_factory=dict)  # the `uses:` step's own `env:`
 
     @property
     def artifacts(self) -> Path:
@@ -241,8 +244,8 @@ def checkout(run: JobRun, inputs: Mapping[str, str]) -> None:
     """actions/checkout: a fresh clone of origin at the event's commit, as the action fetches.
 
     `fetch-depth: 0` fetches every branch (as origin/<branch>) and tag; otherwise only the
-    commit itself is fetched, shallow. A pull request's merge commit is fetched from
-    refs/pull/<n>/merge like GitHub's.
+    commit itself, shallow, with `fetch-depth - 1` of its ancestors. A pull request's merge
+    commit is fetched from refs/pull/<n>/merge like GitHub's.
     """
     origin = run.contexts["_origin"]
     workspace = run.workspace
@@ -253,7 +256,8 @@ def checkout(run: JobRun, inputs: Mapping[str, str]) -> None:
     git = ["git", "-C", str(workspace)]
     subprocess.run([*git, "init", "--quiet"], check=True)
     subprocess.run([*git, "remote", "add", "origin", str(origin)], check=True)
-    if inputs.get("fetch-depth", "1") == "0":
+    depth = inputs.get("fetch-depth", "1")
+    if depth == "0":
         refspecs = ["+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"]
         fetch = [*git, "fetch", "--quiet", "--prune", "origin", *refspecs]
         if run.event.name == "pull_request":
@@ -261,7 +265,7 @@ def checkout(run: JobRun, inputs: Mapping[str, str]) -> None:
         subprocess.run(fetch, check=True, capture_output=True)
     else:
         subprocess.run(
-            [*git, "fetch", "--quiet", "--no-tags", "--depth=1", "origin", ref],
+            [*git, "fetch", "--quiet", "--no-tags", f"--depth={depth}", "origin", ref],
             check=True,
             capture_output=True,
         )
@@ -498,6 +502,18 @@ def ordered(jobs: Mapping[str, Any], wanted: list[str] | None) -> list[str]:
     return [job_id for job_id in done if wanted is None or job_id in wanted]
 
 
+def ancestors(jobs: Mapping[str, Any], job_id: str) -> set[str]:
+    """Every job above `job_id` in the `needs` chain: what its `success()` looks at."""
+    found: set[str] = set()
+    stack = needs_of(jobs[job_id])
+    while stack:
+        job = stack.pop()
+        if job not in found:
+            found.add(job)
+            stack += needs_of(jobs[job])
+    return found
+
+
 def needs_of(job: Mapping[str, Any]) -> list[str]:
     needs = job.get("needs") or []
     return [needs] if isinstance(needs, str) else list(needs)
@@ -538,7 +554,8 @@ def run_job(
         "_outcomes": {},
     }
     run = JobRun(job_id, workspace, event, store, contexts)
-    needs_ok = all(need["result"] == "success" for need in needs.values())
+    chain = ancestors(document["jobs"], job_id)
+    needs_ok = all(previous[up].result == "success" if up in previous else False for up in chain)
     job_if = job.get("if", "success()")
     run.failure = None if needs_ok else "a needed job did not succeed"
     if not run.check(job_if):
@@ -552,6 +569,7 @@ def run_job(
         for key, value in (scope.get("env") or {}).items():
             contexts["env"][key] = run.substitute(value)
     (store / "tmp").mkdir(exist_ok=True)
+    workspace.mkdir(parents=True, exist_ok=True)  # GITHUB_WORKSPACE exists before any checkout
     base_env = {
         **runner_env(),
         **runner.docker_command(),
@@ -641,6 +659,7 @@ def emulate(
     """Stand in for a `uses:` step; its outputs land where `steps.<id>.outputs` reads them."""
     action = step["uses"].split("@")[0]
     inputs = {k: run.substitute(v) for k, v in (step.get("with") or {}).items()}
+    run.step_env = {k: run.substitute(v) for k, v in (step.get("env") or {}).items()}
     if action in NO_OP:
         return StepResult(job_id, name, "emulated", inputs=inputs)
     if action not in emulators and action in GITHUB_ONLY:
@@ -712,6 +731,8 @@ def github_script(api: GitHubApi) -> Emulator:
             "eventName": github["event_name"],
             "actor": github.get("actor", ""),
             "repo": {"owner": owner, "repo": name},
+            "runId": int(github["run_id"]),
+            "serverUrl": github["server_url"],
         }
         with tempfile.TemporaryDirectory() as tmp:
             script_file, state = Path(tmp) / "script.js", Path(tmp) / "run.json"
@@ -722,6 +743,7 @@ def github_script(api: GitHubApi) -> Emulator:
                 capture_output=True,
                 text=True,
                 check=False,
+                env={**os.environ, **run.step_env},  # the step's `env:`, as the action gets it
             )
             done = json.loads(state.read_text())
         api.calls += done["calls"]

@@ -325,17 +325,46 @@ def test_a_branch_that_only_tightens_rules_passes(repository, tmp_path):
 def test_an_override_passes_a_loosened_gate_and_is_recorded(repository, tmp_path):
     params = load_params(tmp_path / "params.yaml")
     name = next(iter(params.gate.metrics))
-    flipped = {"higher": "lower", "lower": "higher"}[params.gate.metrics[name].direction]
     params = edit_rules(
-        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(direction=flipped)
+        repository, tmp_path / "params.yaml", lambda rules: rules[name].update(tolerance=0.5)
     )
     write_metrics(params, params.paths.golden_metrics)
 
-    decision = decide(params, Override("metric redefined, see #12", by="@lead"), CI_BASE)
+    decision = decide(params, Override("metric is noisier than thought, see #12"), CI_BASE)
 
     assert decision.failed
     assert decision.passed
-    assert "direction flipped" in to_markdown(decision)
+    assert "tolerance raised" in to_markdown(decision)
+
+
+def test_an_override_that_does_not_re_baseline_is_refused(repository, tmp_path):
+    """Merged as is, main's gate would judge the regressed model by the old baseline: refused."""
+    params = load_params(tmp_path / "params.yaml")
+    name = next(iter(params.gate.metrics))
+    write_metrics(params, params.paths.golden_metrics, worse=frozenset({name}))
+
+    decision = decide(params, Override("accepted regression, see #12", by="@lead"), CI_BASE)
+
+    assert not decision.passed
+    assert decision.override.reason is None
+    assert decision.override.by == "@lead"
+    refused = decision.override.refused or ""
+    assert "must re-baseline in the same change" in refused
+    assert f"{name}: worse than baseline" in refused
+    assert "Override refused:** an override must re-baseline" in to_markdown(decision)
+
+
+def test_an_override_that_re_baselines_passes(repository, tmp_path):
+    params = load_params(tmp_path / "params.yaml")
+    name = next(iter(params.gate.metrics))
+    write_metrics(params, params.paths.golden_metrics, worse=frozenset({name}))
+    shutil.copy(params.paths.golden_metrics, params.paths.baseline)  # what `make baseline` does
+
+    decision = decide(params, Override("accepted regression, see #12", by="@lead"), CI_BASE)
+
+    assert decision.failed  # against the target branch's baseline
+    assert decision.passed
+    assert decision.override.reason == "accepted regression, see #12"
 
 
 def test_stale_golden_metrics_fail_closed(repository, tmp_path):

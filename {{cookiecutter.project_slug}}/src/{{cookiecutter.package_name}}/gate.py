@@ -272,6 +272,8 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
             f"rules of {reference.ref or 'the working tree'} apply. Loosening them needs an "
             "override."
         )
+    if override.reason and (problems or not all(v.passed for v in verdicts)):
+        override = rebaselined(params, candidate, override)
     notes = reference.notes + library_notes(reference.baseline, candidate)
     golden = (candidate.get("golden") or {}).get("sha256")
     return GateDecision(
@@ -283,6 +285,34 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
         override,
         changes,
         notes,
+    )
+
+
+def rebaselined(params: Params, candidate: dict[str, Any], override: Override) -> Override:
+    """The override, if the change's own metrics/baseline.json accepts the candidate; else refused.
+
+    An override lets this change merge; after the merge the target branch's gate judges the
+    same model against the baseline this change commits. Unless the change re-baselines
+    (`make baseline`), that gate fails on the merged model and nothing ships.
+    """
+    path = params.paths.baseline
+    try:
+        own = read_json(path.read_text(), str(path)) if path.is_file() else {}
+    except GateInputError as error:
+        own = {"unreadable": str(error)}
+    verdicts, problems = judge_metrics(own, candidate, params.gate.metrics)
+    broken = problems[:1] + [f"{v.metric}: {v.reason}" for v in verdicts if not v.passed]
+    if not broken:
+        return override
+    return Override(
+        None,
+        override.by,
+        refused=(
+            f"an override must re-baseline in the same change, and this change's {path} does "
+            f"not accept its own model ({broken[0]}): run `make baseline` and commit {path}, "
+            "or the target branch's gate fails on the merged model and nothing ships "
+            "(README: 'Overriding the gate')"
+        ),
     )
 
 
