@@ -22,14 +22,17 @@ def predictions(model: Pipeline, frame: pd.DataFrame) -> Predictions:
 
 
 def score(truth: Any, score: np.ndarray) -> dict[str, float]:
-    """The task's metrics of a continuous score (probability or value) against the truth."""
-    return TARGET.task.score(truth, score)
+    """The task's metrics of a score (probabilities or values) against the target column.
+
+    `truth` is the target as the table writes it (labels, or numbers).
+    """
+    return TARGET.task.score(TARGET.task.truth(truth), score)
 
 
 def trivial_model(train: pd.DataFrame) -> Pipeline:
     """A model that ignores the features (prior share or mean): what any model must beat."""
     trivial = Pipeline([("trivial", TARGET.task.trivial_estimator())])
-    return trivial.fit(features_of(train), train[TARGET.name])
+    return trivial.fit(features_of(train), TARGET.task.truth(train[TARGET.name]))
 
 
 def evaluate(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
