@@ -81,6 +81,9 @@ def test_a_table_becomes_contract_data_and_settings(project, capsys):
         map(tuple, golden[features].astype(str).values)
     )
     assert "generate:" not in Path("dvc.yaml").read_text()
+    assert (
+        "${paths.reports}/plots/roc.csv" in yaml.safe_load(Path("dvc.yaml").read_text())["plots"][0]
+    )
     assert "sample" not in params
     assert set(params["gate"]["metrics"]) == {"roc_auc", "average_precision", "f1", "brier_score"}
     assert params["validation"]["min_positive_share"] < (raw["outcome"] == "bad").mean()
@@ -127,6 +130,8 @@ def test_parquet_with_an_id_column_and_a_numeric_target(project):
     gate = yaml.safe_load(Path("params.yaml").read_text())["gate"]["metrics"]
     assert set(gate) == {"rmse", "mae", "r2"}
     assert gate["rmse"]["tolerance"] > 1  # in the target's units (hundreds)
+    plots = yaml.safe_load(Path("dvc.yaml").read_text())["plots"]
+    assert [next(iter(plot)) for plot in plots] == ["${paths.reports}/plots/predictions.csv"]
 
 
 @pytest.mark.parametrize(

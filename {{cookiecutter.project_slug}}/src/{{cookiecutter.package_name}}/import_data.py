@@ -205,6 +205,36 @@ def without_generate_stage(text: str) -> str:
     return text.replace("# generate -> data ->", "# data ->", 1)
 
 
+ROC = [
+    "  - ${paths.reports}/plots/roc.csv:",
+    "      x: fpr",
+    "      y: tpr",
+    "      title: ROC curve on the golden set",
+]
+CONFUSION = [
+    "  - ${paths.reports}/plots/confusion.csv:",
+    "      template: confusion",
+    "      x: predicted",
+    "      y: actual",
+    "      title: Confusion matrix on the golden set",
+]
+SCATTER = [
+    "  - ${paths.reports}/plots/predictions.csv:",
+    "      template: scatter",
+    "      x: actual",
+    "      y: predicted",
+    "      title: Predicted against actual on the golden set",
+]
+# dvc.yaml `plots` per task: the files each task's write_plots (task.py) writes.
+PLOTS = {"classification": ROC + CONFUSION, "multiclass": CONFUSION, "regression": SCATTER}
+
+
+def with_plots(text: str, task: str) -> str:
+    """dvc.yaml with the `plots` of the task (the last block of the file)."""
+    head, found, _ = text.partition("\nplots:\n")
+    return head + "\nplots:\n" + "\n".join(PLOTS[task]) + "\n" if found else text
+
+
 def lock_without_generate(path: Path) -> str | None:
     """dvc.lock without the `generate` stage's entry; None when there is no lock yet."""
     if not path.is_file():
@@ -294,7 +324,9 @@ def import_table(
         Path("params.yaml"): scaled_params(
             Path("params.yaml").read_text(), inferred, training, golden
         ),
-        Path("dvc.yaml"): without_generate_stage(Path("dvc.yaml").read_text()),
+        Path("dvc.yaml"): with_plots(
+            without_generate_stage(Path("dvc.yaml").read_text()), inferred.task
+        ),
         Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
         paths.reports / "import_data.json": json.dumps(asdict(imported), indent=2) + "\n",
     }
