@@ -189,7 +189,7 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
         notes.append(f"the model scored a seeded sample of {len(scored):,} of the batch's rows")
     performance = None
     if TARGET.name in current:
-        truth = scored[TARGET.name].to_numpy()  # labels as the table writes them
+        truth = TARGET.task.truth(scored[TARGET.name])  # the table's labels as the model's codes
         performance = performance_of(params, truth, predicted.score, notes)
     else:
         notes.append(f"no {TARGET.name} column: performance not measured")

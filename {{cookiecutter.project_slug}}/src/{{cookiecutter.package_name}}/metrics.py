@@ -5,8 +5,6 @@ Which metrics, and what a prediction is, depend on the task: contract.py's `TARG
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -21,12 +19,12 @@ def predictions(model: Pipeline, frame: pd.DataFrame) -> Predictions:
     return TARGET.task.predict(model, features_of(frame))
 
 
-def score(truth: Any, score: np.ndarray) -> dict[str, float]:
-    """The task's metrics of a score (probabilities or values) against the target column.
+def score(truth: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    """The task's metrics of a score (probabilities or values) against the truth.
 
-    `truth` is the target as the table writes it (labels, or numbers).
+    `truth` as the model takes it: `TARGET.task.truth(column)`, class codes for labels.
     """
-    return TARGET.task.score(TARGET.task.truth(truth), score)
+    return TARGET.task.score(truth, score)
 
 
 def trivial_model(train: pd.DataFrame) -> Pipeline:
@@ -37,4 +35,4 @@ def trivial_model(train: pd.DataFrame) -> Pipeline:
 
 def evaluate(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
     """The task's metrics of the model on a labelled table."""
-    return score(frame[TARGET.name], predictions(model, frame).score)
+    return score(TARGET.task.truth(frame[TARGET.name]), predictions(model, frame).score)
