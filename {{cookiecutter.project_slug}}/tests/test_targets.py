@@ -112,3 +112,17 @@ def test_the_limits_do_not_tighten_as_the_golden_set_shrinks():
 
     assert small["roc_auc"]["limit"] == large["roc_auc"]["limit"] == 0.505
     assert small["roc_auc"]["tolerance"] > large["roc_auc"]["tolerance"]  # noisier: more slack
+
+
+def test_multiclass_metrics_name_each_class_in_words_mlflow_accepts():
+    species = ("Adelie Penguin (Pygoscelis adeliae)", "Gentoo penguin", "Chinstrap №1")
+    target = MulticlassTarget("species", "", species)
+    truth = np.array([0, 1, 2, 2])
+    probabilities = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
+
+    metrics = target.task.score(truth, probabilities)
+
+    assert metrics["accuracy"] == 0.75
+    assert metrics["recall_Chinstrap _1"] == 0.5
+    assert "recall_Adelie Penguin _Pygoscelis adeliae_" in metrics
+    assert metrics["log_loss"] == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.8, 0.1])))

@@ -14,6 +14,7 @@ serving image has no scikit-learn, pandas or pandera, and still imports the cont
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -149,6 +150,11 @@ class ValuePrediction(BaseModel):
     """One record's predicted value, as the API returns it."""
 
     prediction: float = Field(description="Predicted value")
+
+
+def metric_name(label: Label) -> str:
+    """A class label as part of a metric's name: characters MLflow refuses become "_"."""
+    return re.sub(r"[^\w.\- /]", "_", str(label))
 
 
 def label_field(target: BinaryTarget | MulticlassTarget) -> tuple[Any, Any]:
@@ -454,8 +460,8 @@ class Multiclass(Labels):
             ),
             "accuracy": float(accuracy_score(truth, label)),
             **{
-                f"recall_{name}": float(recall)
-                for name, recall in zip(self.target.classes, recalls, strict=True)
+                f"recall_{metric_name(label)}": float(recall)
+                for label, recall in zip(self.target.classes, recalls, strict=True)
             },
         }
 
