@@ -111,8 +111,8 @@ def test_own_table_goes_through_the_whole_project(name, tmp_path):
     fresh_import_passes_lint_and_its_gate(root)
     golden_row_is_served_by_onnx_runtime(root, table.get("classes"))
     if table["shift"]:
-        held_out_rows_raise_no_drift_alarm(root)
-        shifted_features_are_named(root, table["shift"])
+        by_chance = held_out_rows_raise_no_drift_alarm(root)
+        shifted_features_are_named(root, table["shift"], by_chance)
     a_worse_model_fails_the_gate(root)
 
 
@@ -231,16 +231,19 @@ def wait_until_ready(base: str) -> dict:
             time.sleep(0.5)
 
 
-def held_out_rows_raise_no_drift_alarm(root: Path) -> None:
+def held_out_rows_raise_no_drift_alarm(root: Path) -> list[str]:
+    """No alarm; returns the features that drift by chance alone (a few of 30 may)."""
     result = run("make drift CURRENT=data/prepared/test.parquet", root)
 
     assert "## Drift check: NO DRIFT" in result.stdout
     report = json.loads((root / "reports" / "drift.json").read_text())
     assert report["status"] == "no_drift"
     assert report["dataset_drift"] is False
+    return report["drifted_features"]
 
 
-def shifted_features_are_named(root: Path, shifted: list[str]) -> None:
+def shifted_features_are_named(root: Path, shifted: list[str], by_chance: list[str]) -> None:
+    """The shifted features drift, and no other than those the same rows raise unshifted."""
     features = ",".join(shifted)
     out = "data/batches/shifted.csv"
     run(f"make batch DRIFT=severe FEATURES='{features}' OUT={out}", root)  # every held-out row
@@ -250,7 +253,7 @@ def shifted_features_are_named(root: Path, shifted: list[str]) -> None:
     assert result.returncode != 0
     report = json.loads((root / "reports" / "drift.json").read_text())
     assert report["status"] == "drift"
-    assert sorted(report["drifted_features"]) == sorted(shifted)
+    assert sorted(report["drifted_features"]) == sorted({*shifted, *by_chance})
 
 
 def a_worse_model_fails_the_gate(root: Path) -> None:
