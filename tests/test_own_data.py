@@ -11,11 +11,12 @@ here, go through the README's steps in a generated project, and everything else 
 
 Per table, one project: `make import-data` (a refused table first, which must change
 nothing), `make repro`, `make baseline`, `make test` (every generated test, unchanged),
-`make lint`, `make fuzz`, `make gate` against a pushed `origin/main`, a golden row served
-by ONNX Runtime through uvicorn (a missing value included) and answered in the table's own
-labels, `make drift` (no alarm on the held-out rows, an alarm naming exactly the shifted
-features on a 2-SD shift; wine holds out too few rows to judge), and last a deliberately
-worse model (a single decision stump), which the gate the import wrote must refuse.
+`make lint`, `make fuzz` (not for wine: the cost), `make gate` against a pushed
+`origin/main`, a golden row served by ONNX Runtime through uvicorn (a missing value included)
+and answered in the table's own labels, `make drift` (no alarm on the held-out rows; on a 2-SD
+shift an alarm naming the shifted features and no others than chance raises on the unshifted
+rows; wine holds out too few rows to judge), and last a deliberately worse model (a single
+decision stump), which the gate the import wrote must refuse.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ TABLES = {
         "task": "multiclass of 'target' from 13 features (no id column)",
         "classes": [0, 1, 2],
         "shift": None,  # 29 held-out rows: fewer than drift.min_rows, nothing to judge
+        "fuzz": False,  # the API's schema is the contract's, fuzzed for the other two tables
     },
 }
 
@@ -105,7 +107,7 @@ def test_own_table_goes_through_the_whole_project(name, tmp_path):
     assert not (root / "src" / root.name.replace("-", "_") / "sample_data.py").exists()
 
     run("make repro baseline", root)
-    generated_suite_passes_unchanged(root)
+    generated_suite_passes_unchanged(root, fuzz=table.get("fuzz", True))
     export = json.loads((root / "metrics" / "export.json").read_text())
     assert export["onnx"] is True, export  # names with spaces map to ONNX inputs
     fresh_import_passes_lint_and_its_gate(root)
@@ -125,8 +127,8 @@ def refused_import_changes_nothing(root: Path, data: Path) -> None:
     assert run("git status --porcelain", root).stdout == ""
 
 
-def generated_suite_passes_unchanged(root: Path) -> None:
-    for target in ("make test", "make fuzz"):
+def generated_suite_passes_unchanged(root: Path, *, fuzz: bool) -> None:
+    for target in ("make test", "make fuzz") if fuzz else ("make test",):
         output = run(target, root).stdout
         assert re.search(r"\d+ passed", output), output[-2000:]
         assert " failed" not in output
