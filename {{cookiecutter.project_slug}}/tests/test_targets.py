@@ -15,6 +15,7 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine
 from {{ cookiecutter.package_name }} import data_rules
 from {{ cookiecutter.package_name }}.gate import within_limit
 from {{ cookiecutter.package_name }}.infer import TableRefusedError, infer_target
+from {{ cookiecutter.package_name }}.monitor.measures import compare_outputs
 from {{ cookiecutter.package_name }}.params import MetricRule
 from {{ cookiecutter.package_name }}.targets import (
     BinaryTarget,
@@ -22,6 +23,7 @@ from {{ cookiecutter.package_name }}.targets import (
     NumericTarget,
     Target,
 )
+from {{ cookiecutter.package_name }}.task import Predictions
 
 
 def labelled(loader) -> pd.Series:
@@ -126,3 +128,24 @@ def test_multiclass_metrics_name_each_class_in_words_mlflow_accepts():
     assert metrics["recall_Chinstrap _1"] == 0.5
     assert "recall_Adelie Penguin _Pygoscelis adeliae_" in metrics
     assert metrics["log_loss"] == pytest.approx(-np.mean(np.log([0.8, 0.7, 0.8, 0.1])))
+
+
+def test_multiclass_prediction_drift_compares_the_share_of_each_predicted_class(params):
+    """Wine's classes predicted in their training shares, then 70% of class 2 (27% before)."""
+    classes = (0, 1, 2)
+    wine = load_wine(as_frame=True).target.to_numpy()
+    rng = np.random.default_rng(3)
+    same = rng.choice(wine, 2_000)
+    moved = np.concatenate([same[same != 2][:600], np.full(1_400, 2)])  # 70% class 2
+
+    def predicted(codes: np.ndarray) -> Predictions:
+        return Predictions(codes, np.eye(3)[codes], classes)
+
+    reference = predicted(wine)
+    steady = compare_outputs("predicted target", reference, predicted(same), params.drift)
+    shifted = compare_outputs("predicted target", reference, predicted(moved), params.drift)
+
+    assert steady.histogram.labels == ["0", "1", "2"]
+    assert steady.verdict == "ok"
+    assert shifted.verdict == "drift"
+    assert shifted.histogram.current[2] > 0.5 > shifted.histogram.reference[2]
