@@ -66,6 +66,8 @@ def test_task_overrides_the_inference_where_the_values_allow():
         declared(wine, "binary")
     with pytest.raises(TableRefusedError, match="regression needs numbers"):
         declared(labelled(load_iris), "regression")
+    with pytest.raises(TableRefusedError, match="true/false: that is TASK=binary"):
+        declared(labelled(load_breast_cancer) == "malignant", "multiclass")
     with pytest.raises(TableRefusedError, match="fractional numbers"):
         declared(load_wine(as_frame=True).frame["alcohol"], "multiclass")
 

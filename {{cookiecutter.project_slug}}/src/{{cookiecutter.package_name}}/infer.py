@@ -248,8 +248,8 @@ def infer_target(
         raise TableRefusedError(f"TASK={task!r} is not one of {', '.join(TASKS)}")
     flags = as_booleans(values)
     if flags is not None:
-        if task == "regression":
-            raise TableRefusedError(f"target {name!r} holds true/false: it cannot be regression")
+        if task in ("regression", "multiclass"):
+            raise TableRefusedError(f"target {name!r} holds true/false: that is TASK=binary")
         note = f"positive class 1 ({name} is true, {flags.dropna().mean():.1%} of rows)"
         code = f"BinaryTarget({name!r}, {note!r})"
         declared = Declaration(name, "BinaryTarget", code, note, (0, 1))
