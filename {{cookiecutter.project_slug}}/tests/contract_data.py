@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET
 from {{ cookiecutter.package_name }}.features import CategoricalFeature, Feature
 from {{ cookiecutter.package_name }}.model import features_of
 from {{ cookiecutter.package_name }}.params import Validation
-from {{ cookiecutter.package_name }}.targets import BinaryTarget
+from {{ cookiecutter.package_name }}.targets import BinaryTarget, MulticlassTarget
 
 SIGNAL_SEED = 20_240_601  # one fixed function of the features, whatever the table's seed
 
@@ -39,15 +39,19 @@ def signal(frame: pd.DataFrame) -> np.ndarray:
 
 
 def target_values(score: np.ndarray, rules: Validation, rng: np.random.Generator) -> np.ndarray:
-    """Target values in the middle of what the rules allow.
+    """Target values in the middle of what the rules allow, in the table's own form.
 
-    Labels whose positive share sits in the middle of the allowed range, or values spread over
-    the middle of the target's range, in its units.
+    Labels whose positive share sits in the middle of the allowed range, classes in equal
+    shares, or values spread over the middle of the target's range, in its units.
     """
     if isinstance(TARGET, BinaryTarget):
         share = (rules.min_positive_share + rules.max_positive_share) / 2
         noisy = 2 * score + rng.logistic(0, 1, len(score))
-        return (noisy > np.quantile(noisy, 1 - share)).astype(np.int64)
+        return np.asarray(TARGET.decode(noisy > np.quantile(noisy, 1 - share)))
+    if isinstance(TARGET, MulticlassTarget):
+        noisy = 2 * score + rng.logistic(0, 1, len(score))
+        edges = np.quantile(noisy, np.linspace(0, 1, len(TARGET.classes) + 1)[1:-1])
+        return np.asarray(TARGET.decode(np.searchsorted(edges, noisy)))
     middle, span = (TARGET.minimum + TARGET.maximum) / 2, TARGET.maximum - TARGET.minimum
     noisy = score + rng.normal(0, 0.3, len(score))
     values = middle + span * 0.15 * noisy / (np.std(noisy) or 1.0)

@@ -61,7 +61,7 @@ def monitored(tmp_path_factory, serving_dir) -> Path:
     batch(16_000, seed=42).to_parquet(root / "prepared" / "train.parquet")
     golden = example_table(3000, seed=8, rules=RULES.validation, id_prefix="G")
     model, _ = load_serving(serving_dir)
-    metrics = score(golden[TARGET.name], outputs(model, golden))
+    metrics = score(TARGET.task.truth(golden[TARGET.name]), outputs(model, golden).score)
     baseline = {"metrics": metrics, "golden": {"rows": len(golden)}}
     (root / "baseline.json").write_text(json.dumps(baseline))
     return root

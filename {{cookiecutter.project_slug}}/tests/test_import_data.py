@@ -75,15 +75,18 @@ def test_a_table_becomes_contract_data_and_settings(project, capsys):
     raw, golden = pd.read_csv(params["paths"]["raw"]), pd.read_csv(params["paths"]["golden"])
     assert len(raw) + len(golden) == 400 - 5
     assert len(golden) == 79  # 20% of 395 rows, rounded up
-    assert set(raw["outcome"]) == set(golden["outcome"]) == {0, 1}
+    assert set(raw["outcome"]) == set(golden["outcome"]) == {"bad", "good"}  # the table's labels
     features = ["tumour size (mm)", "visits", "colour", "smoker"]
     assert not set(map(tuple, raw[features].astype(str).values)) & set(
         map(tuple, golden[features].astype(str).values)
     )
     assert "generate:" not in Path("dvc.yaml").read_text()
+    assert (
+        "${paths.reports}/plots/roc.csv" in yaml.safe_load(Path("dvc.yaml").read_text())["plots"][0]
+    )
     assert "sample" not in params
     assert set(params["gate"]["metrics"]) == {"roc_auc", "average_precision", "f1", "brier_score"}
-    assert params["validation"]["min_positive_share"] < raw["outcome"].mean()
+    assert params["validation"]["min_positive_share"] < (raw["outcome"] == "bad").mean()
 
 
 def test_the_written_contract_reads_the_table_right_and_is_ruff_clean(project):
@@ -101,7 +104,7 @@ def test_the_written_contract_reads_the_table_right_and_is_ruff_clean(project):
     assert kinds["colour"].nullable
     assert type(kinds["smoker"]).__name__ == "BooleanFeature"
     assert type(contract.TARGET).__name__ == "BinaryTarget"
-    assert "'bad'" in contract.TARGET.description  # the rarer label became 1
+    assert contract.TARGET.classes == ("good", "bad")  # the rarer label is the positive class
     settings = str(PROJECT / "pyproject.toml")  # the project's rules, docstrings included
     lint = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", "--config", settings, str(CONTRACT)],
@@ -127,6 +130,8 @@ def test_parquet_with_an_id_column_and_a_numeric_target(project):
     gate = yaml.safe_load(Path("params.yaml").read_text())["gate"]["metrics"]
     assert set(gate) == {"rmse", "mae", "r2"}
     assert gate["rmse"]["tolerance"] > 1  # in the target's units (hundreds)
+    plots = yaml.safe_load(Path("dvc.yaml").read_text())["plots"]
+    assert [next(iter(plot)) for plot in plots] == ["${paths.reports}/plots/predictions.csv"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import yaml
 from {{ cookiecutter.package_name }}.contract import TARGET
 from {{ cookiecutter.package_name }}.estimators import KINDS
 from {{ cookiecutter.package_name }}.params import ParamsError, load_params
-from {{ cookiecutter.package_name }}.task import Classification, Regression
+from {{ cookiecutter.package_name }}.task import Classification, Multiclass, Regression
 
 from .conftest import PROJECT
 
@@ -49,8 +49,10 @@ def test_missing_file_is_reported(tmp_path):
         load_params(tmp_path / "nope.yaml")
 
 
-# The task this project does not have: its sections and metrics must be refused here.
-OTHER_TASK = next(task for task in (Classification, Regression) if task.name != TARGET.task.name)
+# The tasks this project does not have: their sections and metrics must be refused here.
+OTHER_TASKS = [
+    task for task in (Classification, Multiclass, Regression) if task.name != TARGET.task.name
+]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -80,7 +82,12 @@ def test_an_unknown_or_missing_kind_lists_the_kinds(tmp_path, model):
 
 @pytest.mark.parametrize("section", ["validation", "export"])
 def test_a_section_of_the_other_task_is_named_with_the_contracts_task(tmp_path, section):
-    settings = getattr(OTHER_TASK, f"{section}_settings")
+    own_settings = getattr(TARGET.task, f"{section}_settings")
+    settings = next(  # binary and multiclass share `export`: the first that differs
+        getattr(task, f"{section}_settings")
+        for task in OTHER_TASKS
+        if getattr(task, f"{section}_settings") is not own_settings
+    )
     other = dict.fromkeys(settings.model_fields, 0.5)
     path = write_params(tmp_path, lambda p: p.update({section: other}))
 

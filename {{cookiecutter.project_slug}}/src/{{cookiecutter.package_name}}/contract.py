@@ -19,14 +19,20 @@ from {{ cookiecutter.package_name }}.features import (
     IdColumn,
     NumericFeature,
 )
-from {{ cookiecutter.package_name }}.targets import BinaryTarget, NumericTarget, Target
+from {{ cookiecutter.package_name }}.targets import (
+    BinaryTarget,
+    MulticlassTarget,
+    NumericTarget,
+    Target,
+)
 
-# What the project imports from here: both kinds of target, whichever TARGET is below.
+# What the project imports from here: every kind of target, whichever TARGET is below.
 __all__ = [
     "FEATURES",
     "ID",
     "TARGET",
     "BinaryTarget",
+    "MulticlassTarget",
     "NumericTarget",
     "feature_names",
     "fingerprint",
@@ -58,9 +64,10 @@ FEATURES: tuple[Feature, ...] = (
     BooleanFeature("paperless_billing", "Customer receives bills by email only"),
 )
 
-# What the model predicts. The task follows from its type: BinaryTarget (a 0/1 label) is
-# classification, NumericTarget (a number) is regression; params.yaml's `validation` and
-# `export` sections and the gate's metrics must be the ones of that task.
+# What the model predicts. The task follows from its type: BinaryTarget (two classes, the
+# second positive) is classification, MulticlassTarget (three or more) multiclass,
+# NumericTarget (a number) regression; params.yaml's `validation` and `export` sections and
+# the gate's metrics must be the ones of that task. Classes are written as the table has them.
 TARGET: Target = {{ cookiecutter.__target }}
 
 

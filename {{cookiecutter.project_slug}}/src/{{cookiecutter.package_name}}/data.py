@@ -63,8 +63,8 @@ def prepare(params: Params) -> dict[str, object]:
     return {
         "rows": {"raw": len(raw), "train": len(train), "test": len(test), "golden": len(golden)},
         TARGET.task.summary_key: {
-            "train": float(train[TARGET.name].mean()),
-            "golden": float(golden[TARGET.name].mean()),
+            "train": TARGET.task.summary(train[TARGET.name]),
+            "golden": TARGET.task.summary(golden[TARGET.name]),
         },
     }
 

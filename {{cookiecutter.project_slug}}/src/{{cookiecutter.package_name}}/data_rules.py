@@ -5,16 +5,22 @@ here and in its output, so a reviewer can check it.
 
 - Golden set: GOLDEN_SHARE of the rows, at most GOLDEN_MAX; tables with fewer than MIN_ROWS
   usable rows are refused.
-- Gate tolerances: the template's defaults suit a 3,000-row golden set; metrics measured on
-  n rows are noisier by sqrt(3000 / n), so each tolerance is scaled by that (never below 1,
-  at most 10 times). Regression tolerances are a share of the target's standard deviation,
-  so they are in the target's units.
-- Gate limits: the trivial model's score on the golden set (the training share of positives,
-  or the training mean), improved by the tolerance: a model that does not beat predicting
-  the average fails, whatever the baseline.
+- Gate tolerances (the regression allowed against the baseline): the template's defaults
+  suit a 3,000-row golden set; a metric measured on n rows has a sampling spread
+  sqrt(3000 / n) times larger, so each tolerance is scaled by that (never below 1, at most
+  10 times). Regression tolerances are a share of the target's standard deviation, so they
+  are in the target's units.
+- Gate limits: the trivial model's score on the golden set (it predicts the training share
+  of each class, or the training mean, for every row), moved MIN_GAIN of the way from it to
+  a perfect score: a model must beat predicting the average, and one that does not (the
+  trivial model itself) fails. The limit does not depend on the golden set's size, so a
+  small golden set does not make it stricter. Binary F1 is the exception: its limit is the
+  trivial model's own F1 (0 when the trivial model predicts the negative class), because a
+  useful model of a rare class may never reach probability 0.5.
 - Dataset rules: the share of positives within 0.1 (or three standard errors of the golden
-  set) of the observed share; a target's standard deviation at least a tenth of the
-  observed one. Both catch a broken label column, not a shift.
+  set) of the observed share; every class of a multiclass target at least half its
+  observed share; a target's standard deviation at least a tenth of the observed one. All
+  catch a broken label column, not a shift.
 - Drift: quantile bins fewer than 10 when the training data is small (at least 30 rows a bin);
   the thresholds themselves rise with the sampling noise at run time (monitor/measures.py).
 """
@@ -37,7 +43,9 @@ CLASSIFICATION_TOLERANCES = {
     "f1": 0.03,
     "brier_score": 0.01,
 }
+MULTICLASS_TOLERANCES = {"macro_f1": 0.03, "log_loss": 0.02, "accuracy": 0.02}
 REGRESSION_TOLERANCE = 0.01  # of the target's standard deviation (rmse, mae); r2 itself
+MIN_GAIN = 0.01  # share of the way from the trivial model's score to a perfect one
 
 
 def golden_rows(rows: int) -> int:
@@ -68,23 +76,61 @@ def round_to(value: float) -> float:
     return float(f"{value:.4g}")
 
 
-def classification_rules(train: pd.Series, golden: pd.Series) -> dict[str, dict[str, object]]:
-    """Per metric: direction, tolerance and limit, for a 0/1 target."""
+def beyond_trivial(direction: str, trivial: float, perfect: float = 0.0) -> float:
+    """The limit: MIN_GAIN of the way from the trivial model's score to a perfect score."""
+    best = 1.0 if direction == "higher" else perfect
+    return trivial + MIN_GAIN * (best - trivial)
+
+
+def classification_rules(train: np.ndarray, golden: np.ndarray) -> dict[str, dict[str, object]]:
+    """Per metric: direction, tolerance and limit, for 0/1 codes (1: the positive class)."""
+    from sklearn.metrics import average_precision_score, brier_score_loss, f1_score
+
     factor = noise_factor(len(golden))
     tolerance = {name: base * factor for name, base in CLASSIFICATION_TOLERANCES.items()}
-    prior = float(train.mean())  # what the trivial model predicts for every row
-    share = float(golden.mean())
-    trivial_f1 = 2 * share / (1 + share) if prior >= 0.5 else 0.0  # it predicts 1 for all, or 0
-    trivial_brier = float(np.mean((prior - golden.to_numpy()) ** 2))
+    prior = np.full(len(golden), float(np.mean(train)))  # the trivial model's probability
+    trivial = {
+        "roc_auc": 0.5,
+        "average_precision": float(average_precision_score(golden, prior)),
+        "f1": float(f1_score(golden, (prior >= 0.5).astype(int), zero_division=0)),
+        "brier_score": float(brier_score_loss(golden, prior)),
+    }
     return {
-        "roc_auc": rule("higher", tolerance["roc_auc"], 0.5 + tolerance["roc_auc"]),
+        "roc_auc": rule("higher", tolerance["roc_auc"], beyond_trivial("higher", 0.5)),
         "average_precision": rule(
-            "higher", tolerance["average_precision"], share + tolerance["average_precision"]
+            "higher",
+            tolerance["average_precision"],
+            beyond_trivial("higher", trivial["average_precision"]),
         ),
-        "f1": rule("higher", tolerance["f1"], min(1.0, trivial_f1 + tolerance["f1"])),
+        "f1": rule("higher", tolerance["f1"], trivial["f1"]),
         "brier_score": rule(
-            "lower", tolerance["brier_score"], trivial_brier - tolerance["brier_score"]
+            "lower", tolerance["brier_score"], beyond_trivial("lower", trivial["brier_score"])
         ),
+    }
+
+
+def multiclass_rules(
+    train: np.ndarray, golden: np.ndarray, classes: int
+) -> dict[str, dict[str, object]]:
+    """Per metric: direction, tolerance and limit, for class codes 0..classes-1."""
+    from sklearn.metrics import accuracy_score, f1_score, log_loss
+
+    factor = noise_factor(len(golden))
+    tolerance = {name: base * factor for name, base in MULTICLASS_TOLERANCES.items()}
+    codes = list(range(classes))
+    priors = np.bincount(train, minlength=classes) / len(train)
+    majority = np.full(len(golden), int(np.argmax(priors)))  # the trivial model's label
+    trivial = {
+        "macro_f1": float(
+            f1_score(golden, majority, labels=codes, average="macro", zero_division=0)
+        ),
+        "log_loss": float(log_loss(golden, np.tile(priors, (len(golden), 1)), labels=codes)),
+        "accuracy": float(accuracy_score(golden, majority)),
+    }
+    directions = {"macro_f1": "higher", "log_loss": "lower", "accuracy": "higher"}
+    return {
+        name: rule(direction, tolerance[name], beyond_trivial(direction, trivial[name]))
+        for name, direction in directions.items()
     }
 
 
@@ -93,26 +139,42 @@ def regression_rules(train: pd.Series, golden: pd.Series) -> dict[str, dict[str,
     factor = noise_factor(len(golden))
     spread = float(train.std())
     tolerance = REGRESSION_TOLERANCE * spread * factor
-    errors = golden.to_numpy() - float(train.mean())  # the trivial model's errors
+    errors = golden.to_numpy(dtype=float) - float(train.mean())  # the trivial model's errors
     trivial_rmse = float(np.sqrt(np.mean(errors**2)))
     trivial_mae = float(np.mean(np.abs(errors)))
+    variance = float(np.var(golden.to_numpy(dtype=float)))
+    trivial_r2 = 1 - trivial_rmse**2 / variance if variance > 0 else 0.0
     r2_tolerance = REGRESSION_TOLERANCE * factor
     return {
-        "rmse": rule("lower", tolerance, trivial_rmse - tolerance),
-        "mae": rule("lower", tolerance, trivial_mae - tolerance),
-        "r2": rule("higher", r2_tolerance, r2_tolerance),
+        "rmse": rule("lower", tolerance, beyond_trivial("lower", trivial_rmse)),
+        "mae": rule("lower", tolerance, beyond_trivial("lower", trivial_mae)),
+        "r2": rule("higher", r2_tolerance, beyond_trivial("higher", trivial_r2)),
     }
 
 
-def gate_rules(task: str, train: pd.Series, golden: pd.Series) -> dict[str, dict[str, object]]:
-    """params.yaml `gate.metrics` for the task: a rule per metric."""
+def gate_rules(
+    task: str, train: pd.Series, golden: pd.Series, classes: int = 2
+) -> dict[str, dict[str, object]]:
+    """params.yaml `gate.metrics` for the task: a rule per metric.
+
+    Classification takes the target as codes (data_rules never sees the table's labels).
+    """
     if task == "classification":
-        return classification_rules(train, golden)
+        return classification_rules(train.to_numpy(dtype=np.int64), golden.to_numpy(dtype=np.int64))
+    if task == "multiclass":
+        return multiclass_rules(
+            train.to_numpy(dtype=np.int64), golden.to_numpy(dtype=np.int64), classes
+        )
     return regression_rules(train, golden)
 
 
-def validation_rules(task: str, target: pd.Series, golden_size: int) -> dict[str, float]:
-    """params.yaml `validation`: bounds that catch a broken target column."""
+def validation_rules(
+    task: str, target: pd.Series, golden_size: int, classes: int = 2
+) -> dict[str, float]:
+    """params.yaml `validation`: bounds that catch a broken target column (codes for classes)."""
+    if task == "multiclass":
+        smallest = float(np.bincount(target.to_numpy(dtype=np.int64), minlength=classes).min())
+        return {"min_class_share": math.floor(smallest / len(target) / 2 * 1000) / 1000}
     if task == "classification":
         share = float(target.mean())
         slack = max(0.1, 3 * math.sqrt(share * (1 - share) / golden_size))
@@ -135,4 +197,6 @@ def golden_noise(task: str, golden: pd.Series) -> str:
         positives, negatives = share * rows, (1 - share) * rows
         spread = math.sqrt((1 / max(positives, 1) + 1 / max(negatives, 1)) / 12)  # AUC near 0.5
         return f"ROC AUC by about {spread:.2f}"
+    if task == "multiclass":
+        return f"accuracy by up to {0.5 / math.sqrt(rows):.2f}"
     return f"RMSE by about {1 / math.sqrt(2 * rows):.0%} of its value"

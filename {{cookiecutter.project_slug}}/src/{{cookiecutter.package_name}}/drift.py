@@ -35,7 +35,7 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     FeatureDrift,
     Measures,
     PredictionDrift,
-    compare_predictions,
+    compare_outputs,
 )
 from {{ cookiecutter.package_name }}.params import (
     DriftRules,
@@ -49,12 +49,12 @@ from {{ cookiecutter.package_name }}.serve.runtime import (
     ServingModelError,
     load_serving,
 )
+from {{ cookiecutter.package_name }}.task import Predictions
 
 if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.monitor.performance import Performance
 
 Status = Literal["no_drift", "drift", "insufficient_data"]
-OUTPUT = TARGET.task.score_description  # what prediction drift is measured on
 REPORTS = ("drift.json", "drift.md", "drift.html")
 
 
@@ -100,10 +100,9 @@ def sample(rows: int, limit: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(rows, size=limit, replace=False))
 
 
-def outputs(model: ServingModel, frame: pd.DataFrame) -> np.ndarray:
-    """What prediction drift is measured on: the score (probability or value) per row."""
-    predictions = model.predict({feature.name: frame[feature.name] for feature in FEATURES})
-    return np.asarray(predictions.score, dtype=float)
+def outputs(model: ServingModel, frame: pd.DataFrame) -> Predictions:
+    """The serving model's predictions for the rows (prediction drift compares them)."""
+    return model.predict({feature.name: frame[feature.name] for feature in FEATURES})
 
 
 def performance_of(
@@ -183,14 +182,15 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
     scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
     expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
     predicted = outputs(model, scored)
-    prediction = compare_predictions(OUTPUT, outputs(model, expected), predicted, rules)
+    output = TARGET.task.score_description
+    prediction = compare_outputs(output, outputs(model, expected), predicted, rules)
     notes = []
     if len(scored) < len(current):
         notes.append(f"the model scored a seeded sample of {len(scored):,} of the batch's rows")
     performance = None
     if TARGET.name in current:
-        truth = scored[TARGET.name].to_numpy()
-        performance = performance_of(params, truth, predicted, notes)
+        truth = TARGET.task.truth(scored[TARGET.name])  # the table's labels as the model's codes
+        performance = performance_of(params, truth, predicted.score, notes)
     else:
         notes.append(f"no {TARGET.name} column: performance not measured")
     conclusion = conclude(len(current), features, prediction, performance, rules)

@@ -38,7 +38,7 @@ class Kind(BaseModel, ABC):
 
     @abstractmethod
     def classifier(self) -> BaseEstimator:
-        """The unfitted estimator for a 0/1 target."""
+        """The unfitted estimator for a class label (two classes or more, as codes)."""
 
     @abstractmethod
     def regressor(self) -> BaseEstimator:

@@ -37,7 +37,7 @@ def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Prediction
     training = pd.read_parquet(paths.prepared / "train.parquet")
     predicted = predictions(model, golden)
     report = {
-        "metrics": score(golden[TARGET.name], predicted.score),
+        "metrics": score(TARGET.task.truth(golden[TARGET.name]), predicted.score),
         "trivial": evaluate(trivial_model(training), golden),
         "golden": {
             "path": paths.golden.as_posix(),

@@ -1,8 +1,9 @@
-"""`make import-data DATA=table.csv TARGET=column [ID=column] [DROP="a,b"]`: your table in.
+"""`make import-data DATA=table.csv TARGET=column [ID=..] [DROP=..] [TASK=..]`: your table in.
 
 Reads a CSV or Parquet table and makes it the project's data:
 1. drops the rows without a target (counted) and exact duplicate rows (counted);
-2. infers the contract (infer.py) and writes contract.py (this package's);
+2. infers the contract (infer.py: the task from the target's values, or TASK=binary,
+   multiclass or regression) and writes contract.py (this package's);
 3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
    classification; rows with identical features stay on one side, so the two are disjoint)
    to paths.golden, and puts the rest at paths.raw, tracked by DVC;
@@ -34,6 +35,7 @@ from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.package_name }} import data_rules
 from {{ cookiecutter.package_name }}.infer import (
+    TASKS,
     Declaration,
     Inferred,
     TableRefusedError,
@@ -41,6 +43,7 @@ from {{ cookiecutter.package_name }}.infer import (
     infer,
 )
 from {{ cookiecutter.package_name }}.params import Params, load_params
+from {{ cookiecutter.package_name }}.targets import encode_labels
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = Path("src") / PACKAGE
@@ -49,6 +52,7 @@ READERS = {".csv": "CSV", ".parquet": "Parquet"}
 # params.yaml `export` for a project whose task the import changes (ONNX parity, float32).
 EXPORT_TOLERANCES = {
     "classification": ["atol: 1.0e-4"],
+    "multiclass": ["atol: 1.0e-4"],
     "regression": ["rtol: 1.0e-5", "atol: 0.01"],
 }
 
@@ -107,15 +111,26 @@ def clean(
 
 
 def with_labels(frame: pd.DataFrame, inferred: Inferred) -> pd.DataFrame:
-    """Text or boolean labels as 0/1, as the contract's BinaryTarget stores them."""
+    """Class labels as the contract declares them: booleans as 0/1, whole numbers as ints.
+
+    Text labels stay as they are: the project keeps the table's own labels.
+    """
     name = inferred.target.name
     frame = frame.copy()
-    if inferred.task == "classification":
-        labels = frame[name]
-        if inferred.labels:
-            labels = labels.map(lambda value: inferred.labels[value])
-        frame[name] = labels.astype("int64")
+    if inferred.labels:
+        frame[name] = frame[name].map(lambda value: inferred.labels[value]).astype("int64")
+    elif inferred.target.classes and isinstance(inferred.target.classes[0], int):
+        frame[name] = frame[name].astype(float).astype("int64")
+    elif inferred.target.classes:
+        frame[name] = frame[name].astype(str)
     return frame
+
+
+def target_codes(values: pd.Series, inferred: Inferred) -> pd.Series:
+    """The target as data_rules takes it: codes for classes (targets.py), else the numbers."""
+    if not inferred.target.classes:
+        return values
+    return pd.Series(encode_labels(inferred.target.classes, values), index=values.index)
 
 
 def split_golden(
@@ -168,14 +183,16 @@ def scaled_params(
     text: str, inferred: Inferred, training: pd.DataFrame, golden: pd.DataFrame
 ) -> str:
     """params.yaml with the dataset rules, gate rules and drift bins scaled to the data."""
-    task, target = inferred.task, inferred.target.name
-    validation = data_rules.validation_rules(task, training[target], len(golden))
+    task, target, classes = inferred.task, inferred.target.name, len(inferred.target.classes)
+    train_values = target_codes(training[target], inferred)
+    golden_values = target_codes(golden[target], inferred)
+    validation = data_rules.validation_rules(task, train_values, len(golden), classes)
     text = replace_block(text, "validation", [f"{k}: {v}" for k, v in validation.items()])
     text = replace_block(text, "sample", None)
     export = yaml.safe_load(text).get("export") or {}
-    if ("rtol" in export) != (task == "regression"):  # the section of the other task
+    if ("rtol" in export) != (task == "regression"):  # the section of another task
         text = replace_block(text, "export", EXPORT_TOLERANCES[task])
-    rules = data_rules.gate_rules(task, training[target], golden[target])
+    rules = data_rules.gate_rules(task, train_values, golden_values, classes)
     text = replace_block(text, "gate.metrics", [f"{n}: {flow(r)}" for n, r in rules.items()])
     bins = data_rules.drift_bins(len(training))
     text = re.sub(r"(?m)^(  bins: )(\d+ *)", lambda m: m[1] + f"{bins:<{len(m[2])}}", text, count=1)
@@ -186,6 +203,36 @@ def without_generate_stage(text: str) -> str:
     """dvc.yaml without the demo's `generate` stage: the raw table is data now, not an output."""
     text = re.sub(r"(?ms)^  generate:\n.*?(?=^  \S)", "", text, count=1)
     return text.replace("# generate -> data ->", "# data ->", 1)
+
+
+ROC = [
+    "  - ${paths.reports}/plots/roc.csv:",
+    "      x: fpr",
+    "      y: tpr",
+    "      title: ROC curve on the golden set",
+]
+CONFUSION = [
+    "  - ${paths.reports}/plots/confusion.csv:",
+    "      template: confusion",
+    "      x: predicted",
+    "      y: actual",
+    "      title: Confusion matrix on the golden set",
+]
+SCATTER = [
+    "  - ${paths.reports}/plots/predictions.csv:",
+    "      template: scatter",
+    "      x: actual",
+    "      y: predicted",
+    "      title: Predicted against actual on the golden set",
+]
+# dvc.yaml `plots` per task: the files each task's write_plots (task.py) writes.
+PLOTS = {"classification": ROC + CONFUSION, "multiclass": CONFUSION, "regression": SCATTER}
+
+
+def with_plots(text: str, task: str) -> str:
+    """dvc.yaml with the `plots` of the task (the last block of the file)."""
+    head, found, _ = text.partition("\nplots:\n")
+    return head + "\nplots:\n" + "\n".join(PLOTS[task]) + "\n" if found else text
 
 
 def lock_without_generate(path: Path) -> str | None:
@@ -231,13 +278,22 @@ class Imported:
 
 
 def import_table(
-    params: Params, data: Path, target: str, id_column: str | None, drop: list[str]
+    params: Params,
+    data: Path,
+    target: str,
+    id_column: str | None,
+    drop: list[str],
+    *,
+    task: str | None = None,
 ) -> Imported:
-    """Check and prepare everything in memory and temporary files; change nothing on refusal."""
+    """Check and prepare everything in memory and temporary files; change nothing on refusal.
+
+    `task` (TASK=binary, multiclass or regression) overrides the task the target's values make.
+    """
     table = read_table(data)
     require_columns(table, [("target", target), ("id", id_column), *(("drop", n) for n in drop)])
     rows, dropped = clean(table.drop(columns=drop), target, id_column)
-    inferred = infer(rows, target, id_column)
+    inferred = infer(rows, target, id_column, task)
     rows = with_labels(rows, inferred)
     if len(rows) < data_rules.MIN_ROWS:
         raise TableRefusedError(
@@ -251,7 +307,9 @@ def import_table(
         dropped=dropped,
         training_rows=len(training),
         golden_rows=len(golden),
-        golden_noise=data_rules.golden_noise(inferred.task, golden[inferred.target.name]),
+        golden_noise=data_rules.golden_noise(
+            inferred.task, target_codes(golden[inferred.target.name], inferred)
+        ),
         task=inferred.task,
         target=inferred.target,
         id=id_column,
@@ -266,7 +324,9 @@ def import_table(
         Path("params.yaml"): scaled_params(
             Path("params.yaml").read_text(), inferred, training, golden
         ),
-        Path("dvc.yaml"): without_generate_stage(Path("dvc.yaml").read_text()),
+        Path("dvc.yaml"): with_plots(
+            without_generate_stage(Path("dvc.yaml").read_text()), inferred.task
+        ),
         Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
         paths.reports / "import_data.json": json.dumps(asdict(imported), indent=2) + "\n",
     }
@@ -351,6 +411,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--target", required=True, help="the column the model predicts")
     parser.add_argument("--id", help="a column that names each row (optional)")
     parser.add_argument("--drop", default="", help="columns to leave out, comma-separated")
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        help="binary, multiclass or regression: overrides what the target's values make",
+    )
     return parser.parse_args(argv)
 
 
@@ -360,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     drop = [name.strip() for name in args.drop.split(",") if name.strip()]
     try:
         params = load_params()
-        imported = import_table(params, args.data, args.target, args.id, drop)
+        imported = import_table(params, args.data, args.target, args.id, drop, task=args.task)
     except TableRefusedError as error:
         print(f"import-data: refused: {error}", file=sys.stderr)
         print("Nothing in the project was changed.", file=sys.stderr)

@@ -8,8 +8,12 @@ Rules, each stated in the written file too:
 - a column of text with at most MAX_CATEGORIES distinct values is a CategoricalFeature;
 - a feature may be missing in up to twice its observed share of rows, and at least
   NULL_MARGIN more (none observed: never missing);
-- the target is a BinaryTarget when it holds two values (0/1, booleans, or two texts: the
-  rarer one becomes 1), a NumericTarget when it holds numbers; its range as a feature's.
+- the target is a class label when it holds text, booleans, or whole numbers with at most
+  MAX_INTEGER_CLASSES distinct values: a BinaryTarget with two classes (the positive one is
+  True, the larger number, or the rarer text), a MulticlassTarget with three to MAX_CLASSES.
+  Classes keep the table's own form ("yes"/"no", 0/1/2); each needs MIN_CLASS_ROWS rows.
+  Any other numbers make a NumericTarget, its range as a feature's. `TASK=` (binary,
+  multiclass or regression) overrides the inference, within what the values allow.
 
 A column that is entirely empty, holds a single value, or is text with too many values to
 be categories is refused by name: no contract can use it as it is.
@@ -19,14 +23,21 @@ from __future__ import annotations
 
 import math
 import string
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from {{ cookiecutter.package_name }}.targets import Label
+
 RANGE_MARGIN = 0.1
 NULL_MARGIN = 0.02
 MAX_CATEGORIES = 50
+MAX_CLASSES = 50  # a target with more distinct texts is refused
+MAX_INTEGER_CLASSES = 10  # whole numbers with more distinct values are a quantity (regression)
+MIN_CLASS_ROWS = 10  # rows each class needs: the golden set and the test split hold some of each
+TASKS = ("binary", "multiclass", "regression")  # what TASK= may say
 TRUE_FALSE = {"true": True, "false": False}
 
 
@@ -42,6 +53,7 @@ class Declaration:
     kind: str  # the class: NumericFeature, CategoricalFeature, BooleanFeature, ...
     code: str
     note: str = ""
+    classes: tuple[Label, ...] = ()  # a class label's classes, in code order
 
 
 @dataclass
@@ -50,8 +62,8 @@ class Inferred:
 
     features: list[Declaration]
     target: Declaration
-    task: str  # "classification" or "regression"
-    labels: dict[object, int] = field(default_factory=dict)  # text labels -> 0/1
+    task: str  # "classification" (binary), "multiclass" or "regression"
+    labels: dict[object, int] = field(default_factory=dict)  # boolean labels -> 0/1
 
 
 def outward(low: float, high: float, integer: bool) -> tuple[float, float]:
@@ -158,53 +170,132 @@ def infer_feature(name: str, values: pd.Series) -> Declaration:
     )
 
 
-def infer_target(name: str, values: pd.Series) -> tuple[Declaration, str, dict[object, int]]:
-    """The target's declaration, its task, and how text labels map to 0/1."""
+def class_labels(values: pd.Series) -> list[Label] | None:
+    """The distinct labels if the column is a class label (text, or few whole numbers), else None.
+
+    Whole numbers come back as ints, text as text; the order is the sorted one.
+    """
+    present = values.dropna()
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = present.astype(float)
+        if not np.all(numbers == np.round(numbers)):
+            return None
+        whole: list[Label] = sorted({int(number) for number in numbers})
+        return whole
+    texts: list[Label] = sorted({str(value) for value in present})
+    return texts
+
+
+def numeric_target(name: str, values: pd.Series) -> Declaration:
+    """A NumericTarget: the observed range widened as a feature's."""
+    numbers = values.dropna().astype(float)
+    low, high = float(numbers.min()), float(numbers.max())
+    lower, upper = outward(low, high, integer=False)
+    note = describe(values, low, high)
+    code = f"NumericTarget({name!r}, {note!r}, {number(lower, False)}, {number(upper, False)})"
+    return Declaration(name, "NumericTarget", code, note)
+
+
+def class_target(
+    name: str, values: pd.Series, classes: list[Label], task: str | None
+) -> Declaration:
+    """A BinaryTarget (two classes, the positive one last) or a MulticlassTarget."""
+    as_label = int if isinstance(classes[0], int) else str
+    counts = Counter(as_label(value) for value in values.dropna())
+    rare = [label for label in classes if counts.get(label, 0) < MIN_CLASS_ROWS]
+    if rare:
+        shown = ", ".join(f"{label!r} ({counts.get(label, 0)} rows)" for label in rare[:5])
+        raise TableRefusedError(
+            f"target {name!r}: class {shown} has fewer than {MIN_CLASS_ROWS} rows, too few to "
+            "train on and to hold out for the golden set: drop those rows or merge the class "
+            "into another"
+        )
+    if len(classes) == 2:
+        if task == "multiclass":
+            raise TableRefusedError(
+                f"target {name!r} holds two classes {classes!r}: that is TASK=binary"
+            )
+        if isinstance(classes[0], str):  # the rarer text is the positive class
+            classes = sorted(classes, key=lambda label: (-counts[label], str(label) == classes[-1]))
+        share = counts[classes[1]] / counts.total()
+        note = f"positive class {classes[1]!r} ({share:.1%} of rows)"
+        code = f"BinaryTarget({name!r}, {note!r}, {tuple(classes)!r})"
+        return Declaration(name, "BinaryTarget", code, note, tuple(classes))
+    if task == "binary":
+        raise TableRefusedError(
+            f"target {name!r} holds {len(classes)} classes, not two: leave TASK out, or pass "
+            "TASK=multiclass"
+        )
+    note = f"{len(classes)} classes"
+    code = f"MulticlassTarget({name!r}, {note!r}, {tuple(classes)!r})"
+    return Declaration(name, "MulticlassTarget", code, note, tuple(classes))
+
+
+def infer_target(
+    name: str, values: pd.Series, task: str | None = None
+) -> tuple[Declaration, str, dict[object, int]]:
+    """The target's declaration, its task, and how boolean labels map to 0/1.
+
+    `task` (TASK=: binary, multiclass or regression) overrides the inference.
+    """
     present = values.dropna()
     if present.nunique() < 2:
         shown = repr(present.iloc[0]) if len(present) else "nothing"
         raise TableRefusedError(
             f"target {name!r} holds one class only ({shown}): a model needs at least two"
         )
+    if task is not None and task not in TASKS:
+        raise TableRefusedError(f"TASK={task!r} is not one of {', '.join(TASKS)}")
     flags = as_booleans(values)
-    distinct = sorted(present.unique(), key=str)
-    labels: dict[object, int] = {}
     if flags is not None:
-        labels = {True: 1, False: 0}
-    elif pd.api.types.is_numeric_dtype(values) and set(present.astype(float)) <= {0.0, 1.0}:
-        labels = {}
-    elif len(distinct) == 2 and not pd.api.types.is_numeric_dtype(values):
-        counts = present.value_counts()
-        rarer = min(distinct, key=lambda value: (counts[value], str(value) != str(distinct[-1])))
-        labels = {value: int(value == rarer) for value in distinct}
-    elif pd.api.types.is_numeric_dtype(values):
-        numbers = present.astype(float)
-        low, high = float(numbers.min()), float(numbers.max())
-        lower, upper = outward(low, high, integer=False)
-        note = describe(values, low, high)
-        code = f"NumericTarget({name!r}, {note!r}, {number(lower, False)}, {number(upper, False)})"
-        return Declaration(name, "NumericTarget", code, note), "regression", {}
-    else:
+        if task in ("regression", "multiclass"):
+            raise TableRefusedError(f"target {name!r} holds true/false: that is TASK=binary")
+        note = f"positive class 1 ({name} is true, {flags.dropna().mean():.1%} of rows)"
+        code = f"BinaryTarget({name!r}, {note!r})"
+        declared = Declaration(name, "BinaryTarget", code, note, (0, 1))
+        return declared, "classification", {True: 1, False: 0}
+    numeric = pd.api.types.is_numeric_dtype(values)
+    classes = class_labels(values)
+    if task == "regression" or (
+        task is None and numeric and classes is not None and len(classes) > MAX_INTEGER_CLASSES
+    ):
+        if not numeric:
+            raise TableRefusedError(
+                f"target {name!r} holds text: regression needs numbers (leave TASK out to "
+                "predict its classes)"
+            )
+        return numeric_target(name, values), "regression", {}
+    if classes is None:
+        if task is not None:
+            raise TableRefusedError(
+                f"target {name!r} holds fractional numbers: they cannot be classes (TASK={task} "
+                "needs text or whole numbers); leave TASK out for regression"
+            )
+        return numeric_target(name, values), "regression", {}
+    if len(classes) > MAX_CLASSES:
         raise TableRefusedError(
-            f"target {name!r} holds {len(distinct)} different texts: the model predicts a "
-            "yes/no label (two values) or a number; more classes are not supported"
+            f"target {name!r} holds {len(classes)} different values, more than {MAX_CLASSES} "
+            "classes: group them, or pick another target"
         )
-    positive = next((value for value, code in labels.items() if code == 1), 1)
-    note = f"1 means {name} = {positive!r}"
-    code = f"BinaryTarget({name!r}, {note!r})"
-    return Declaration(name, "BinaryTarget", code, note), "classification", labels
+    declared = class_target(name, values, classes, task)
+    return declared, "classification" if declared.kind == "BinaryTarget" else "multiclass", {}
 
 
-def infer(frame: pd.DataFrame, target: str, id_column: str | None) -> Inferred:
-    """Declarations for every column but the id; refuses what no contract can hold."""
-    declared, task, labels = infer_target(target, frame[target])
+def infer(
+    frame: pd.DataFrame, target: str, id_column: str | None, task: str | None = None
+) -> Inferred:
+    """Declarations for every column but the id; refuses what no contract can hold.
+
+    `task` (TASK=: binary, multiclass or regression) overrides the target's inference.
+    """
+    declared, inferred_task, labels = infer_target(target, frame[target], task)
     others = [name for name in frame.columns if name not in {target, id_column}]
     features = [infer_feature(name, frame[name]) for name in others]
     if not features:
         raise TableRefusedError(
             f"the table has no column besides {target!r}: nothing to learn from"
         )
-    return Inferred(features, declared, task, labels)
+    return Inferred(features, declared, inferred_task, labels)
 
 
 CONTRACT = string.Template(

@@ -5,8 +5,6 @@ Which metrics, and what a prediction is, depend on the task: contract.py's `TARG
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -21,17 +19,20 @@ def predictions(model: Pipeline, frame: pd.DataFrame) -> Predictions:
     return TARGET.task.predict(model, features_of(frame))
 
 
-def score(truth: Any, score: np.ndarray) -> dict[str, float]:
-    """The task's metrics of a continuous score (probability or value) against the truth."""
+def score(truth: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    """The task's metrics of a score (probabilities or values) against the truth.
+
+    `truth` as the model takes it: `TARGET.task.truth(column)`, class codes for labels.
+    """
     return TARGET.task.score(truth, score)
 
 
 def trivial_model(train: pd.DataFrame) -> Pipeline:
     """A model that ignores the features (prior share or mean): what any model must beat."""
     trivial = Pipeline([("trivial", TARGET.task.trivial_estimator())])
-    return trivial.fit(features_of(train), train[TARGET.name])
+    return trivial.fit(features_of(train), TARGET.task.truth(train[TARGET.name]))
 
 
 def evaluate(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
     """The task's metrics of the model on a labelled table."""
-    return score(frame[TARGET.name], predictions(model, frame).score)
+    return score(TARGET.task.truth(frame[TARGET.name]), predictions(model, frame).score)

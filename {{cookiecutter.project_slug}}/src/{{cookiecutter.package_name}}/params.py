@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.estimators import KINDS, ModelParams
 from {{ cookiecutter.package_name }}.task import (
     ClassificationExport,
     ClassificationValidation,
+    MulticlassValidation,
     RegressionExport,
     RegressionValidation,
 )
@@ -76,11 +77,13 @@ def contract_task(_: object) -> str:
 # `validation` and `export` differ by task (their classes are in task.py).
 Validation = Annotated[
     Annotated[ClassificationValidation, Tag("classification")]
+    | Annotated[MulticlassValidation, Tag("multiclass")]
     | Annotated[RegressionValidation, Tag("regression")],
     Discriminator(contract_task),
 ]
 Export = Annotated[
     Annotated[ClassificationExport, Tag("classification")]
+    | Annotated[ClassificationExport, Tag("multiclass")]
     | Annotated[RegressionExport, Tag("regression")],
     Discriminator(contract_task),
 ]

@@ -1,10 +1,11 @@
-"""Classification or regression: everything that differs between the two, behind one object.
+"""Binary, multiclass or regression: everything that differs between tasks, behind one object.
 
-contract.py's TARGET decides the task (a BinaryTarget is classification, a NumericTarget is
-regression) and `TARGET.task` returns the object below. The pipeline, the export, the
-service and the monitor ask it instead of branching on the task: which estimator of a model
-kind to build, what a prediction is, which metrics score it, the trivial model to beat, the
-plots, the ONNX outputs, the split's stratification and the serving response's fields.
+contract.py's TARGET decides the task (a BinaryTarget is classification, a MulticlassTarget
+multiclass, a NumericTarget regression) and `TARGET.task` returns the object below. The
+pipeline, the export, the service and the monitor ask it instead of branching on the task:
+which estimator of a model kind to build, what a prediction is, which metrics score it, the
+trivial model to beat, the plots, the ONNX outputs, the split's stratification and the
+serving response's fields.
 
 Libraries other than numpy and pydantic are imported inside the methods that need them: the
 serving image has no scikit-learn, pandas or pandera, and still imports the contract.
@@ -13,12 +14,13 @@ serving image has no scikit-learn, pandas or pandera, and still imports the cont
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,7 +30,12 @@ if TYPE_CHECKING:
     from sklearn.base import BaseEstimator
 
     from {{ cookiecutter.package_name }}.estimators import ModelKind
-    from {{ cookiecutter.package_name }}.targets import BinaryTarget, NumericTarget
+    from {{ cookiecutter.package_name }}.targets import (
+        BinaryTarget,
+        Label,
+        MulticlassTarget,
+        NumericTarget,
+    )
 
 THRESHOLD = 0.5  # a probability at or above it counts as the positive class in the metrics
 
@@ -44,6 +51,12 @@ class ClassificationValidation(TaskSettings):
 
     min_positive_share: float = Field(ge=0, le=1)
     max_positive_share: float = Field(ge=0, le=1)
+
+
+class MulticlassValidation(TaskSettings):
+    """Dataset-level rules for a class label, beyond the contract's list of classes."""
+
+    min_class_share: float = Field(ge=0, le=1)  # every class holds at least this share
 
 
 class RegressionValidation(TaskSettings):
@@ -65,7 +78,7 @@ class RegressionExport(TaskSettings):
     atol: float = Field(ge=0)
 
 
-Validation = ClassificationValidation | RegressionValidation
+Validation = ClassificationValidation | MulticlassValidation | RegressionValidation
 Export = ClassificationExport | RegressionExport
 
 
@@ -81,20 +94,45 @@ def mixed_up(rules: object, expected: type[TaskSettings]) -> TypeError:
 class Predictions:
     """What a model says about some rows, in the same shape from scikit-learn and ONNX."""
 
-    values: np.ndarray  # the predicted label (classification) or value (regression) per row
-    probability: np.ndarray | None = None  # classification: probability of the positive class
+    values: np.ndarray  # per row: the class's code (classification) or the value (regression)
+    probability: np.ndarray | None = None  # binary: of the positive class; multiclass: per class
+    classes: tuple[Label, ...] = ()  # classification: the table's label of each code
 
     @property
     def score(self) -> np.ndarray:
         """The continuous output the metrics, plots and drift checks use."""
         return self.values if self.probability is None else self.probability
 
+    @property
+    def typical(self) -> float:
+        """One number per request for the service's histogram: mean value or probability.
+
+        Multiclass: the mean probability of the predicted class (the model's confidence).
+        """
+        if self.probability is not None and self.probability.ndim == 2:
+            return float(self.probability.max(axis=1).mean())
+        return float(self.score.mean())
+
+    def labels(self) -> list[Label]:
+        """The predicted classes in the table's own form."""
+        return [self.classes[int(code)] for code in self.values]
+
     def records(self) -> list[dict[str, Any]]:
         """One dict per row, named like the fields of the API's prediction."""
-        columns = {"prediction": self.values.tolist()}
-        if self.probability is not None:
-            columns["probability"] = self.probability.tolist()
-        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        if not self.classes:
+            return [{"prediction": value} for value in self.values.tolist()]
+        if self.probability is None:
+            raise ValueError("class predictions carry probabilities; these do not")
+        if self.probability.ndim == 1:
+            return [
+                {"prediction": label, "probability": probability}
+                for label, probability in zip(self.labels(), self.probability.tolist(), strict=True)
+            ]
+        names = [str(label) for label in self.classes]
+        return [
+            {"prediction": label, "probabilities": dict(zip(names, row, strict=True))}
+            for label, row in zip(self.labels(), self.probability.tolist(), strict=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -108,43 +146,45 @@ class Parity:
     label_mismatches: int | None = None  # classification only
 
 
-class LabelPrediction(BaseModel):
-    """One classified record, as the API returns it."""
-
-    prediction: int = Field(description="Predicted label: 1 is the positive class")
-    probability: float = Field(ge=0, le=1, description="Probability of the positive class")
-
-
 class ValuePrediction(BaseModel):
     """One record's predicted value, as the API returns it."""
 
     prediction: float = Field(description="Predicted value")
 
 
-class LabelResponse(BaseModel):
-    """The API's answer to a classification request."""
-
-    model_version: str
-    predictions: list[LabelPrediction]
+def metric_name(label: Label) -> str:
+    """A class label as part of a metric's name: characters MLflow refuses become "_"."""
+    return re.sub(r"[^\w.\- /]", "_", str(label))
 
 
-class ValueResponse(BaseModel):
-    """The API's answer to a regression request."""
+def label_field(target: BinaryTarget | MulticlassTarget) -> tuple[Any, Any]:
+    """The API's `prediction` field of a class label: one of the classes, as the table has them."""
+    label: Any = Literal.__getitem__(target.classes)
+    return label, Field(description=f"Predicted {target.name}: one of {list(target.classes)}")
 
-    model_version: str
-    predictions: list[ValuePrediction]
+
+def response_of(prediction: type[BaseModel]) -> type[BaseModel]:
+    """The API's whole answer: the model version and one prediction per record."""
+    answer: type[BaseModel] = create_model(
+        "PredictionResponse",
+        model_version=(str, ...),
+        predictions=(list[prediction], ...),  # type: ignore[valid-type]
+    )
+    return answer
 
 
 class Task(ABC):
     """The behaviour one kind of target asks of the pipeline, the export and the service."""
 
     name: ClassVar[str]  # the tag params.yaml's task-specific sections are validated under
-    metric_names: ClassVar[tuple[str, ...]]
-    summary_key: ClassVar[str]  # what metrics/data.json calls the target's mean
-    prediction_model: ClassVar[type[BaseModel]]  # the fields the API returns per record
-    response_model: ClassVar[type[BaseModel]]  # the API's whole answer
+    summary_key: ClassVar[str]  # what metrics/data.json calls the target's summary
     validation_settings: ClassVar[type[TaskSettings]]  # params.yaml's `validation`
     export_settings: ClassVar[type[TaskSettings]]  # params.yaml's `export`
+
+    @property
+    @abstractmethod
+    def prediction_model(self) -> type[BaseModel]:
+        """The fields the API returns per record."""
 
     @abstractmethod
     def estimator(self, kind: ModelKind) -> BaseEstimator:
@@ -155,12 +195,20 @@ class Task(ABC):
         """A model that ignores the features: the floor every real model must beat."""
 
     @abstractmethod
+    def truth(self, values: Any) -> np.ndarray:
+        """The target column as the model and the metrics take it (class codes, or numbers)."""
+
+    @abstractmethod
+    def summary(self, values: pd.Series) -> float | dict[str, float]:
+        """The target column in a number or two, for metrics/data.json."""
+
+    @abstractmethod
     def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
         """A fitted scikit-learn pipeline's predictions for some rows of features."""
 
     @abstractmethod
-    def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
-        """The metrics of `score` (Predictions.score) against the true target values."""
+    def score(self, truth: np.ndarray, score: np.ndarray) -> dict[str, float]:
+        """The metrics of `score` (Predictions.score) against `truth` (from `truth()`)."""
 
     @abstractmethod
     def write_plots(self, truth: pd.Series, predictions: Predictions, folder: Path) -> None:
@@ -184,30 +232,24 @@ class Task(ABC):
 
     @abstractmethod
     def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
-        """Name, help and buckets of the service's Prometheus histogram of Predictions.score."""
+        """Name, help and buckets of the service's Prometheus histogram of Predictions.typical."""
 
     @property
     @abstractmethod
     def score_description(self) -> str:
-        """What Predictions.score is, in words, for reports."""
+        """What prediction drift compares, in words, for reports."""
 
     def stratify(self, frame: pd.DataFrame) -> pd.Series | None:
         """The column a train/test split keeps in proportion, if any."""
         return None
 
 
-class Classification(Task):
-    """A 0/1 label: the model scores the probability of 1, the positive class."""
+class Labels(Task):
+    """What binary and multiclass share: classes in the table's form, codes in the model."""
 
-    name = "classification"
-    metric_names = ("roc_auc", "average_precision", "f1", "accuracy", "brier_score")
-    summary_key = "positive_share"
-    prediction_model = LabelPrediction
-    response_model = LabelResponse
-    validation_settings = ClassificationValidation
     export_settings = ClassificationExport
 
-    def __init__(self, target: BinaryTarget) -> None:
+    def __init__(self, target: BinaryTarget | MulticlassTarget) -> None:
         self.target = target
 
     def estimator(self, kind: ModelKind) -> BaseEstimator:
@@ -215,16 +257,98 @@ class Classification(Task):
         return kind.classifier()
 
     def trivial_estimator(self) -> BaseEstimator:
-        """Always the training share of positives."""
+        """Always the training share of each class (the prior)."""
         from sklearn.dummy import DummyClassifier
 
-        return DummyClassifier(strategy="prior")  # always the training share of positives
+        return DummyClassifier(strategy="prior")
+
+    def truth(self, values: Any) -> np.ndarray:
+        """Each label's code: its position in the target's classes."""
+        return self.target.encode(values)
+
+    def labelled(self, codes: np.ndarray, probability: np.ndarray) -> Predictions:
+        """Predictions that answer in the table's labels."""
+        return Predictions(np.asarray(codes), probability, self.target.classes)
+
+    def target_column(self, rules: Validation | None) -> pa.Column:
+        """One of the classes, typed as the table writes them; `rules` as `dataset_checks`."""
+        import pandera.pandas as pa
+
+        classes = list(self.target.classes)
+        dtype = "int64" if all(isinstance(label, int) for label in classes) else "str"
+        checks = [pa.Check.isin(classes), *self.dataset_checks(rules)]
+        return pa.Column(dtype, checks, description=self.target.description)
+
+    @abstractmethod
+    def dataset_checks(self, rules: Validation | None) -> list[pa.Check]:
+        """params.yaml's `validation` as checks of the whole column (none without rules)."""
+
+    def confusion(self, truth: pd.Series, predictions: Predictions, folder: Path) -> None:
+        """confusion.csv: the actual and the predicted class per golden row, as labels."""
+        import pandas as pd
+
+        from {{ cookiecutter.package_name }}.files import write_atomically
+
+        table = pd.DataFrame({"actual": truth.to_numpy(), "predicted": predictions.labels()})
+        write_atomically(folder / "confusion.csv", lambda tmp: table.to_csv(tmp, index=False))
+
+    def onnx_options(self) -> dict[str, object]:
+        """Probabilities as a plain tensor, not a list of dicts (zipmap)."""
+        return {"zipmap": False}
+
+    def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
+        """Identical labels, and probabilities within `atol`."""
+        if not isinstance(rules, ClassificationExport):
+            raise mixed_up(rules, ClassificationExport)
+        if expected.probability is None or served.probability is None:
+            raise ValueError("classification predictions carry probabilities; these do not")
+        diff = float(np.max(np.abs(served.probability - expected.probability)))
+        mismatches = int(np.sum(served.values != expected.values))
+        passed = mismatches == 0 and diff <= rules.atol
+        reason = f"{mismatches} label(s) differ; max probability diff {diff:.2e}"
+        return Parity(passed, "ok" if passed else reason, len(expected.values), diff, mismatches)
+
+    def stratify(self, frame: pd.DataFrame) -> pd.Series | None:
+        """The target: each class keeps its share in train and test."""
+        return frame[self.target.name]
+
+
+class Classification(Labels):
+    """Two classes: the model scores the probability of the positive one (classes[1])."""
+
+    name = "classification"
+    summary_key = "positive_share"
+    validation_settings = ClassificationValidation
+
+    def __init__(self, target: BinaryTarget) -> None:
+        super().__init__(target)
+        self.binary = target
+
+    @property
+    def prediction_model(self) -> type[BaseModel]:
+        """The label, and the probability of the positive class."""
+        positive = self.binary.positive
+        model: type[BaseModel] = create_model(
+            "LabelPrediction",
+            prediction=label_field(self.binary),
+            probability=(
+                float,
+                Field(
+                    ge=0, le=1, description=f"Probability that {self.target.name} is {positive!r}"
+                ),
+            ),
+        )
+        return model
+
+    def summary(self, values: pd.Series) -> float:
+        """The share of the positive class."""
+        return float(self.truth(values).mean())
 
     def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
         """Labels, and the probability of the positive class as the score."""
-        return Predictions(model.predict(features), model.predict_proba(features)[:, 1])
+        return self.labelled(model.predict(features), model.predict_proba(features)[:, 1])
 
-    def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+    def score(self, truth: np.ndarray, score: np.ndarray) -> dict[str, float]:
         """Ranking (ROC AUC, average precision), labels at THRESHOLD and calibration (Brier)."""
         from sklearn.metrics import (
             accuracy_score,
@@ -250,50 +374,31 @@ class Classification(Task):
 
         from {{ cookiecutter.package_name }}.files import write_atomically
 
-        fpr, tpr, _ = roc_curve(truth, predictions.score)
+        fpr, tpr, _ = roc_curve(self.truth(truth), predictions.score)
         roc = pd.DataFrame({"fpr": fpr.round(5), "tpr": tpr.round(5)})
         write_atomically(folder / "roc.csv", lambda tmp: roc.to_csv(tmp, index=False))
-        confusion = pd.DataFrame(
-            {"actual": truth.to_numpy(), "predicted": (predictions.score >= THRESHOLD).astype(int)}
-        )
-        write_atomically(folder / "confusion.csv", lambda tmp: confusion.to_csv(tmp, index=False))
+        self.confusion(truth, predictions, folder)
 
-    def target_column(self, rules: Validation | None) -> pa.Column:
-        """0 or 1; with `rules`, a share of positives within params.yaml's bounds."""
+    def dataset_checks(self, rules: Validation | None) -> list[pa.Check]:
+        """A share of the positive class within params.yaml's bounds."""
         import pandera.pandas as pa
 
-        checks = [pa.Check.isin([0, 1])]
-        if rules is not None:
-            if not isinstance(rules, ClassificationValidation):
-                raise mixed_up(rules, ClassificationValidation)
-            low, high = rules.min_positive_share, rules.max_positive_share
-            checks.append(
-                pa.Check(
-                    lambda column: low <= column.mean() <= high,
-                    error=f"positive_share in {low:g}..{high:g} (validation in params.yaml)",
-                )
+        if rules is None:
+            return []
+        if not isinstance(rules, ClassificationValidation):
+            raise mixed_up(rules, ClassificationValidation)
+        low, high = rules.min_positive_share, rules.max_positive_share
+        positive = self.binary.positive
+        return [
+            pa.Check(
+                lambda column: low <= (column == positive).mean() <= high,
+                error=f"positive_share in {low:g}..{high:g} (validation in params.yaml)",
             )
-        return pa.Column("int64", checks, description=self.target.description)
-
-    def onnx_options(self) -> dict[str, object]:
-        """Probabilities as a plain tensor, not a list of dicts (zipmap)."""
-        return {"zipmap": False}  # probabilities as a plain tensor, not a list of dicts
+        ]
 
     def from_onnx(self, outputs: list[Any]) -> Predictions:
-        """Labels, and the probability of 1 from the second output."""
-        return Predictions(values=outputs[0], probability=outputs[1][:, 1])
-
-    def parity(self, expected: Predictions, served: Predictions, rules: Export) -> Parity:
-        """Identical labels, and probabilities within `atol`."""
-        if not isinstance(rules, ClassificationExport):
-            raise mixed_up(rules, ClassificationExport)
-        if expected.probability is None or served.probability is None:
-            raise ValueError("classification predictions carry probabilities; these do not")
-        diff = float(np.max(np.abs(served.probability - expected.probability)))
-        mismatches = int(np.sum(served.values != expected.values))
-        passed = mismatches == 0 and diff <= rules.atol
-        reason = f"{mismatches} label(s) differ; max probability diff {diff:.2e}"
-        return Parity(passed, "ok" if passed else reason, len(expected.values), diff, mismatches)
+        """Labels, and the probability of the positive class from the second output."""
+        return self.labelled(outputs[0], outputs[1][:, 1])
 
     def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
         """Ten buckets of probability, 0.1 wide."""
@@ -303,26 +408,124 @@ class Classification(Task):
     @property
     def score_description(self) -> str:
         """The probability of the positive class, by the target's name."""
-        return f"probability that {self.target.name} = 1"
+        return f"probability that {self.target.name} = {self.binary.positive!r}"
 
-    def stratify(self, frame: pd.DataFrame) -> pd.Series | None:
-        """The target: the share of positives stays equal in train and test."""
-        return frame[self.target.name]  # keep the share of positives equal in train and test
+
+class Multiclass(Labels):
+    """Three or more classes: the model scores a probability per class."""
+
+    name = "multiclass"
+    summary_key = "class_shares"
+    validation_settings = MulticlassValidation
+
+    @property
+    def prediction_model(self) -> type[BaseModel]:
+        """The label, and the probability of each class keyed by its label."""
+        names = [str(label) for label in self.target.classes]
+        model: type[BaseModel] = create_model(
+            "ClassPrediction",
+            prediction=label_field(self.target),
+            probabilities=(
+                dict[str, float],
+                Field(description=f"Probability of each class of {self.target.name}: {names}"),
+            ),
+        )
+        return model
+
+    def summary(self, values: pd.Series) -> dict[str, float]:
+        """The share of each class."""
+        counts = np.bincount(self.truth(values), minlength=len(self.target.classes))
+        shares = counts / max(int(counts.sum()), 1)
+        pairs = zip(self.target.classes, shares, strict=True)
+        return {str(label): float(share) for label, share in pairs}
+
+    def predict(self, model: Any, features: pd.DataFrame) -> Predictions:
+        """Labels, and the probability of every class (one column per class, in code order)."""
+        return self.labelled(model.predict(features), model.predict_proba(features))
+
+    def score(self, truth: np.ndarray, score: np.ndarray) -> dict[str, float]:
+        """Macro-F1 (each class counts alike), log loss (calibration), accuracy, recalls."""
+        from sklearn.metrics import accuracy_score, f1_score, log_loss, recall_score
+
+        codes = list(range(len(self.target.classes)))
+        label = np.argmax(score, axis=1)
+        recalls = recall_score(truth, label, labels=codes, average=None, zero_division=0)
+        return {
+            "macro_f1": float(
+                f1_score(truth, label, labels=codes, average="macro", zero_division=0)
+            ),
+            # rows of float32 ONNX probabilities sum to 1 only within float32 precision
+            "log_loss": float(
+                log_loss(truth, score / score.sum(axis=1, keepdims=True), labels=codes)
+            ),
+            "accuracy": float(accuracy_score(truth, label)),
+            **{
+                f"recall_{metric_name(label)}": float(recall)
+                for label, recall in zip(self.target.classes, recalls, strict=True)
+            },
+        }
+
+    def write_plots(self, truth: pd.Series, predictions: Predictions, folder: Path) -> None:
+        """Confusion-matrix data."""
+        self.confusion(truth, predictions, folder)
+
+    def dataset_checks(self, rules: Validation | None) -> list[pa.Check]:
+        """Every class holds at least params.yaml's share of the rows."""
+        import pandera.pandas as pa
+
+        if rules is None:
+            return []
+        if not isinstance(rules, MulticlassValidation):
+            raise mixed_up(rules, MulticlassValidation)
+        least, classes = rules.min_class_share, list(self.target.classes)
+        return [
+            pa.Check(
+                lambda column: (
+                    column.value_counts(normalize=True).reindex(classes, fill_value=0).min()
+                    >= least
+                ),
+                error=f"class_share>={least:g} for every class (validation in params.yaml)",
+            )
+        ]
+
+    def from_onnx(self, outputs: list[Any]) -> Predictions:
+        """Labels, and the probability of every class from the second output."""
+        return self.labelled(outputs[0], outputs[1])
+
+    def score_histogram(self) -> tuple[str, str, tuple[float, ...]]:
+        """Ten buckets of the predicted class's probability, 0.1 wide."""
+        buckets = tuple(step / 10 for step in range(1, 11))
+        return "prediction_confidence", "Probability of the predicted class", buckets
+
+    @property
+    def score_description(self) -> str:
+        """The predicted class, by the target's name."""
+        return f"predicted {self.target.name}"
 
 
 class Regression(Task):
     """A number within the target's range: the model predicts it directly."""
 
     name = "regression"
-    metric_names = ("rmse", "mae", "r2")
     summary_key = "target_mean"
-    prediction_model = ValuePrediction
-    response_model = ValueResponse
     validation_settings = RegressionValidation
     export_settings = RegressionExport
 
     def __init__(self, target: NumericTarget) -> None:
         self.target = target
+
+    @property
+    def prediction_model(self) -> type[BaseModel]:
+        """The predicted value."""
+        return ValuePrediction
+
+    def truth(self, values: Any) -> np.ndarray:
+        """The values as floats."""
+        return np.asarray(values, dtype=float)
+
+    def summary(self, values: pd.Series) -> float:
+        """The mean value."""
+        return float(values.mean())
 
     def estimator(self, kind: ModelKind) -> BaseEstimator:
         """The kind's regressor."""
@@ -338,7 +541,7 @@ class Regression(Task):
         """The predicted values; the score is the value itself."""
         return Predictions(model.predict(features))
 
-    def score(self, truth: Any, score: np.ndarray) -> dict[str, float]:
+    def score(self, truth: np.ndarray, score: np.ndarray) -> dict[str, float]:
         """Errors in the target's units (RMSE, MAE) and the share of variance explained (R²)."""
         from sklearn.metrics import mean_absolute_error, r2_score, root_mean_squared_error
 

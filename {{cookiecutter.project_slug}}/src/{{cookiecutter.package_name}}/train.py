@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.settings import TrackingSettings
 
 def train(frame: pd.DataFrame, kind: ModelKind) -> Pipeline:
     """The kind's pipeline fitted on the contract's features of `frame`."""
-    return build(kind).fit(features_of(frame), frame[TARGET.name])
+    return build(kind).fit(features_of(frame), TARGET.task.truth(frame[TARGET.name]))
 
 
 def main() -> None:

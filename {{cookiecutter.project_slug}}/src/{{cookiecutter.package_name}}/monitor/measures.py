@@ -41,6 +41,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import gamma, norm, wasserstein_distance
 
 from {{ cookiecutter.package_name }}.params import DriftRules
+from {{ cookiecutter.package_name }}.task import Predictions
 
 EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
 REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)
@@ -355,6 +356,45 @@ def compare_predictions(
         rows={"reference": len(reference), "current": len(current)},
         verdict=verdict(len(current), alarm, rules),
         histogram=histogram,
+    )
+
+
+def compare_outputs(
+    output: str, reference: Predictions, current: Predictions, rules: DriftRules
+) -> PredictionDrift:
+    """The model's outputs, batch against reference.
+
+    Multiclass: the share of each predicted class; otherwise the score (probability or value).
+    """
+    if reference.probability is not None and reference.probability.ndim == 2:
+        labels = [str(label) for label in reference.classes]
+        return compare_classes(output, reference.values, current.values, labels, rules)
+    return compare_predictions(output, reference.score, current.score, rules)
+
+
+def compare_classes(
+    output: str, reference: np.ndarray, current: np.ndarray, labels: list[str], rules: DriftRules
+) -> PredictionDrift:
+    """PSI of the share of each predicted class (codes index `labels`), batch against reference."""
+    ref_counts = np.bincount(reference.astype(np.int64), minlength=len(labels))
+    cur_counts = np.bincount(current.astype(np.int64), minlength=len(labels))
+    ref = ref_counts / max(len(reference), 1)
+    cur = cur_counts / max(len(current), 1)
+    threshold, psi_value, alarm = rules.prediction_psi_threshold, None, None
+    if len(reference) and len(current):
+        psi_value = psi(ref, cur)
+        rng = generator(rules, "prediction")
+        sizes = (len(reference), len(current))
+        noise, _ = binned_noise(ref_counts + cur_counts, sizes, rng, rules.false_alarm_rate)
+        threshold = max(threshold, noise)
+        alarm = psi_value >= threshold
+    return PredictionDrift(
+        output=output,
+        psi=psi_value,
+        threshold=threshold,
+        rows={"reference": len(reference), "current": len(current)},
+        verdict=verdict(len(current), alarm, rules),
+        histogram=Histogram(labels, ref.tolist(), cur.tolist()),
     )
 
 

@@ -95,7 +95,7 @@ class Service:
         records = body.parse_records(body.decode(payload), self.settings.max_batch_rows)
         columns = columns_of(records)
         result = model.predict(columns)
-        PREDICTIONS.observe(float(result.score.mean()))
+        PREDICTIONS.observe(result.typical)
         predictions = [Prediction(**answer) for answer in result.records()]
         version = str(self.metadata.get("version"))
         if self.prediction_log:

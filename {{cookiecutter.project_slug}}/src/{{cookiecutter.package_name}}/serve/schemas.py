@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET
+from {{ cookiecutter.package_name }}.task import response_of
 
 # Python names for the fields (a column may be called "mean radius", or "json"); the API
 # reads and documents each field by its alias, the feature's name in the contract.
@@ -39,10 +40,11 @@ def columns_of(records: Sequence[BaseModel]) -> dict[str, list[Any]]:
     return {name: [getattr(record, field) for record in records] for name, field in FIELDS.items()}
 
 
-# The answer's fields depend on the task (task.py: LabelPrediction or ValuePrediction per
-# record, in a LabelResponse or ValueResponse).
+# The answer's fields depend on the task (task.py): per record the label in the table's own
+# form with the probability of the positive class (binary) or of every class (multiclass),
+# or the value (regression).
 Prediction: type[BaseModel] = TARGET.task.prediction_model
-PredictionResponse: type[BaseModel] = TARGET.task.response_model
+PredictionResponse: type[BaseModel] = response_of(Prediction)
 
 
 class Liveness(BaseModel):
