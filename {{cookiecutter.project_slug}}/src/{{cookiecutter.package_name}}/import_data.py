@@ -1,7 +1,8 @@
-"""`make import-data DATA=table.csv TARGET=column [ID=column] [DROP="a,b"]`: your table in.
+"""`make import-data DATA=table.csv TARGET=column [ID=column] [DROP="a,b"] [MAX_CATEGORIES=50]`.
 
 Reads a CSV or Parquet table and makes it the project's data:
-1. drops the rows without a target (counted) and exact duplicate rows (counted);
+1. drops the rows without a target and the rows identical to another in every column, the
+   id included (each counted); no other row is dropped, and none is sampled;
 2. infers the contract (infer.py) and writes contract.py (this package's);
 3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
    classification; rows with identical features stay on one side, so the two are disjoint)
@@ -10,9 +11,12 @@ Reads a CSV or Parquet table and makes it the project's data:
 5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins;
 6. writes reports/import_data.json and prints the next steps.
 
-A table that cannot become a contract is refused with the column and the fix, and the
-project is left as it was: everything is written to temporary files first and moved into
-place only when every check has passed.
+A table that cannot become a contract is refused, every problem named at once with its
+fix, and the project is left as it was: everything is written to temporary files first and
+moved into place only when every check has passed.
+
+DROP names the columns to leave out: comma-separated (DROP="notes,price"), or a JSON list
+when a name holds a comma (DROP='["price, in EUR", "notes"]').
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from sklearn.model_selection import train_test_split
 
 from {{ cookiecutter.package_name }} import data_rules
 from {{ cookiecutter.package_name }}.infer import (
+    MAX_CATEGORIES,
     Declaration,
     Inferred,
     TableRefusedError,
@@ -70,20 +75,41 @@ def read_table(path: Path) -> pd.DataFrame:
         raise TableRefusedError(f"{path} is not a readable {kind} file ({error})") from None
 
 
+def drop_list(values: list[str]) -> list[str]:
+    """The column names DROP gives: comma-separated, or a JSON list (names with commas)."""
+    names: list[str] = []
+    for value in values:
+        if value.lstrip().startswith("["):
+            try:
+                listed = json.loads(value)
+            except json.JSONDecodeError as error:
+                raise TableRefusedError(f"DROP={value!r} is not a JSON list ({error})") from None
+            if not all(isinstance(name, str) for name in listed):
+                raise TableRefusedError(f"DROP={value!r}: a JSON list of column names (texts)")
+            names += listed
+        else:
+            names += [name.strip() for name in value.split(",") if name.strip()]
+    return names
+
+
 def require_columns(frame: pd.DataFrame, names: list[tuple[str, str | None]]) -> None:
-    """Every named column exists; otherwise say which are there."""
-    for role, name in names:
-        if name is not None and name not in frame.columns:
-            known = ", ".join(repr(column) for column in frame.columns)
-            raise TableRefusedError(
-                f"{role} column {name!r} is not in the table; its columns: {known}"
-            )
+    """Every named column exists; otherwise name every one that does not, and the columns."""
+    absent = [
+        f"{role} column {name!r} is not in the table"
+        for role, name in names
+        if name is not None and name not in frame.columns
+    ]
+    if absent:
+        known = ", ".join(repr(column) for column in frame.columns)
+        raise TableRefusedError(*absent, f"the table's columns: {known}")
 
 
-def clean(
-    frame: pd.DataFrame, target: str, id_column: str | None
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Rows with a target and no exact duplicate (the id aside); what was dropped, counted."""
+def clean(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows with a target, each kept unless identical to another in every column; counted.
+
+    Rows that share features and target but differ anywhere else (an id, a column left to
+    DROP) are distinct observations and are kept.
+    """
     if frame.empty:
         raise TableRefusedError("the table has no rows")
     labelled = frame[frame[target].notna()]
@@ -91,19 +117,29 @@ def clean(
         raise TableRefusedError(
             f"target {target!r} is empty in every row: no row can train a model"
         )
-    content = [name for name in labelled.columns if name != id_column]
-    unique = labelled.drop_duplicates(subset=content)
-    if id_column and unique[id_column].isna().any():
-        raise TableRefusedError(
-            f"id column {id_column!r} is empty in some rows: every row needs one"
-        )
-    if id_column and unique[id_column].duplicated().any():
-        repeated = unique.loc[unique[id_column].duplicated(), id_column].iloc[0]
-        raise TableRefusedError(
-            f"id column {id_column!r} repeats {repeated!r}: ids must be unique (or leave ID out)"
-        )
+    unique = labelled.drop_duplicates()
     dropped = {"no_target": len(frame) - len(labelled), "duplicates": len(labelled) - len(unique)}
     return unique.reset_index(drop=True), dropped
+
+
+def id_problems(frame: pd.DataFrame, id_column: str | None) -> list[str]:
+    """What keeps the id column from naming each row: empty or repeated ids."""
+    if id_column is None:
+        return []
+    ids = frame[id_column]
+    problems = []
+    if ids.isna().any():
+        problems.append(
+            f"id column {id_column!r} is empty in {int(ids.isna().sum())} row(s): "
+            "every row needs one"
+        )
+    repeated = ids[ids.duplicated() & ids.notna()]
+    if len(repeated):
+        problems.append(
+            f"id column {id_column!r} repeats {len(repeated)} id(s) in rows that differ "
+            f"elsewhere, e.g. {repeated.iloc[0]!r}: ids must be unique (or leave ID out)"
+        )
+    return problems
 
 
 def with_labels(frame: pd.DataFrame, inferred: Inferred) -> pd.DataFrame:
@@ -231,19 +267,31 @@ class Imported:
 
 
 def import_table(
-    params: Params, data: Path, target: str, id_column: str | None, drop: list[str]
+    params: Params,
+    data: Path,
+    target: str,
+    id_column: str | None,
+    drop: list[str],
+    *,
+    max_categories: int = MAX_CATEGORIES,
 ) -> Imported:
     """Check and prepare everything in memory and temporary files; change nothing on refusal."""
     table = read_table(data)
     require_columns(table, [("target", target), ("id", id_column), *(("drop", n) for n in drop)])
-    rows, dropped = clean(table.drop(columns=drop), target, id_column)
-    inferred = infer(rows, target, id_column)
-    rows = with_labels(rows, inferred)
+    rows, dropped = clean(table.drop(columns=drop), target)
+    problems = id_problems(rows, id_column)
     if len(rows) < data_rules.MIN_ROWS:
-        raise TableRefusedError(
+        problems.append(
             f"{len(rows)} usable rows: at least {data_rules.MIN_ROWS} are needed to train and "
             "to hold out a golden set"
         )
+    try:
+        inferred = infer(rows, target, id_column, max_categories)
+    except TableRefusedError as error:
+        problems += error.problems
+    if problems:
+        raise TableRefusedError(*problems)
+    rows = with_labels(rows, inferred)
     training, golden = split_golden(rows, inferred, params.split.seed)
     imported = Imported(
         source=str(data),
@@ -314,7 +362,7 @@ def next_steps(imported: Imported, params: Params) -> str:
     lines = [
         f"import-data: {imported.rows_read:,} rows read from {imported.source}",
         f"  dropped {dropped['no_target']:,} row(s) without a target and "
-        f"{dropped['duplicates']:,} exact duplicate(s)",
+        f"{dropped['duplicates']:,} exact duplicate(s) (identical in every column)",
         f"  {imported.task} of {imported.target.name!r} from {len(imported.features)} features"
         f" ({identity})",
         f"  training rows: {imported.training_rows:,} -> {params.paths.raw} (tracked by DVC)",
@@ -350,19 +398,35 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, required=True, help="the table (.csv or .parquet)")
     parser.add_argument("--target", required=True, help="the column the model predicts")
     parser.add_argument("--id", help="a column that names each row (optional)")
-    parser.add_argument("--drop", default="", help="columns to leave out, comma-separated")
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        help="columns to leave out: comma-separated, or a JSON list (repeatable)",
+    )
+    parser.add_argument(
+        "--max-categories",
+        type=int,
+        default=MAX_CATEGORIES,
+        metavar="N",
+        help=f"most distinct texts a text column may hold to be a feature ({MAX_CATEGORIES})",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """`make import-data`: exit 2, with the project unchanged, when the table is refused."""
     args = parse_args(argv)
-    drop = [name.strip() for name in args.drop.split(",") if name.strip()]
     try:
+        drop = drop_list(args.drop)
         params = load_params()
-        imported = import_table(params, args.data, args.target, args.id, drop)
+        imported = import_table(
+            params, args.data, args.target, args.id, drop, max_categories=args.max_categories
+        )
     except TableRefusedError as error:
-        print(f"import-data: refused: {error}", file=sys.stderr)
+        lines = "\n".join(f"  - {problem}" for problem in error.problems)
+        print(f"import-data: refused ({len(error.problems)} problem(s)):", file=sys.stderr)
+        print(lines, file=sys.stderr)
         print("Nothing in the project was changed.", file=sys.stderr)
         return 2
     print(next_steps(imported, params))
