@@ -188,24 +188,36 @@ def test_missing_column_is_named_and_no_old_verdict_is_left(drift, tmp_path):
     assert "INVALID INPUT" in (tmp_path / "reports" / "drift.md").read_text()
 
 
+MEASURED = {"below the minimum", "above the maximum", "an unknown category"}
+
+
 @pytest.mark.parametrize(
-    ("feature", "value"),
+    ("feature", "case", "value"),
     [  # the first feature of each kind, with each of its invalid values: every kind of check
-        pytest.param(feature, value, id=f"{feature.name}: {case}")
+        pytest.param(feature, case, value, id=f"{feature.name}: {case}")
         for feature in {f.kind: f for f in reversed(FEATURES)}.values()
         for case, value in feature.invalid_values().items()
     ],
 )
-def test_values_outside_the_contract_are_bad_input(drift, feature, value):
+def test_values_outside_the_contract_are_measured_and_wrong_types_are_bad_input(
+    drift, feature, case, value
+):
     frame = batch(2_000, seed=105)
     frame[feature.name] = frame[feature.name].astype(object)
     frame.loc[:9, feature.name] = value
 
     status, report, stderr = drift(frame, ".csv")
 
-    assert status == 2
-    assert report["status"] == "invalid_input"
-    assert f"column '{feature.name}' fails" in stderr
+    # A number in a text column reads as the text "42": an unknown category, measured too.
+    if case in MEASURED or feature.kind == "categorical":
+        assert status in {0, 1}, stderr
+        outside = [found for found in report["outside_contract"] if found["rows"] == 10]
+        assert [found["column"] for found in outside] == [feature.name]
+        assert report["features"]  # every feature measured
+    else:
+        assert status == 2
+        assert report["status"] == "invalid_input"
+        assert f"column '{feature.name}' fails" in stderr
 
 
 def test_unknown_file_type_is_refused(drift, tmp_path):
@@ -226,6 +238,18 @@ def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
     assert all(check["current"] is not None and check["noise"] >= 0 for check in checked.values())
     assert without["performance"] is None
     assert without["status"] == "no_drift"
+
+
+def test_a_partly_labelled_batch_is_scored_on_its_labelled_rows(drift):
+    frame = batch(4_000, seed=116)
+    frame[TARGET.name] = frame[TARGET.name].astype(object)
+    frame.loc[frame.index % 4 != 0, TARGET.name] = None  # labels arrive later for most rows
+
+    status, report, stderr = drift(frame, ".csv")
+
+    assert status == 0, stderr
+    assert report["performance"]["rows"] == 1_000
+    assert "performance measured on the 1,000 labelled rows scored" in report["notes"]
 
 
 def test_prediction_log_lines_are_a_batch(drift):
