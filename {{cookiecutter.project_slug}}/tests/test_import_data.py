@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
 from {{ cookiecutter.package_name }}.import_data import main
 
@@ -216,6 +216,20 @@ def test_ranges_keep_a_bounded_domain_and_widen_a_tail(project):
     assert age.minimum < table["age"].min()
     assert age.maximum > table["age"].max()
     assert age.minimum >= 0
+
+
+@pytest.mark.parametrize("load", [load_breast_cancer, load_diabetes])
+def test_unseen_rows_of_the_same_table_fit_the_learned_ranges(project, load):
+    table = load(as_frame=True).frame
+    seen = table.sample(frac=0.7, random_state=0)
+    assert run(seen, "--target", "target") == 0
+
+    unseen = table.drop(seen.index)
+    outside = {
+        name: int((~unseen[name].between(feature.minimum, feature.maximum)).sum())
+        for name, feature in written_contract().items()
+    }
+    assert sum(outside.values()) == 0, {name: n for name, n in outside.items() if n}
 
 
 def test_a_missing_share_learned_from_the_table_holds_for_its_halves(project):

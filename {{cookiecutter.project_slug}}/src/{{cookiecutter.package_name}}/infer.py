@@ -6,8 +6,9 @@ Rules, each stated in the written file too:
   Its range is the observed minimum and maximum. An end held by at least EDGE_SHARE of the
   values (and EDGE_ROWS rows) is a boundary of the domain and is kept as it is (hour 0-23,
   month 1-12, a score's 0 and 100); a rarer end is a tail, widened by RANGE_MARGIN of the
-  span, rounded outwards (to whole numbers for "int"), and never past 0 when no value is
-  on the other side of it;
+  span (of the logarithms, when every value is positive: a factor, for long right tails),
+  rounded outwards (to whole numbers for "int"), and never past 0 when no value is on the
+  other side of it;
 - a column of text with at most MAX_CATEGORIES distinct values (`--max-categories`) is a
   CategoricalFeature;
 - a feature may be missing in its observed share of rows plus NULL_SIGMAS standard errors
@@ -32,7 +33,7 @@ import pandas as pd
 
 from {{ cookiecutter.package_name }} import advice
 
-RANGE_MARGIN = 0.1
+RANGE_MARGIN = 0.5  # of the observed span, beyond a tail: a small table has not seen its extremes
 EDGE_SHARE = 0.01  # an end value this common is a boundary of the domain, not a tail
 EDGE_ROWS = 5
 NULL_MARGIN = 0.02
@@ -82,6 +83,11 @@ def outward(
         lower = max(lower, 0.0)
     if high <= 0:
         upper = min(upper, 0.0)
+    return rounded_out(lower, upper, integer)
+
+
+def rounded_out(lower: float, upper: float, integer: bool) -> tuple[float, float]:
+    """Bounds rounded outwards: to whole numbers, or to 3 significant digits of the span."""
     if integer:
         return float(math.floor(lower)), float(math.ceil(upper))
     step = 10.0 ** (math.floor(math.log10(max(upper - lower, 1e-12))) - 2)
@@ -115,10 +121,18 @@ def is_edge(numbers: pd.Series, value: float) -> bool:
 
 
 def learned_range(numbers: pd.Series, integer: bool) -> tuple[float, float]:
-    """The observed range, each end widened unless it is a boundary of the domain (is_edge)."""
+    """The observed range, each end widened unless it is a boundary of the domain (is_edge).
+
+    Positive numbers are widened on a log scale: their tails are long on the right (sizes,
+    amounts, durations), and a factor keeps them positive.
+    """
     low, high = float(numbers.min()), float(numbers.max())
     ends = (not is_edge(numbers, low), not is_edge(numbers, high))
-    return outward(low, high, integer, ends)
+    if low <= 0:
+        return outward(low, high, integer, ends)
+    factor = math.exp(RANGE_MARGIN * math.log(high / low))
+    lower, upper = low / factor if ends[0] else low, high * factor if ends[1] else high
+    return rounded_out(lower, upper, integer)
 
 
 def as_booleans(values: pd.Series) -> pd.Series | None:
@@ -261,8 +275,9 @@ CONTRACT = string.Template(
 
 Written by `make import-data` from $source ($rows rows with a target): review it, and
 edit it like any code. Numeric ranges are the observed minimum and maximum; an end seen
-in few rows (a tail) is widened by $margin of the distance between them (never across 0),
-an end seen in many rows (a boundary, such as hour 0 or 23) is kept. Categories are the
+in few rows (a tail) is widened by $margin of the distance between them (of their
+logarithms when both are positive; never across 0), an end seen in many rows (a boundary,
+such as hour 0 or 23) is kept. Categories are the
 values seen; a feature may be missing in its observed share of rows, plus four standard
 errors of that share and $null_margin. The pandera schema, the request model, the ONNX
 inputs, the drift report and the tests' example rows derive from this module (features.py).
