@@ -286,7 +286,7 @@ def import_table(
             "to hold out a golden set"
         )
     try:
-        inferred = infer(rows, target, id_column, max_categories)
+        inferred = infer(rows, target, id_column, max_categories=max_categories)
     except TableRefusedError as error:
         problems += error.problems
     if problems:

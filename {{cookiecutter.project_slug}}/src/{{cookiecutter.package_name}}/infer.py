@@ -248,6 +248,7 @@ def infer(
     frame: pd.DataFrame,
     target: str,
     id_column: str | None,
+    *,
     max_categories: int = MAX_CATEGORIES,
 ) -> Inferred:
     """Declarations for every column but the id; refuses, naming every column it cannot hold."""

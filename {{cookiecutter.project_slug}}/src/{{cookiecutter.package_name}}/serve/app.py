@@ -38,11 +38,11 @@ from {{ cookiecutter.package_name }}.serve.runtime import (
 )
 from {{ cookiecutter.package_name }}.serve.schemas import (
     Liveness,
-    Prediction,
     PredictionResponse,
     Readiness,
     Record,
     columns_of,
+    predictions_of,
     request_body_schema,
 )
 from {{ cookiecutter.package_name }}.serve.settings import (
@@ -100,12 +100,13 @@ class Service:
         columns = columns_of(records)
         result = model.predict(columns)
         PREDICTIONS.observe(float(result.score.mean()))
-        predictions = [Prediction(**answer) for answer in result.records()]
+        predictions = predictions_of(records, result.records())
         version = str(self.metadata.get("version"))
         if self.prediction_log:
             self.prediction_log.record(columns, result, version)
         answer = PredictionResponse(model_version=version, predictions=predictions)
-        return Response(answer.model_dump_json(), media_type=body.MEDIA_TYPE), len(records)
+        json = answer.model_dump_json(by_alias=True)  # the id by its column's name
+        return Response(json, media_type=body.MEDIA_TYPE), len(records)
 
 
 async def get_service(request: Request) -> Service:
@@ -202,7 +203,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         yield {REQUEST_TIMEOUT_STATE: settings.request_timeout}  # for server.py's deadline
         app.state.service.close()
 
-    about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
+    about = package_metadata.metadata("customer-churn")
     app = FastAPI(
         title=about["Name"],
         description=about["Summary"],
