@@ -19,6 +19,7 @@ import pytest
 import yaml
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
+from {{ cookiecutter.package_name }} import project_text
 from {{ cookiecutter.package_name }}.import_data import main
 
 from .conftest import PROJECT
@@ -274,6 +275,28 @@ def test_the_category_cap_can_be_raised(project, capsys):
 
     assert run(table, "--target", "target", "--max-categories", str(distinct)) == 0
     assert len(written_contract()["age"].categories) == distinct
+
+
+def test_after_an_import_nothing_describes_the_demo(project):
+    described = ["README.md", "pyproject.toml", "Dockerfile", str(CONTRACT.parent / "__init__.py")]
+    for name in described:
+        shutil.copyfile(PROJECT / name, project / name)
+    demo = [*project_text.DEMO_DESCRIPTIONS, "The model predicts `churned`", "| `generate` |"]
+
+    assert run(diabetes(), "--target", "target", name="diabetes.csv") == 0
+
+    texts = {name: Path(name).read_text() for name in described}
+    assert not [(name, line) for name, text in texts.items() for line in demo if line in text]
+    assert (
+        "The model predicts `target` (a number, regression) from the 10 features"
+        in texts["README.md"]
+    )
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    assert params["paths"]["raw"] == "data/raw/diabetes.csv"
+    assert (
+        len(pd.read_csv("data/raw/diabetes.csv")) + len(pd.read_csv("data/golden/golden.csv"))
+        == 442
+    )
 
 
 def test_drop_takes_any_column_name(project):

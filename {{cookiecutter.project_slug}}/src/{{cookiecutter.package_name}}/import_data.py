@@ -6,8 +6,10 @@ Reads a CSV or Parquet table and makes it the project's data:
 2. infers the contract (infer.py) and writes contract.py (this package's);
 3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
    classification; rows with identical features stay on one side, so the two are disjoint)
-   to paths.golden, and puts the rest at paths.raw, tracked by DVC;
-4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline;
+   to paths.golden, and puts the rest in paths.raw's folder under the table's name (paths.raw
+   then points there), tracked by DVC;
+4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline, and
+   rewrites what describes the demo (project_text.py: README, project description);
 5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins;
 6. writes reports/import_data.json and prints the next steps.
 
@@ -36,7 +38,7 @@ import pandas as pd
 import yaml
 from sklearn.model_selection import train_test_split
 
-from {{ cookiecutter.package_name }} import data_rules
+from {{ cookiecutter.package_name }} import data_rules, project_text
 from {{ cookiecutter.package_name }}.infer import (
     MAX_CATEGORIES,
     Declaration,
@@ -218,6 +220,17 @@ def scaled_params(
     return re.sub(r"(?m)^(  raw: \S+\s+)#.*$", r"\1# training data (make import-data; DVC)", text)
 
 
+def raw_path(current: Path, data: Path) -> Path:
+    """Where the training rows go: beside paths.raw, named after the imported table."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", data.stem).strip("-.") or "table"
+    return current.parent / f"{stem}.csv"
+
+
+def with_raw_path(text: str, raw: Path) -> str:
+    """params.yaml with paths.raw pointing at `raw` (its comment kept)."""
+    return re.sub(r"(?m)^(  raw: )\S+", lambda m: m[1] + raw.as_posix(), text, count=1)
+
+
 def without_generate_stage(text: str) -> str:
     """dvc.yaml without the demo's `generate` stage: the raw table is data now, not an output."""
     text = re.sub(r"(?ms)^  generate:\n.*?(?=^  \S)", "", text, count=1)
@@ -253,6 +266,7 @@ class Imported:
     """What an import did: reports/import_data.json, and the lines it prints."""
 
     source: str
+    training_path: str  # paths.raw: the training rows, named after the table
     rows_read: int
     dropped: dict[str, int]  # rows: "no_target", "duplicates"
     training_rows: int
@@ -295,6 +309,7 @@ def import_table(
     training, golden = split_golden(rows, inferred, params.split.seed)
     imported = Imported(
         source=str(data),
+        training_path=raw_path(params.paths.raw, data).as_posix(),
         rows_read=len(table),
         dropped=dropped,
         training_rows=len(training),
@@ -308,20 +323,30 @@ def import_table(
         imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     paths = params.paths
+    raw = raw_path(paths.raw, data)
     contract = contract_source(inferred, PACKAGE, id_column, data.name, len(rows))
+    settings = scaled_params(Path("params.yaml").read_text(), inferred, training, golden)
+    described = project_text.rewritten(
+        Path(),
+        target=inferred.target.name,
+        task=inferred.task,
+        features=len(inferred.features),
+        source=data.name,
+        package=PACKAGE,
+    )
     texts = {
+        **described,
         SOURCE / "contract.py": formatted(contract),
-        Path("params.yaml"): scaled_params(
-            Path("params.yaml").read_text(), inferred, training, golden
-        ),
+        Path("params.yaml"): with_raw_path(settings, raw),
         Path("dvc.yaml"): without_generate_stage(Path("dvc.yaml").read_text()),
         Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
         paths.reports / "import_data.json": json.dumps(asdict(imported), indent=2) + "\n",
     }
-    put_in_place(texts, {paths.raw: training, paths.golden: golden})
-    for leftover in (*DEMO_FILES, paths.baseline):
+    put_in_place(texts, {raw: training, paths.golden: golden})
+    earlier = (paths.raw, paths.raw.with_name(paths.raw.name + ".dvc")) if paths.raw != raw else ()
+    for leftover in (*DEMO_FILES, paths.baseline, *earlier):
         leftover.unlink(missing_ok=True)
-    track(paths.raw)
+    track(raw)
     return imported
 
 
@@ -365,11 +390,12 @@ def next_steps(imported: Imported, params: Params) -> str:
         f"{dropped['duplicates']:,} exact duplicate(s) (identical in every column)",
         f"  {imported.task} of {imported.target.name!r} from {len(imported.features)} features"
         f" ({identity})",
-        f"  training rows: {imported.training_rows:,} -> {params.paths.raw} (tracked by DVC)",
+        f"  training rows: {imported.training_rows:,} -> {imported.training_path} (tracked by DVC)",
         f"  golden rows:   {imported.golden_rows:,} -> {params.paths.golden} "
         f"({data_rules.GOLDEN_SHARE:.0%} of the rows, at most {data_rules.GOLDEN_MAX:,})",
         f"  wrote {SOURCE / 'contract.py'}, params.yaml (validation, gate, drift), "
-        "reports/import_data.json; removed the demo's generate stage and baseline",
+        "reports/import_data.json; removed the demo's generate stage and baseline, and "
+        "its description (README, pyproject.toml)",
     ]
     if imported.golden_rows < data_rules.NOISY_GOLDEN_ROWS:
         lines.append(
