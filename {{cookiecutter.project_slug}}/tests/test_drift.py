@@ -232,6 +232,25 @@ def test_values_outside_the_contract_are_measured_and_wrong_types_are_bad_input(
         assert f"column '{feature.name}' fails" in stderr
 
 
+def test_a_feature_missing_beyond_its_share_drifts_and_a_few_nulls_are_counted(drift):
+    nullable = [f for f in FEATURES if 0 < f.max_null_share < 1][:1]
+    never = [f for f in FEATURES if not f.nullable][:1]
+    if not nullable or not never:
+        pytest.skip("the contract needs a feature that may be missing and one that may not")
+    frame = batch(2_000, seed=119).astype({nullable[0].name: object, never[0].name: object})
+    frame[nullable[0].name] = None  # the source stopped sending it
+    frame.loc[:2, never[0].name] = None
+
+    status, report, stderr = drift(frame, ".csv")
+
+    assert status in {0, 1}, stderr
+    verdicts = {feature["name"]: feature["verdict"] for feature in report["features"]}
+    assert verdicts[nullable[0].name] == "drift"
+    found = {(item["column"], item["what"]): item["rows"] for item in report["outside_contract"]}
+    assert found[never[0].name, "missing (never missing in the training data)"] == 3
+    assert verdicts[never[0].name] != "drift"  # three nulls are counted, not an alarm
+
+
 def test_unknown_file_type_is_refused(drift, tmp_path):
     status, _, stderr = drift(batch(2_000, seed=106), ".json")
 

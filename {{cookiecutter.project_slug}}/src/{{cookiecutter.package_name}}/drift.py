@@ -195,14 +195,14 @@ def source(path: Path, rows: int) -> Source:
 
 
 def with_missing_drift(
-    features: list[FeatureDrift], outside: list[batch.Outside]
+    features: list[FeatureDrift], outside: list[batch.Outside], judged: bool
 ) -> list[FeatureDrift]:
-    """A feature missing beyond its contract's share (noise allowed) has drifted, if judged."""
-    missing = {found.column for found in outside if found.what == "missing"}
-    return [
-        replace(f, verdict="drift") if f.name in missing and f.verdict == "ok" else f
-        for f in features
-    ]
+    """A feature missing beyond its contract's share (noise allowed) has drifted.
+
+    Even when too few of its values are left to measure; `judged`: the batch has min_rows.
+    """
+    missing = {found.column for found in outside if found.what == batch.TOO_MANY_MISSING}
+    return [replace(f, verdict="drift") if judged and f.name in missing else f for f in features]
 
 
 def measure(params: Params, current_path: Path, reference_path: Path) -> DriftReport:
@@ -219,7 +219,7 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
     model, metadata = load_serving(params.paths.serving)
     measures = Measures(rules)
     features = [f.drift(reference[f.name], current[f.name], measures) for f in FEATURES]
-    features = with_missing_drift(features, read.outside)
+    features = with_missing_drift(features, read.outside, len(current) >= rules.min_rows)
     scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
     expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
     predicted = outputs(model, scored)

@@ -28,7 +28,12 @@ from {{ cookiecutter.package_name }}.validation import problems_from
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".jsonl": "JSON lines"}  # by file suffix
 SUFFIXES = "a .csv, .parquet or .jsonl file (JSON lines: the service's prediction log)"
 # What each of the contract's value checks means in a batch (pandera names checks so).
-OUTSIDE = {"in_range": "out of range", "isin": "unknown category", "not_nullable": "missing"}
+OUTSIDE = {
+    "in_range": "out of range",
+    "isin": "unknown category",
+    "not_nullable": "missing (never missing in the training data)",
+}
+TOO_MANY_MISSING = "missing, beyond the contract's share and its sampling noise"
 
 
 class BatchError(ValueError):
@@ -40,7 +45,7 @@ class Outside:
     """Rows of one column with values outside the contract: evidence of drift, counted."""
 
     column: str
-    what: str  # "out of range", "unknown category", "missing"
+    what: str  # a value of OUTSIDE, or TOO_MANY_MISSING
     rows: int
     examples: list[str] = field(default_factory=list)  # "line 7 = 412" (the header is line 1)
 
@@ -137,7 +142,9 @@ def outside_contract(typed: pd.DataFrame, source: str) -> list[Outside]:
             what = next((w for key, w in OUTSIDE.items() if problem.check.startswith(key)), None)
             if problem.check.startswith("null_share"):  # a whole-column check: count the nulls
                 found.append(
-                    Outside(problem.column, "missing", int(typed[problem.column].isna().sum()))
+                    Outside(
+                        problem.column, TOO_MANY_MISSING, int(typed[problem.column].isna().sum())
+                    )
                 )
             elif what is not None:
                 found.append(Outside(problem.column, what, problem.rows, problem.examples))
