@@ -10,8 +10,10 @@ compared with the training data the pipeline keeps (<paths.prepared>/train.parqu
 effect sizes, not p-values: PSI with the normalized Wasserstein distance (numeric) or the
 Jensen-Shannon distance (categorical, boolean), each judged against the larger of its
 threshold in params.yaml (`drift`) and its sampling noise at the two sample sizes. The
-serving model scores both to measure prediction drift and, when the batch has labels, its
-metrics on its labelled rows are compared with metrics/baseline.json under the gate's rules.
+serving model scores the batch and rows it never trained on (the test split and the golden
+set, or the --reference given) to measure prediction drift and, when the batch has labels,
+its metrics on its labelled rows are compared with metrics/baseline.json under the gate's
+rules.
 Reports go to drift.json, drift.md and drift.html in paths.reports.
 
 Exit status: 0 no drift, or too few rows to tell (fewer than drift.min_rows); 1 drift
@@ -205,8 +207,29 @@ def with_missing_drift(
     return [replace(f, verdict="drift") if judged and f.name in missing else f for f in features]
 
 
-def measure(params: Params, current_path: Path, reference_path: Path) -> DriftReport:
-    """Everything the reports say, computed before any of them is written."""
+def unseen_rows(params: Params, reference: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """What the batch's predictions are compared with: rows the model never trained on.
+
+    On its own training rows a flexible model (a random forest) is surer than on any other,
+    so its outputs there look "drifted" from every real batch. The test split and the golden
+    set are the training data's population, unseen; without them, the reference itself.
+    """
+    held_out = [params.paths.prepared / "test.parquet", params.paths.golden]
+    frames = [batch.read(path).frame for path in held_out if path.is_file()]
+    if not frames:
+        return reference, None
+    rows = pd.concat(frames, ignore_index=True)
+    return rows, f"predictions compared with the model's on {len(rows):,} rows it did not train on"
+
+
+def measure(
+    params: Params, current_path: Path, reference_path: Path, *, default_reference: bool = False
+) -> DriftReport:
+    """Everything the reports say, computed before any of them is written.
+
+    `default_reference`: the reference is the training data, so the model's outputs are
+    compared with its outputs on held-out rows (unseen_rows) rather than on it.
+    """
     rules = params.drift
     reference = batch.read(reference_path).frame
     if len(reference) < rules.min_rows:
@@ -221,10 +244,11 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
     features = [f.drift(reference[f.name], current[f.name], measures) for f in FEATURES]
     features = with_missing_drift(features, read.outside, len(current) >= rules.min_rows)
     scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
-    expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
+    unseen, note = unseen_rows(params, reference) if default_reference else (reference, None)
+    expected = unseen.iloc[sample(len(unseen), rules.prediction_sample_rows, rules.seed)]
     predicted = outputs(model, scored)
     prediction = compare_predictions(OUTPUT, outputs(model, expected), predicted, rules)
-    notes = []
+    notes = [note] if note else []
     if len(scored) < len(current):
         notes.append(f"the model scored a seeded sample of {len(scored):,} of the batch's rows")
     performance = None
@@ -317,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         reference = args.reference or params.paths.prepared / "train.parquet"
         if args.reference is None and not reference.is_file():
             raise batch.BatchError(f"{reference} not found: run `make repro` to prepare it")
-        result = measure(params, args.current, reference)
+        result = measure(params, args.current, reference, default_reference=args.reference is None)
     except (batch.BatchError, GateInputError, ServingModelError) as error:
         print(f"drift: {error}", file=sys.stderr)
         write_invalid(folder, args.current, str(error))
