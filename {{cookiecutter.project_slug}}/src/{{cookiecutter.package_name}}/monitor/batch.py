@@ -106,20 +106,27 @@ def read(path: Path) -> Batch:
 def check(frame: pd.DataFrame, source: str, missing: list[str]) -> Batch:
     """The frame typed as the contract says, and what lies outside it.
 
-    Raises naming every column that cannot be measured.
+    Raises naming every column that cannot be measured. A batch within the contract is
+    validated once; only one outside it is validated again, for its types alone.
     """
     problems = [f"{source}: column {name!r} is missing" for name in missing]
     features = frame.drop(columns=[TARGET.name], errors="ignore")
-    typed = features
     if len(frame) == 0:
         problems.append(f"{source}: no rows, only a header")
     else:
         try:
-            typed = type_schema().remove_columns(missing).validate(features, lazy=True)
-        except pandera.errors.SchemaErrors as error:
-            problems += [problem.describe() for problem in problems_from(error, source)]
+            typed, outside = (
+                batch_schema().remove_columns(missing).validate(features, lazy=True),
+                [],
+            )
+        except pandera.errors.SchemaErrors:
+            try:
+                typed = type_schema().remove_columns(missing).validate(features, lazy=True)
+            except pandera.errors.SchemaErrors as error:
+                problems += [problem.describe() for problem in problems_from(error, source)]
+            else:
+                outside = outside_contract(typed, source)
     if not problems:
-        outside = outside_contract(typed, source)
         if TARGET.name in frame:
             typed[TARGET.name] = frame[TARGET.name]
         return Batch(typed, outside)
