@@ -10,6 +10,7 @@ the contract's, spaces and all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -37,7 +38,9 @@ _example: dict[str, Any] = {f.name: f.example() for f in FEATURES}
 if ID:  # first, as in the table
     _id = (ID_TYPE | None, Field(None, alias=ID.name, description=ID_DESCRIPTION))
     _fields = {ID_FIELD: _id, **_fields}
-    _example = {ID.name: ID.examples(1, "T")[0], **_example}
+    _example_id = ID.examples(1, "T")[0]
+    if ID.pattern is None or re.search(ID.pattern, _example_id):  # a hand-written pattern may not
+        _example = {ID.name: _example_id, **_example}
 Record: type[BaseModel] = create_model(
     "Record",
     __config__=ConfigDict(extra="forbid", json_schema_extra={"examples": [_example]}),
