@@ -262,7 +262,7 @@ def test_every_problem_of_a_refused_table_is_named_in_one_run(project, capsys):
     assert "derive features" in error
     assert "'patient' holds a different text in every row" in error
     assert "pass ID='patient'" in error
-    assert "'constant' holds one value only" in error
+    assert "'constant' holds one value only (1)" in error  # as Python writes it, not numpy
     assert {path: digest(path) for path in KEPT} == before
 
 

@@ -103,7 +103,7 @@ def require_columns(frame: pd.DataFrame, names: list[tuple[str, str | None]]) ->
     ]
     if absent:
         known = ", ".join(repr(column) for column in frame.columns)
-        raise TableRefusedError(*absent, f"the table's columns: {known}")
+        raise TableRefusedError(*absent[:-1], f"{absent[-1]}; the table's columns: {known}")
 
 
 def clean(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, dict[str, int]]:

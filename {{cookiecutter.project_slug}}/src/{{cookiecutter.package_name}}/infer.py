@@ -147,6 +147,12 @@ def as_booleans(values: pd.Series) -> pd.Series | None:
     return None
 
 
+def plain(value: object) -> object:
+    """A value as Python writes it: 0.0, not numpy's np.float64(0.0)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
 def refuse_unusable(name: str, values: pd.Series, what: str) -> pd.Series:
     """The non-missing values; refuses an empty or constant column by name."""
     present = values.dropna()
@@ -156,8 +162,8 @@ def refuse_unusable(name: str, values: pd.Series, what: str) -> pd.Series:
         )
     if present.nunique() == 1:
         raise TableRefusedError(
-            f"{what} {name!r} holds one value only ({present.iloc[0]!r}): it cannot inform a "
-            f"model; leave it out ({advice.drop(name)})"
+            f"{what} {name!r} holds one value only ({plain(present.iloc[0])!r}): it cannot "
+            f"inform a model; leave it out ({advice.drop(name)})"
         )
     return present
 

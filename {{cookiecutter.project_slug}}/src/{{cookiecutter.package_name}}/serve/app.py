@@ -203,7 +203,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         yield {REQUEST_TIMEOUT_STATE: settings.request_timeout}  # for server.py's deadline
         app.state.service.close()
 
-    about = package_metadata.metadata("customer-churn")
+    about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
     app = FastAPI(
         title=about["Name"],
         description=about["Summary"],
