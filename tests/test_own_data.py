@@ -15,7 +15,8 @@ nothing), `make repro`, `make baseline`, `make test` (every generated test, unch
 `origin/main`, a golden row served by ONNX Runtime through uvicorn (a missing value included)
 and answered in the table's own labels, `make drift` (no alarm on the held-out rows; on a 2-SD
 shift an alarm naming the shifted features and no others than chance raises on the unshifted
-rows; wine holds out too few rows to judge), and last a deliberately worse model (a single
+rows; wine holds out too few rows to judge; the table's own rows as they come, half unlabelled
+and three out of range, measured, not refused), and last a deliberately worse model (a single
 decision stump), which the gate the import wrote must refuse.
 """
 
@@ -112,6 +113,7 @@ def test_own_table_goes_through_the_whole_project(name, tmp_path):
     assert export["onnx"] is True, export  # names with spaces map to ONNX inputs
     fresh_import_passes_lint_and_its_gate(root)
     golden_row_is_served_by_onnx_runtime(root, table.get("classes"))
+    rows_as_they_come_are_measured_not_refused(root, data)
     if table["shift"]:
         by_chance = held_out_rows_raise_no_drift_alarm(root)
         shifted_features_are_named(root, table["shift"], by_chance)
@@ -119,10 +121,13 @@ def test_own_table_goes_through_the_whole_project(name, tmp_path):
 
 
 def refused_import_changes_nothing(root: Path, data: Path) -> None:
-    result = run(f"make import-data DATA={data} TARGET='no such column'", root, check=False)
+    command = f"make import-data DATA={data} TARGET='no such column' ID='nor this one'"
+    result = run(command, root, check=False)
 
     assert result.returncode != 0
+    assert "refused (2 problem(s))" in result.stderr  # every problem named in one run
     assert "target column 'no such column' is not in the table" in result.stderr
+    assert "id column 'nor this one' is not in the table" in result.stderr
     assert "Nothing in the project was changed" in result.stderr
     assert run("git status --porcelain", root).stdout == ""
 
@@ -273,3 +278,39 @@ def a_worse_model_fails_the_gate(root: Path) -> None:
     assert result.returncode != 0
     assert "## Model gate: FAILED" in result.stdout
     assert "worse than baseline by" in result.stdout
+
+
+def rows_as_they_come_are_measured_not_refused(root: Path, data: Path) -> None:
+    """The table's own rows as a batch: half of them unlabelled, three out of the contract's
+    range. Statistics and an exit status that matches them, not INVALID INPUT (exit 2)."""
+    package = root.name.replace("-", "_")
+    script = (
+        "import pandas as p, sys; "
+        f"from {package}.contract import FEATURES, TARGET; "
+        "t = p.read_csv(sys.argv[1]); "
+        "f = next(f for f in FEATURES if hasattr(f, 'maximum')); "
+        "t[f.name] = t[f.name].astype(float); "
+        "t.loc[[0, 1, 2], f.name] = 10 * abs(f.maximum) + 1; "
+        "y = t[TARGET.name].astype(object); t[TARGET.name] = y.where(t.index % 2 == 0, None); "
+        "t.to_csv('data/batches/as-they-come.csv', index=False); "
+        "print(f.name); print(int(t[TARGET.name].notna().sum()))"
+    )
+    run("mkdir -p data/batches", root)
+    written = run(f'uv run --locked python -c "{script}" {data}', root).stdout
+    column, labelled = written.splitlines()[:2]
+
+    result = run(
+        f"uv run --locked python -m {package}.drift --current data/batches/as-they-come.csv",
+        root,
+        check=False,
+    )
+
+    report = json.loads((root / "reports" / "drift.json").read_text())
+    assert report["status"] in {"no_drift", "drift"}, result.stderr
+    assert result.returncode == {"no_drift": 0, "drift": 1}[report["status"]]
+    found = {(item["column"], item["what"]): item["rows"] for item in report["outside_contract"]}
+    assert found.pop((column, "out of range")) == 3
+    # penguins: the two rows without a target have no measurements either, and the contract,
+    # learned from rows with a target, never saw a missing one: counted, not refused
+    assert all(what.startswith("missing") for _, what in found), found
+    assert report["performance"]["rows"] == int(labelled)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.contract import FEATURES, TARGET, feature_names
+from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET, feature_names
 from {{ cookiecutter.package_name }}.features import CategoricalFeature, NumericFeature
 from {{ cookiecutter.package_name }}.model import features_of, load
 from {{ cookiecutter.package_name }}.serve.app import create_app
@@ -112,7 +112,8 @@ def test_metadata_describes_model_and_contract(client):
     metadata = client.get("/metadata").json()
 
     assert metadata["runtime"] == "onnx"
-    assert list(metadata["input_schema"]["properties"]) == feature_names()
+    ids = [ID.name] if ID else []  # optional: rows are posted as they sit in the table
+    assert list(metadata["input_schema"]["properties"]) == [*ids, *feature_names()]
 
 
 def test_one_record_gets_one_prediction(client, record):
@@ -122,7 +123,8 @@ def test_one_record_gets_one_prediction(client, record):
     body = response.json()
     assert body["model_version"] == "test"
     assert len(body["predictions"]) == 1
-    assert set(body["predictions"][0]) == set(TARGET.task.prediction_model.model_fields)
+    ids = {ID.name} if ID else set()
+    assert set(body["predictions"][0]) == set(TARGET.task.prediction_model.model_fields) | ids
 
 
 def test_batch_predictions_equal_the_pipeline_predictions(client, unseen_table, trained_model_path):
@@ -144,6 +146,20 @@ def test_null_is_accepted_where_the_contract_allows_missing_values(client, recor
     response = client.post("/predict", json={**record, feature.name: None})
 
     assert response.status_code == 200, response.json()
+
+
+@pytest.mark.skipif(ID is None, reason="the contract names no id column")
+def test_rows_as_they_sit_in_the_table_get_their_ids_back_in_order(client, unseen_table):
+    rows = unseen_table.head(MAX_ROWS)
+    ids = rows[ID.name]
+    sent = [{ID.name: i, **record} for i, record in zip(ids, records(rows), strict=True)]
+    without = records(rows.head(1))[0]
+
+    answer = client.post("/predict", json=sent).json()["predictions"]
+    alone = client.post("/predict", json=without).json()["predictions"][0]
+
+    assert [prediction[ID.name] for prediction in answer] == list(ids)
+    assert alone[ID.name] is None  # the id is optional
 
 
 def test_too_many_records_get_413(client, record):

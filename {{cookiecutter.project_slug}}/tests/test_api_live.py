@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 
-from {{ cookiecutter.package_name }}.serve.app import create_app
+from {{ cookiecutter.package_name }}.serve.app import INLINE_BYTES, create_app
 from {{ cookiecutter.package_name }}.serve.protocol import DeadlineHttpProtocol
 from {{ cookiecutter.package_name }}.serve.schemas import Record
 from {{ cookiecutter.package_name }}.serve.server import supervise
@@ -249,8 +249,10 @@ class BlockingModel:
 
 
 def test_health_answers_while_a_prediction_is_running(serving_dir):
-    # Given one worker whose model is busy with a request,
-    app = create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=50, workers=1))
+    # Given one worker whose model is busy with a request too large to score on the event loop
+    # (however few and short the contract's features),
+    rows = INLINE_BYTES // len(json.dumps(RECORD)) + 2
+    app = create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=rows, workers=1))
     port = free_port()
     config = uvicorn.Config(app, port=port, http=DeadlineHttpProtocol, log_level="warning")
     server = uvicorn.Server(config)
@@ -261,7 +263,8 @@ def test_health_answers_while_a_prediction_is_running(serving_dir):
         time.sleep(0.05)
     model = BlockingModel(app.state.service.model)
     app.state.service.model = model
-    batch = json.dumps([RECORD] * 50).encode()  # more than a few records: scored in a thread
+    batch = json.dumps([RECORD] * rows).encode()
+    assert len(batch) > INLINE_BYTES  # scored in a thread
     busy = threading.Thread(target=post, args=({"port": port}, batch), daemon=True)
     try:
         busy.start()

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 
+from {{ cookiecutter.package_name }} import project_text
 from {{ cookiecutter.package_name }}.import_data import main
 
 from .conftest import PROJECT
@@ -145,7 +147,7 @@ def test_parquet_with_an_id_column_and_a_numeric_target(project):
         (
             lambda f: f.assign(colour=[f"c{i}" for i in range(len(f))]),
             ("--target", "outcome"),
-            "'colour' holds 398 distinct texts",
+            "'colour' holds a different text in every row (398): if it names each row pass ID",
         ),
         (lambda f: f.head(40), ("--target", "outcome"), "at least 100 are needed"),
         (lambda f: f, ("--target", "outcome", "--id", "colour"), "id column 'colour'"),
@@ -164,3 +166,148 @@ def test_a_refused_table_is_named_and_changes_nothing(project, capsys, change, a
     assert {path: digest(path) for path in KEPT} == before
     assert not Path("data").exists()
     assert not list(project.glob(".import-data-*"))
+
+
+# Real tables (scikit-learn ships them in the project's environment), and their defects.
+
+
+def iris() -> pd.DataFrame:
+    """Iris with text labels: two of its rows are identical in every column."""
+    frame = load_iris(as_frame=True).frame
+    names = np.array(["setosa", "versicolor", "virginica"])
+    return frame.assign(target=np.where(names[frame["target"]] == "virginica", "yes", "no"))
+
+
+def diabetes() -> pd.DataFrame:
+    """The diabetes table in its own units: sex is 1 or 2, age 19 to 79."""
+    return load_diabetes(as_frame=True, scaled=False).frame
+
+
+def test_rows_with_distinct_ids_are_all_kept(project, capsys):
+    flowers = iris()
+    flowers.insert(0, "flower", [f"F{row:03d}" for row in range(len(flowers))])
+
+    assert run(flowers, "--target", "target", "--id", "flower") == 0
+
+    assert "dropped 0 row(s) without a target and 0 exact duplicate(s)" in capsys.readouterr().out
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    kept = pd.concat([pd.read_csv(params["paths"][part]) for part in ("raw", "golden")])
+    assert sorted(kept["flower"]) == sorted(flowers["flower"])
+
+
+def test_only_rows_identical_in_every_column_are_dropped(project, capsys):
+    assert run(iris(), "--target", "target") == 0
+
+    assert "0 row(s) without a target and 1 exact duplicate(s)" in capsys.readouterr().out
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    kept = sum(len(pd.read_csv(params["paths"][part])) for part in ("raw", "golden"))
+    assert kept == len(iris()) - 1
+
+
+def written_contract() -> dict[str, object]:
+    spec = importlib.util.spec_from_file_location("imported_contract", CONTRACT)
+    contract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(contract)
+    return {feature.name: feature for feature in contract.FEATURES}
+
+
+def test_ranges_keep_a_bounded_domain_and_widen_a_tail(project):
+    table = diabetes()
+    assert run(table, "--target", "target") == 0
+
+    features = written_contract()
+    assert (features["sex"].minimum, features["sex"].maximum) == (1, 2)  # both ends common
+    assert features["sex"].dtype == "int"
+    age = features["age"]  # 19 and 79 are each a handful of rows: tails, widened
+    assert age.minimum < table["age"].min()
+    assert age.maximum > table["age"].max()
+    assert age.minimum >= 0
+
+
+@pytest.mark.parametrize("load", [load_breast_cancer, load_diabetes])
+def test_unseen_rows_of_the_same_table_fit_the_learned_ranges(project, load):
+    table = load(as_frame=True).frame
+    seen = table.sample(frac=0.7, random_state=0)
+    assert run(seen, "--target", "target") == 0
+
+    unseen = table.drop(seen.index)
+    outside = {
+        name: int((~unseen[name].between(feature.minimum, feature.maximum)).sum())
+        for name, feature in written_contract().items()
+    }
+    assert sum(outside.values()) == 0, {name: n for name, n in outside.items() if n}
+
+
+def test_a_missing_share_learned_from_the_table_holds_for_its_halves(project):
+    table = diabetes()
+    rng = np.random.default_rng(0)
+    table.loc[rng.random(len(table)) < 0.2, "bmi"] = None  # 20% missing, as in real tables
+    assert run(table, "--target", "target") == 0
+
+    limit = written_contract()["bmi"].max_null_share
+    halves = table.iloc[: len(table) // 2], table.iloc[len(table) // 2 :]
+    assert all(half["bmi"].isna().mean() < limit for half in halves)
+    assert limit < 0.4  # not twice the share: headroom is the sampling error's
+
+
+def test_every_problem_of_a_refused_table_is_named_in_one_run(project, capsys):
+    table = diabetes().astype({"bp": object})
+    table["visit"] = pd.date_range("2020-01-01", periods=len(table), freq="D").astype(str)
+    table.loc[[3, 50, 51], "bp"] = "cancelled"
+    table["patient"] = [f"P{row}" for row in range(len(table))]
+    table["constant"] = 1
+    before = {path: digest(path) for path in KEPT}
+
+    assert run(table, "--target", "target") == 2
+
+    error = capsys.readouterr().err
+    assert "refused (4 problem(s))" in error
+    assert "'bp' holds numbers written as text: 3 cells are not numbers: 'cancelled'" in error
+    assert "'visit' holds dates (2020-01-01 to 2021-03-17)" in error
+    assert "derive features" in error
+    assert "'patient' holds a different text in every row" in error
+    assert "pass ID='patient'" in error
+    assert "'constant' holds one value only (1)" in error  # as Python writes it, not numpy
+    assert {path: digest(path) for path in KEPT} == before
+
+
+def test_the_category_cap_can_be_raised(project, capsys):
+    table = diabetes().assign(age=lambda f: "aged " + f["age"].astype(int).astype(str))
+    distinct = table["age"].nunique()
+
+    assert run(table, "--target", "target", "--max-categories", "20") == 2
+    assert f"MAX_CATEGORIES={distinct}" in capsys.readouterr().err
+
+    assert run(table, "--target", "target", "--max-categories", str(distinct)) == 0
+    assert len(written_contract()["age"].categories) == distinct
+
+
+def test_after_an_import_nothing_describes_the_demo(project):
+    described = ["README.md", "pyproject.toml", "Dockerfile", str(CONTRACT.parent / "__init__.py")]
+    for name in described:
+        shutil.copyfile(PROJECT / name, project / name)
+    demo = [*project_text.DEMO_DESCRIPTIONS, "The model predicts `churned`", "| `generate` |"]
+
+    assert run(diabetes(), "--target", "target", name="diabetes.csv") == 0
+
+    texts = {name: Path(name).read_text() for name in described}
+    assert not [(name, line) for name, text in texts.items() for line in demo if line in text]
+    assert (
+        "The model predicts `target` (a number, regression) from the 10 features"
+        in texts["README.md"]
+    )
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    assert params["paths"]["raw"] == "data/raw/diabetes.csv"
+    assert (
+        len(pd.read_csv("data/raw/diabetes.csv")) + len(pd.read_csv("data/golden/golden.csv"))
+        == 442
+    )
+
+
+def test_drop_takes_any_column_name(project):
+    table = diabetes().rename(columns={"s1": "s1, total cholesterol", "s2": "s2 [ldl]"})
+
+    drop = ["--drop", '["s1, total cholesterol"]', "--drop", "s2 [ldl],s3"]
+    assert run(table, "--target", "target", *drop) == 0
+
+    assert set(written_contract()) == {"age", "sex", "bmi", "bp", "s4", "s5", "s6"}

@@ -1,17 +1,24 @@
 """Has the population moved away from the training data (`make drift CURRENT=batch.csv`)?
 
-The batch (CSV, Parquet, or JSON lines such as the service's prediction log; the id and the
-target columns are optional) is first held to the feature contract. Each feature is then
+The batch (CSV, Parquet, or JSON lines such as the service's prediction log) is taken as it
+comes: the id and the target columns are optional, the target may be labelled in some rows
+only, in the table's own labels. Values outside the contract (out of range, unknown
+categories, more missing values than it allows) are drift evidence, counted per column and
+measured with the rest: an unknown category is a category of its own, and a feature missing
+beyond the contract's share (sampling noise allowed) has drifted. Each feature is then
 compared with the training data the pipeline keeps (<paths.prepared>/train.parquet) by
 effect sizes, not p-values: PSI with the normalized Wasserstein distance (numeric) or the
 Jensen-Shannon distance (categorical, boolean), each judged against the larger of its
 threshold in params.yaml (`drift`) and its sampling noise at the two sample sizes. The
-serving model scores both to measure prediction drift and, when the batch has labels, its
-metrics are compared with metrics/baseline.json under the gate's rules. Reports go to
-drift.json, drift.md and drift.html in paths.reports.
+serving model scores the batch and rows it never trained on (the test split and the golden
+set, or the --reference given) to measure prediction drift and, when the batch has labels,
+its metrics on its labelled rows are compared with metrics/baseline.json under the gate's
+rules.
+Reports go to drift.json, drift.md and drift.html in paths.reports.
 
 Exit status: 0 no drift, or too few rows to tell (fewer than drift.min_rows); 1 drift
-(dataset drift, prediction drift or degraded performance); 2 the input cannot be checked (one
+(dataset drift, prediction drift or degraded performance); 2 the input cannot be checked: an
+unreadable file, a missing feature column, values of the wrong type, unknown labels (one
 line per problem on stderr; drift.json and drift.md then say `invalid_input`, and the previous
 drift.html is removed, so that no script reads an old verdict).
 """
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -86,6 +93,7 @@ class DriftReport(DriftConclusion):
     features: list[FeatureDrift]
     prediction: PredictionDrift
     performance: Performance | None
+    outside_contract: list[batch.Outside]  # values the contract refuses, per column and check
     notes: list[str]
     reference: Source
     current: Source
@@ -103,6 +111,23 @@ def sample(rows: int, limit: int, seed: int) -> np.ndarray:
 def outputs(model: ServingModel, frame: pd.DataFrame) -> Predictions:
     """The serving model's predictions for the rows (prediction drift compares them)."""
     return model.predict({feature.name: frame[feature.name] for feature in FEATURES})
+
+
+def labelled(target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled rows' positions, and their labels as the metrics take them.
+
+    The one place where a batch's labels, in the table's own form, meet the model's.
+    """
+    rows = np.flatnonzero(target.notna().to_numpy())
+    values = target.iloc[rows]
+    try:
+        truth = TARGET.task.truth(values)  # labels in the table's own form -> the model's
+    except (TypeError, ValueError) as error:
+        raise batch.BatchError(
+            f"column {TARGET.name!r} holds labels the model does not know ({error}): fix them "
+            f"at the source, or leave them empty (unlabelled rows are measured as drift only)"
+        ) from None
+    return rows, truth
 
 
 def performance_of(
@@ -166,33 +191,71 @@ def source(path: Path, rows: int) -> Source:
     return Source(str(path), rows, sha256_of(path))
 
 
-def measure(params: Params, current_path: Path, reference_path: Path) -> DriftReport:
-    """Everything the reports say, computed before any of them is written."""
+def with_missing_drift(
+    features: list[FeatureDrift], outside: list[batch.Outside], judged: bool
+) -> list[FeatureDrift]:
+    """A feature missing beyond its contract's share (noise allowed) has drifted.
+
+    Even when too few of its values are left to measure; `judged`: the batch has min_rows.
+    """
+    missing = {found.column for found in outside if found.what == batch.TOO_MANY_MISSING}
+    return [replace(f, verdict="drift") if judged and f.name in missing else f for f in features]
+
+
+def unseen_rows(params: Params, reference: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """What the batch's predictions are compared with: rows the model never trained on.
+
+    On its own training rows a flexible model (a random forest) is surer than on any other,
+    so its outputs there look "drifted" from every real batch. The test split and the golden
+    set are the training data's population, unseen; without them, the reference itself.
+    """
+    held_out = [params.paths.prepared / "test.parquet", params.paths.golden]
+    frames = [batch.read(path).frame for path in held_out if path.is_file()]
+    if not frames:
+        return reference, None
+    rows = pd.concat(frames, ignore_index=True)
+    return rows, f"predictions compared with the model's on {len(rows):,} rows it did not train on"
+
+
+def measure(
+    params: Params, current_path: Path, reference_path: Path, *, default_reference: bool = False
+) -> DriftReport:
+    """Everything the reports say, computed before any of them is written.
+
+    `default_reference`: the reference is the training data, so the model's outputs are
+    compared with its outputs on held-out rows (unseen_rows) rather than on it.
+    """
     rules = params.drift
-    reference = batch.read(reference_path)
+    reference = batch.read(reference_path).frame
     if len(reference) < rules.min_rows:
         raise batch.BatchError(
             f"{reference_path} has {len(reference):,} rows: a reference needs at least "
             f"drift.min_rows ({rules.min_rows:,}), as a batch does"
         )
-    current = batch.read(current_path)
+    read = batch.read(current_path)
+    current = read.frame
     model, metadata = load_serving(params.paths.serving)
     measures = Measures(rules)
     features = [f.drift(reference[f.name], current[f.name], measures) for f in FEATURES]
+    features = with_missing_drift(features, read.outside, len(current) >= rules.min_rows)
     scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
-    expected = reference.iloc[sample(len(reference), rules.prediction_sample_rows, rules.seed)]
+    unseen, note = unseen_rows(params, reference) if default_reference else (reference, None)
+    expected = unseen.iloc[sample(len(unseen), rules.prediction_sample_rows, rules.seed)]
     predicted = outputs(model, scored)
     output = TARGET.task.score_description
     prediction = compare_outputs(output, outputs(model, expected), predicted, rules)
-    notes = []
+    notes = [note] if note else []
     if len(scored) < len(current):
         notes.append(f"the model scored a seeded sample of {len(scored):,} of the batch's rows")
     performance = None
-    if TARGET.name in current:
-        truth = TARGET.task.truth(scored[TARGET.name])  # the table's labels as the model's codes
-        performance = performance_of(params, truth, predicted.score, notes)
+    if TARGET.name in current and current[TARGET.name].notna().any():
+        rows, truth = labelled(scored[TARGET.name])
+        if len(rows) < len(scored):
+            notes.append(f"performance measured on the {len(rows):,} labelled rows scored")
+        if len(rows):
+            performance = performance_of(params, truth, predicted.score[rows], notes)
     else:
-        notes.append(f"no {TARGET.name} column: performance not measured")
+        notes.append(f"no labels in {TARGET.name!r}: performance not measured")
     conclusion = conclude(len(current), features, prediction, performance, rules)
     return DriftReport(
         **vars(conclusion),
@@ -200,6 +263,7 @@ def measure(params: Params, current_path: Path, reference_path: Path) -> DriftRe
         features=features,
         prediction=prediction,
         performance=performance,
+        outside_contract=read.outside,
         notes=notes,
         reference=source(reference_path, len(reference)),
         current=source(current_path, len(current)),
@@ -273,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         reference = args.reference or params.paths.prepared / "train.parquet"
         if args.reference is None and not reference.is_file():
             raise batch.BatchError(f"{reference} not found: run `make repro` to prepare it")
-        result = measure(params, args.current, reference)
+        result = measure(params, args.current, reference, default_reference=args.reference is None)
     except (batch.BatchError, GateInputError, ServingModelError) as error:
         print(f"drift: {error}", file=sys.stderr)
         write_invalid(folder, args.current, str(error))

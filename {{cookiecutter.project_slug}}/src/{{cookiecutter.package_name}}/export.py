@@ -119,6 +119,7 @@ def main() -> None:
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
     run = read_json(paths.run_info)
     golden_report = read_json(paths.golden_metrics)
+    commit = git.commit()
     details = {
         "task": TARGET.task.name,
         "model": params.model.kind,
@@ -126,7 +127,8 @@ def main() -> None:
         "registered_model": run["registered_model"],
         "version": run["version"],
         "run_id": run["run_id"],
-        "commit": git.commit(),
+        "commit": commit,
+        "commit_note": git.commit_note(commit),
         "lineage": run["lineage"],
         "params": run["params"],
         "model_sha256": sha256_of(paths.model),

@@ -18,13 +18,36 @@ def has_commit(ref: str) -> bool:
         return False
 
 
+UNCOMMITTED = "uncommitted"  # no commit yet (the README's first `make repro` comes before it)
+UNCOMMITTED_NOTE = (
+    "built from files not (all) committed to git: the lineage's hashes of the data, params "
+    "and contract identify its inputs; a pipeline run on a clean checkout (CI) records the commit"
+)
+
+
 def commit() -> str:
-    """The checked-out commit, marked `-dirty` when tracked files have changed."""
+    """The checked-out commit, marked `-dirty` when tracked files have changed.
+
+    UNCOMMITTED in a repository without a commit, "unknown" without git.
+    """
     if not has_commit("HEAD"):
-        return "unknown"
+        return UNCOMMITTED if _inside_repository() else "unknown"
     head = _git("rev-parse", "HEAD").stdout.strip()
     dirty = _git("status", "--porcelain", "--untracked-files=no").stdout.strip()
     return f"{head}-dirty" if dirty else head
+
+
+def commit_note(recorded: str) -> str | None:
+    """What a recorded commit does not say: None for a clean commit."""
+    clean = recorded not in {UNCOMMITTED, "unknown"} and not recorded.endswith("-dirty")
+    return None if clean else UNCOMMITTED_NOTE
+
+
+def _inside_repository() -> bool:
+    try:
+        return _git("rev-parse", "--is-inside-work-tree").stdout.strip() == "true"
+    except OSError:  # git is not installed
+        return False
 
 
 def show(ref: str, path: Path) -> str | None:

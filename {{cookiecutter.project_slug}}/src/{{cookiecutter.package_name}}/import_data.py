@@ -1,19 +1,25 @@
-"""`make import-data DATA=table.csv TARGET=column [ID=..] [DROP=..] [TASK=..]`: your table in.
+"""`make import-data DATA=table TARGET=column [ID=] [DROP=] [TASK=] [MAX_CATEGORIES=]`.
 
 Reads a CSV or Parquet table and makes it the project's data:
-1. drops the rows without a target (counted) and exact duplicate rows (counted);
+1. drops the rows without a target and the rows identical to another in every column, the
+   id included (each counted); no other row is dropped, and none is sampled;
 2. infers the contract (infer.py: the task from the target's values, or TASK=binary,
    multiclass or regression) and writes contract.py (this package's);
 3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
    classification; rows with identical features stay on one side, so the two are disjoint)
-   to paths.golden, and puts the rest at paths.raw, tracked by DVC;
-4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline;
+   to paths.golden, and puts the rest in paths.raw's folder under the table's name (paths.raw
+   then points there), tracked by DVC;
+4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline, and
+   rewrites what describes the demo (project_text.py: README, project description);
 5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins;
 6. writes reports/import_data.json and prints the next steps.
 
-A table that cannot become a contract is refused with the column and the fix, and the
-project is left as it was: everything is written to temporary files first and moved into
-place only when every check has passed.
+A table that cannot become a contract is refused, every problem named at once with its
+fix, and the project is left as it was: everything is written to temporary files first and
+moved into place only when every check has passed.
+
+DROP names the columns to leave out: comma-separated (DROP="notes,price"), or a JSON list
+when a name holds a comma (DROP='["price, in EUR", "notes"]').
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ import pandas as pd
 import yaml
 from sklearn.model_selection import train_test_split
 
-from {{ cookiecutter.package_name }} import data_rules
+from {{ cookiecutter.package_name }} import data_rules, project_text
 from {{ cookiecutter.package_name }}.infer import (
+    MAX_CATEGORIES,
     TASKS,
     Declaration,
     Inferred,
@@ -74,20 +81,41 @@ def read_table(path: Path) -> pd.DataFrame:
         raise TableRefusedError(f"{path} is not a readable {kind} file ({error})") from None
 
 
+def drop_list(values: list[str]) -> list[str]:
+    """The column names DROP gives: comma-separated, or a JSON list (names with commas)."""
+    names: list[str] = []
+    for value in values:
+        if value.lstrip().startswith("["):
+            try:
+                listed = json.loads(value)
+            except json.JSONDecodeError as error:
+                raise TableRefusedError(f"DROP={value!r} is not a JSON list ({error})") from None
+            if not all(isinstance(name, str) for name in listed):
+                raise TableRefusedError(f"DROP={value!r}: a JSON list of column names (texts)")
+            names += listed
+        else:
+            names += [name.strip() for name in value.split(",") if name.strip()]
+    return names
+
+
 def require_columns(frame: pd.DataFrame, names: list[tuple[str, str | None]]) -> None:
-    """Every named column exists; otherwise say which are there."""
-    for role, name in names:
-        if name is not None and name not in frame.columns:
-            known = ", ".join(repr(column) for column in frame.columns)
-            raise TableRefusedError(
-                f"{role} column {name!r} is not in the table; its columns: {known}"
-            )
+    """Every named column exists; otherwise name every one that does not, and the columns."""
+    absent = [
+        f"{role} column {name!r} is not in the table"
+        for role, name in names
+        if name is not None and name not in frame.columns
+    ]
+    if absent:
+        known = ", ".join(repr(column) for column in frame.columns)
+        raise TableRefusedError(*absent[:-1], f"{absent[-1]}; the table's columns: {known}")
 
 
-def clean(
-    frame: pd.DataFrame, target: str, id_column: str | None
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Rows with a target and no exact duplicate (the id aside); what was dropped, counted."""
+def clean(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows with a target, each kept unless identical to another in every column; counted.
+
+    Rows that share features and target but differ anywhere else (an id, a column left to
+    DROP) are distinct observations and are kept.
+    """
     if frame.empty:
         raise TableRefusedError("the table has no rows")
     labelled = frame[frame[target].notna()]
@@ -95,19 +123,29 @@ def clean(
         raise TableRefusedError(
             f"target {target!r} is empty in every row: no row can train a model"
         )
-    content = [name for name in labelled.columns if name != id_column]
-    unique = labelled.drop_duplicates(subset=content)
-    if id_column and unique[id_column].isna().any():
-        raise TableRefusedError(
-            f"id column {id_column!r} is empty in some rows: every row needs one"
-        )
-    if id_column and unique[id_column].duplicated().any():
-        repeated = unique.loc[unique[id_column].duplicated(), id_column].iloc[0]
-        raise TableRefusedError(
-            f"id column {id_column!r} repeats {repeated!r}: ids must be unique (or leave ID out)"
-        )
+    unique = labelled.drop_duplicates()
     dropped = {"no_target": len(frame) - len(labelled), "duplicates": len(labelled) - len(unique)}
     return unique.reset_index(drop=True), dropped
+
+
+def id_problems(frame: pd.DataFrame, id_column: str | None) -> list[str]:
+    """What keeps the id column from naming each row: empty or repeated ids."""
+    if id_column is None:
+        return []
+    ids = frame[id_column]
+    problems = []
+    if ids.isna().any():
+        problems.append(
+            f"id column {id_column!r} is empty in {int(ids.isna().sum())} row(s): "
+            "every row needs one"
+        )
+    repeated = ids[ids.duplicated() & ids.notna()]
+    if len(repeated):
+        problems.append(
+            f"id column {id_column!r} repeats {len(repeated)} id(s) in rows that differ "
+            f"elsewhere, e.g. {repeated.iloc[0]!r}: ids must be unique (or leave ID out)"
+        )
+    return problems
 
 
 def with_labels(frame: pd.DataFrame, inferred: Inferred) -> pd.DataFrame:
@@ -199,6 +237,17 @@ def scaled_params(
     return re.sub(r"(?m)^(  raw: \S+\s+)#.*$", r"\1# training data (make import-data; DVC)", text)
 
 
+def raw_path(current: Path, data: Path) -> Path:
+    """Where the training rows go: beside paths.raw, named after the imported table."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", data.stem).strip("-.") or "table"
+    return current.parent / f"{stem}.csv"
+
+
+def with_raw_path(text: str, raw: Path) -> str:
+    """params.yaml with paths.raw pointing at `raw` (its comment kept)."""
+    return re.sub(r"(?m)^(  raw: )\S+", lambda m: m[1] + raw.as_posix(), text, count=1)
+
+
 def without_generate_stage(text: str) -> str:
     """dvc.yaml without the demo's `generate` stage: the raw table is data now, not an output."""
     text = re.sub(r"(?ms)^  generate:\n.*?(?=^  \S)", "", text, count=1)
@@ -264,6 +313,7 @@ class Imported:
     """What an import did: reports/import_data.json, and the lines it prints."""
 
     source: str
+    training_path: str  # paths.raw: the training rows, named after the table
     rows_read: int
     dropped: dict[str, int]  # rows: "no_target", "duplicates"
     training_rows: int
@@ -285,6 +335,7 @@ def import_table(
     drop: list[str],
     *,
     task: str | None = None,
+    max_categories: int = MAX_CATEGORIES,
 ) -> Imported:
     """Check and prepare everything in memory and temporary files; change nothing on refusal.
 
@@ -292,17 +343,24 @@ def import_table(
     """
     table = read_table(data)
     require_columns(table, [("target", target), ("id", id_column), *(("drop", n) for n in drop)])
-    rows, dropped = clean(table.drop(columns=drop), target, id_column)
-    inferred = infer(rows, target, id_column, task)
-    rows = with_labels(rows, inferred)
+    rows, dropped = clean(table.drop(columns=drop), target)
+    problems = id_problems(rows, id_column)
     if len(rows) < data_rules.MIN_ROWS:
-        raise TableRefusedError(
+        problems.append(
             f"{len(rows)} usable rows: at least {data_rules.MIN_ROWS} are needed to train and "
             "to hold out a golden set"
         )
+    try:
+        inferred = infer(rows, target, id_column, task=task, max_categories=max_categories)
+    except TableRefusedError as error:
+        problems += error.problems
+    if problems:
+        raise TableRefusedError(*problems)
+    rows = with_labels(rows, inferred)
     training, golden = split_golden(rows, inferred, params.split.seed)
     imported = Imported(
         source=str(data),
+        training_path=raw_path(params.paths.raw, data).as_posix(),
         rows_read=len(table),
         dropped=dropped,
         training_rows=len(training),
@@ -318,22 +376,32 @@ def import_table(
         imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     paths = params.paths
+    raw = raw_path(paths.raw, data)
     contract = contract_source(inferred, PACKAGE, id_column, data.name, len(rows))
+    settings = scaled_params(Path("params.yaml").read_text(), inferred, training, golden)
+    described = project_text.rewritten(
+        Path(),
+        target=inferred.target.name,
+        task=inferred.task,
+        features=len(inferred.features),
+        source=data.name,
+        package=PACKAGE,
+    )
     texts = {
+        **described,
         SOURCE / "contract.py": formatted(contract),
-        Path("params.yaml"): scaled_params(
-            Path("params.yaml").read_text(), inferred, training, golden
-        ),
+        Path("params.yaml"): with_raw_path(settings, raw),
         Path("dvc.yaml"): with_plots(
             without_generate_stage(Path("dvc.yaml").read_text()), inferred.task
         ),
         Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
         paths.reports / "import_data.json": json.dumps(asdict(imported), indent=2) + "\n",
     }
-    put_in_place(texts, {paths.raw: training, paths.golden: golden})
-    for leftover in (*DEMO_FILES, paths.baseline):
+    put_in_place(texts, {raw: training, paths.golden: golden})
+    earlier = (paths.raw, paths.raw.with_name(paths.raw.name + ".dvc")) if paths.raw != raw else ()
+    for leftover in (*DEMO_FILES, paths.baseline, *earlier):
         leftover.unlink(missing_ok=True)
-    track(paths.raw)
+    track(raw)
     return imported
 
 
@@ -374,14 +442,15 @@ def next_steps(imported: Imported, params: Params) -> str:
     lines = [
         f"import-data: {imported.rows_read:,} rows read from {imported.source}",
         f"  dropped {dropped['no_target']:,} row(s) without a target and "
-        f"{dropped['duplicates']:,} exact duplicate(s)",
+        f"{dropped['duplicates']:,} exact duplicate(s) (identical in every column)",
         f"  {imported.task} of {imported.target.name!r} from {len(imported.features)} features"
         f" ({identity})",
-        f"  training rows: {imported.training_rows:,} -> {params.paths.raw} (tracked by DVC)",
+        f"  training rows: {imported.training_rows:,} -> {imported.training_path} (tracked by DVC)",
         f"  golden rows:   {imported.golden_rows:,} -> {params.paths.golden} "
         f"({data_rules.GOLDEN_SHARE:.0%} of the rows, at most {data_rules.GOLDEN_MAX:,})",
         f"  wrote {SOURCE / 'contract.py'}, params.yaml (validation, gate, drift), "
-        "reports/import_data.json; removed the demo's generate stage and baseline",
+        "reports/import_data.json; removed the demo's generate stage and baseline, and "
+        "its description (README, pyproject.toml)",
     ]
     if imported.golden_rows < data_rules.NOISY_GOLDEN_ROWS:
         lines.append(
@@ -410,7 +479,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, required=True, help="the table (.csv or .parquet)")
     parser.add_argument("--target", required=True, help="the column the model predicts")
     parser.add_argument("--id", help="a column that names each row (optional)")
-    parser.add_argument("--drop", default="", help="columns to leave out, comma-separated")
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        help="columns to leave out: comma-separated, or a JSON list (repeatable)",
+    )
+    parser.add_argument(
+        "--max-categories",
+        type=int,
+        default=MAX_CATEGORIES,
+        metavar="N",
+        help=f"most distinct texts a text column may hold to be a feature ({MAX_CATEGORIES})",
+    )
     parser.add_argument(
         "--task",
         choices=TASKS,
@@ -422,12 +503,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """`make import-data`: exit 2, with the project unchanged, when the table is refused."""
     args = parse_args(argv)
-    drop = [name.strip() for name in args.drop.split(",") if name.strip()]
     try:
+        drop = drop_list(args.drop)
         params = load_params()
-        imported = import_table(params, args.data, args.target, args.id, drop, task=args.task)
+        imported = import_table(
+            params,
+            args.data,
+            args.target,
+            args.id,
+            drop,
+            task=args.task,
+            max_categories=args.max_categories,
+        )
     except TableRefusedError as error:
-        print(f"import-data: refused: {error}", file=sys.stderr)
+        lines = "\n".join(f"  - {problem}" for problem in error.problems)
+        print(f"import-data: refused ({len(error.problems)} problem(s)):", file=sys.stderr)
+        print(lines, file=sys.stderr)
         print("Nothing in the project was changed.", file=sys.stderr)
         return 2
     print(next_steps(imported, params))

@@ -3,11 +3,17 @@
 Rules, each stated in the written file too:
 - a column of booleans, or of the text true/false, is a BooleanFeature;
 - a column of numbers is a NumericFeature: "int" when every value is whole, else "float".
-  Its range is the observed minimum and maximum widened by RANGE_MARGIN of their distance
-  on each side, rounded outwards, and never below 0 when no value is negative;
-- a column of text with at most MAX_CATEGORIES distinct values is a CategoricalFeature;
-- a feature may be missing in up to twice its observed share of rows, and at least
-  NULL_MARGIN more (none observed: never missing);
+  Its range is the observed minimum and maximum. An end held by at least EDGE_SHARE of the
+  values (and EDGE_ROWS rows) is a boundary of the domain and is kept as it is (hour 0-23,
+  month 1-12, a score's 0 and 100); a rarer end is a tail, widened by RANGE_MARGIN of the
+  span (of the logarithms, when every value is positive: a factor, for long right tails),
+  rounded outwards (to whole numbers for "int"), and never past 0 when no value is on the
+  other side of it;
+- a column of text with at most MAX_CATEGORIES distinct values (`--max-categories`) is a
+  CategoricalFeature;
+- a feature may be missing in its observed share of rows plus NULL_SIGMAS standard errors
+  of that share (a share measured on fewer rows is less certain) plus NULL_MARGIN
+  (none observed: never missing);
 - the target is a class label when it holds text, booleans, or whole numbers with at most
   MAX_INTEGER_CLASSES distinct values: a BinaryTarget with two classes (the positive one is
   True, the larger number, or the rarer text), a MulticlassTarget with three to MAX_CLASSES.
@@ -16,7 +22,8 @@ Rules, each stated in the written file too:
   multiclass or regression) overrides the inference, within what the values allow.
 
 A column that is entirely empty, holds a single value, or is text with too many values to
-be categories is refused by name: no contract can use it as it is.
+be categories is refused by name, with advice that fits what it holds (advice.py); every
+such column is named in the same refusal.
 """
 
 from __future__ import annotations
@@ -29,10 +36,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from {{ cookiecutter.package_name }} import advice
 from {{ cookiecutter.package_name }}.targets import Label
 
-RANGE_MARGIN = 0.1
+RANGE_MARGIN = 0.5  # of the observed span, beyond a tail: a small table has not seen its extremes
+EDGE_SHARE = 0.01  # an end value this common is a boundary of the domain, not a tail
+EDGE_ROWS = 5
 NULL_MARGIN = 0.02
+NULL_SIGMAS = 4
 MAX_CATEGORIES = 50
 MAX_CLASSES = 50  # a target with more distinct texts is refused
 MAX_INTEGER_CLASSES = 10  # whole numbers with more distinct values are a quantity (regression)
@@ -42,7 +53,11 @@ TRUE_FALSE = {"true": True, "false": False}
 
 
 class TableRefusedError(ValueError):
-    """The table cannot become a contract; the message names the column and the fix."""
+    """The table cannot become a contract; one line per problem, each naming its fix."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -66,12 +81,24 @@ class Inferred:
     labels: dict[object, int] = field(default_factory=dict)  # boolean labels -> 0/1
 
 
-def outward(low: float, high: float, integer: bool) -> tuple[float, float]:
-    """[low, high] widened by RANGE_MARGIN of its span and rounded outwards (3 digits)."""
+def outward(
+    low: float, high: float, integer: bool, ends: tuple[bool, bool] = (True, True)
+) -> tuple[float, float]:
+    """[low, high] widened by RANGE_MARGIN of its span and rounded outwards (3 digits).
+
+    `ends`: whether to widen the lower and the upper end; neither crosses 0.
+    """
     margin = RANGE_MARGIN * (high - low)
-    lower, upper = low - margin, high + margin
+    lower, upper = low - margin * ends[0], high + margin * ends[1]
     if low >= 0:
         lower = max(lower, 0.0)
+    if high <= 0:
+        upper = min(upper, 0.0)
+    return rounded_out(lower, upper, integer)
+
+
+def rounded_out(lower: float, upper: float, integer: bool) -> tuple[float, float]:
+    """Bounds rounded outwards: to whole numbers, or to 3 significant digits of the span."""
     if integer:
         return float(math.floor(lower)), float(math.ceil(upper))
     step = 10.0 ** (math.floor(math.log10(max(upper - lower, 1e-12))) - 2)
@@ -88,12 +115,35 @@ def number(value: float, integer: bool) -> str:
 def null_share(values: pd.Series) -> float:
     """The share a feature may be missing in, rounded up to a percent.
 
-    0 when none is missing, else twice the observed share and at least NULL_MARGIN more.
+    0 when none is missing, else the observed share, NULL_SIGMAS standard errors of it and
+    NULL_MARGIN: batches from the same source pass, whatever the table's size.
     """
     observed = float(values.isna().mean())
     if observed == 0:
         return 0.0
-    return min(1.0, math.ceil(max(2 * observed, observed + NULL_MARGIN) * 100) / 100)
+    error = math.sqrt(observed * (1 - observed) / len(values))
+    return min(1.0, math.ceil((observed + NULL_SIGMAS * error + NULL_MARGIN) * 100) / 100)
+
+
+def is_edge(numbers: pd.Series, value: float) -> bool:
+    """Whether `value` (the minimum or maximum) is common enough to be the domain's bound."""
+    held = int((numbers == value).sum())
+    return held >= EDGE_ROWS and held >= EDGE_SHARE * len(numbers)
+
+
+def learned_range(numbers: pd.Series, integer: bool) -> tuple[float, float]:
+    """The observed range, each end widened unless it is a boundary of the domain (is_edge).
+
+    Positive numbers are widened on a log scale: their tails are long on the right (sizes,
+    amounts, durations), and a factor keeps them positive.
+    """
+    low, high = float(numbers.min()), float(numbers.max())
+    ends = (not is_edge(numbers, low), not is_edge(numbers, high))
+    if low <= 0:
+        return outward(low, high, integer, ends)
+    factor = math.exp(RANGE_MARGIN * math.log(high / low))
+    lower, upper = low / factor if ends[0] else low, high * factor if ends[1] else high
+    return rounded_out(lower, upper, integer)
 
 
 def as_booleans(values: pd.Series) -> pd.Series | None:
@@ -108,17 +158,23 @@ def as_booleans(values: pd.Series) -> pd.Series | None:
     return None
 
 
+def plain(value: object) -> object:
+    """A value as Python writes it: 0.0, not numpy's np.float64(0.0)."""
+    item = getattr(value, "item", None)
+    return item() if callable(item) else value
+
+
 def refuse_unusable(name: str, values: pd.Series, what: str) -> pd.Series:
     """The non-missing values; refuses an empty or constant column by name."""
     present = values.dropna()
     if present.empty:
         raise TableRefusedError(
-            f"{what} {name!r} is empty in every row: drop it from the table (DROP={name!r})"
+            f"{what} {name!r} is empty in every row: leave it out ({advice.drop(name)})"
         )
     if present.nunique() == 1:
         raise TableRefusedError(
-            f"{what} {name!r} holds one value only ({present.iloc[0]!r}): it cannot inform a "
-            f"model; drop it from the table (DROP={name!r})"
+            f"{what} {name!r} holds one value only ({plain(present.iloc[0])!r}): it cannot "
+            f"inform a model; leave it out ({advice.drop(name)})"
         )
     return present
 
@@ -130,11 +186,13 @@ def describe(values: pd.Series, low: float, high: float) -> str:
     return seen + (f", {missing:.1%} missing" if missing else "")
 
 
-def infer_feature(name: str, values: pd.Series) -> Declaration:
+def infer_feature(name: str, values: pd.Series, max_categories: int) -> Declaration:
     """The feature's declaration: boolean, numeric or categorical, by its values."""
     present = refuse_unusable(name, values, "column")
     share = null_share(values)
     tail = f", max_null_share={share:g}" if share else ""
+    if advice.holds_dates(values):
+        raise TableRefusedError(advice.dates(name, f"{present.min()} to {present.max()}"))
     flags = as_booleans(values)
     if flags is not None:
         note = f"{values.isna().mean():.1%} missing" if share else "never missing"
@@ -145,7 +203,7 @@ def infer_feature(name: str, values: pd.Series) -> Declaration:
         numbers = present.astype(float)
         integer = bool(np.all(numbers == np.round(numbers)))
         low, high = float(numbers.min()), float(numbers.max())
-        lower, upper = outward(low, high, integer)
+        lower, upper = learned_range(numbers, integer)
         note = describe(values, low, high)
         code = (
             f"NumericFeature({name!r}, {'int' if integer else 'float'!r}, "
@@ -154,19 +212,15 @@ def infer_feature(name: str, values: pd.Series) -> Declaration:
         return Declaration(name, "NumericFeature", code, note)
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         categories = sorted(present.astype(str).unique())
-        if len(categories) > MAX_CATEGORIES:
-            raise TableRefusedError(
-                f"column {name!r} holds {len(categories)} distinct texts, more than "
-                f"{MAX_CATEGORIES} categories: if it names each row pass ID={name!r}, "
-                f"otherwise drop it (DROP={name!r}) or group its values"
-            )
+        if len(categories) > max_categories:
+            raise TableRefusedError(advice.too_many_texts(name, present, max_categories))
         missing = values.isna().mean()
         note = f"{len(categories)} categories" + (f", {missing:.1%} missing" if missing else "")
         code = f"CategoricalFeature({name!r}, {tuple(categories)!r}, {note!r}{tail})"
         return Declaration(name, "CategoricalFeature", code, note)
     raise TableRefusedError(
         f"column {name!r} has type {values.dtype}, which is neither numbers, text nor "
-        f"booleans: convert it (a date to a number, for example) or drop it (DROP={name!r})"
+        f"booleans: convert it or leave it out ({advice.drop(name)})"
     )
 
 
@@ -282,19 +336,33 @@ def infer_target(
 
 
 def infer(
-    frame: pd.DataFrame, target: str, id_column: str | None, task: str | None = None
+    frame: pd.DataFrame,
+    target: str,
+    id_column: str | None,
+    *,
+    task: str | None = None,
+    max_categories: int = MAX_CATEGORIES,
 ) -> Inferred:
-    """Declarations for every column but the id; refuses what no contract can hold.
+    """Declarations for every column but the id; refuses, naming every column it cannot hold.
 
     `task` (TASK=: binary, multiclass or regression) overrides the target's inference.
     """
-    declared, inferred_task, labels = infer_target(target, frame[target], task)
+    problems: list[str] = []
+    try:
+        declared, inferred_task, labels = infer_target(target, frame[target], task)
+    except TableRefusedError as error:
+        problems += error.problems
     others = [name for name in frame.columns if name not in {target, id_column}]
-    features = [infer_feature(name, frame[name]) for name in others]
-    if not features:
-        raise TableRefusedError(
-            f"the table has no column besides {target!r}: nothing to learn from"
-        )
+    features = []
+    for name in others:
+        try:
+            features.append(infer_feature(name, frame[name], max_categories))
+        except TableRefusedError as error:
+            problems += error.problems
+    if not others:
+        problems.append(f"the table has no column besides {target!r}: nothing to learn from")
+    if problems:
+        raise TableRefusedError(*problems)
     return Inferred(features, declared, inferred_task, labels)
 
 
@@ -302,11 +370,13 @@ CONTRACT = string.Template(
     '''"""The feature contract: the one place where the model's inputs and target are defined.
 
 Written by `make import-data` from $source ($rows rows with a target): review it, and
-edit it like any code. Numeric ranges are the observed minimum and maximum widened by
-$margin of their distance on each side (not below 0 when no value was negative);
-categories are the values seen; a feature may be missing in up to twice its observed share
-of rows and $null_margin more. The pandera schema, the request model, the ONNX inputs,
-the drift report and the tests' example rows derive from this module (features.py).
+edit it like any code. Numeric ranges are the observed minimum and maximum; an end seen
+in few rows (a tail) is widened by $margin of the distance between them (of their
+logarithms when both are positive; never across 0), an end seen in many rows (a boundary,
+such as hour 0 or 23) is kept. Categories are the
+values seen; a feature may be missing in its observed share of rows, plus four standard
+errors of that share and $null_margin. The pandera schema, the request model, the ONNX
+inputs, the drift report and the tests' example rows derive from this module (features.py).
 """
 
 from __future__ import annotations

@@ -1,14 +1,18 @@
-"""Read a batch (CSV, Parquet or JSON lines) and hold it to the contract before measuring it.
+"""Read a batch (CSV, Parquet or JSON lines) as it comes, and tell bad input from drift.
 
 Only the contract's columns are kept (the id is never needed; the target only for the
-performance check), so a million-row Parquet batch costs a fraction of a second. The
-columns are typed and checked by the same pandera schema as the training data: a missing
-column, a wrong type, a value out of range, an unknown category or too many missing values
-is bad input, named column by column, not drift.
+performance check, and any of its rows may be unlabelled), so a million-row Parquet batch
+costs a fraction of a second. Two kinds of problem are told apart:
+- bad input, which stops the check: an unreadable file, a missing feature column, no rows,
+  or values of a type the contract's cannot be made of (text in a number column);
+- values outside the contract, which are what drift looks like: numbers out of range,
+  unknown categories, more missing values than the contract allows. They are kept and
+  measured, and counted per column (`Outside`) for the reports.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,20 +27,51 @@ from {{ cookiecutter.package_name }}.validation import problems_from
 
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".jsonl": "JSON lines"}  # by file suffix
 SUFFIXES = "a .csv, .parquet or .jsonl file (JSON lines: the service's prediction log)"
+# What each of the contract's value checks means in a batch (pandera names checks so).
+OUTSIDE = {
+    "in_range": "out of range",
+    "isin": "unknown category",
+    "not_nullable": "missing (never missing in the training data)",
+}
+TOO_MANY_MISSING = "missing, beyond the contract's share and its sampling noise"
 
 
 class BatchError(ValueError):
     """The batch cannot be measured; the message names each problem and its fix."""
 
 
-def batch_schema() -> DataFrameSchema:
-    """The training data's schema without the id column, and with an optional target.
+@dataclass(frozen=True)
+class Outside:
+    """Rows of one column with values outside the contract: evidence of drift, counted."""
 
-    Only the target's values are checked: a batch's share of positives or spread of values
-    is the population's business, not a broken contract.
+    column: str
+    what: str  # a value of OUTSIDE, or TOO_MANY_MISSING
+    rows: int
+    examples: list[str] = field(default_factory=list)  # "line 7 = 412" (the header is line 1)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The batch's features typed as the contract says, and its target column as it came."""
+
+    frame: pd.DataFrame
+    outside: list[Outside]
+
+
+def batch_schema() -> DataFrameSchema:
+    """The training data's schema for the features only: types, ranges, categories, nulls.
+
+    The id is not needed, and the target is read as it comes (labels in the table's own
+    form, some rows unlabelled): drift.py turns it into what the metrics take.
     """
-    schema = table_schema(None).update_column(TARGET.name, required=False)
+    schema = table_schema(None).remove_columns([TARGET.name])
     return schema.remove_columns([ID.name]) if ID else schema
+
+
+def type_schema() -> DataFrameSchema:
+    """batch_schema with the types only: what a batch must meet to be measured at all."""
+    loose = {name: {"checks": [], "nullable": True} for name in feature_names()}
+    return batch_schema().update_columns(loose)
 
 
 def load(path: Path, wanted: list[str]) -> pd.DataFrame:
@@ -53,7 +88,7 @@ def load(path: Path, wanted: list[str]) -> pd.DataFrame:
     return pd.read_csv(path, engine="pyarrow", usecols=[name for name in wanted if name in names])
 
 
-def read(path: Path) -> pd.DataFrame:
+def read(path: Path) -> Batch:
     """Read what the contract needs from a batch file, or raise naming every problem."""
     if path.suffix not in FORMATS:
         raise BatchError(f"{path}: unsupported file type {path.suffix!r}: give {SUFFIXES}")
@@ -68,24 +103,57 @@ def read(path: Path) -> pd.DataFrame:
     return check(frame, str(path), missing)
 
 
-def check(frame: pd.DataFrame, source: str, missing: list[str]) -> pd.DataFrame:
-    """Return the frame typed as the contract says, or raise naming every broken column."""
+def check(frame: pd.DataFrame, source: str, missing: list[str]) -> Batch:
+    """The frame typed as the contract says, and what lies outside it.
+
+    Raises naming every column that cannot be measured. A batch within the contract is
+    validated once; only one outside it is validated again, for its types alone.
+    """
     problems = [f"{source}: column {name!r} is missing" for name in missing]
-    typed = frame
+    features = frame.drop(columns=[TARGET.name], errors="ignore")
     if len(frame) == 0:
         problems.append(f"{source}: no rows, only a header")
     else:
         try:
-            typed = batch_schema().remove_columns(missing).validate(frame, lazy=True)
-        except pandera.errors.SchemaErrors as error:
-            problems += [problem.describe() for problem in problems_from(error, source)]
+            typed, outside = (
+                batch_schema().remove_columns(missing).validate(features, lazy=True),
+                [],
+            )
+        except pandera.errors.SchemaErrors:
+            try:
+                typed = type_schema().remove_columns(missing).validate(features, lazy=True)
+            except pandera.errors.SchemaErrors as error:
+                problems += [problem.describe() for problem in problems_from(error, source)]
+            else:
+                outside = outside_contract(typed, source)
     if not problems:
-        return typed
+        if TARGET.name in frame:
+            typed[TARGET.name] = frame[TARGET.name]
+        return Batch(typed, outside)
     lines = "\n".join(f"  - {problem}" for problem in problems)
     optional = f"{ID.name} and {TARGET.name} are" if ID else f"{TARGET.name} is"
     raise BatchError(
-        f"the data breaks the feature contract ({len(problems)} problem(s)):\n{lines}\n"
-        f"Fix it at the source: every feature in contract.py is required ({optional} "
-        f"optional), with the type, range and categories contract.py gives. "
-        "If the data is right, change contract.py."
+        f"the batch cannot be measured ({len(problems)} problem(s)):\n{lines}\n"
+        f"Every feature in contract.py is required ({optional} optional), of the type "
+        "contract.py gives; values out of range or unknown categories are measured as drift."
     )
+
+
+def outside_contract(typed: pd.DataFrame, source: str) -> list[Outside]:
+    """Per column and check, the rows whose values the contract's checks refuse."""
+    try:
+        batch_schema().validate(typed, lazy=True)
+    except pandera.errors.SchemaErrors as error:
+        found = []
+        for problem in problems_from(error, source):
+            what = next((w for key, w in OUTSIDE.items() if problem.check.startswith(key)), None)
+            if problem.check.startswith("null_share"):  # a whole-column check: count the nulls
+                found.append(
+                    Outside(
+                        problem.column, TOO_MANY_MISSING, int(typed[problem.column].isna().sum())
+                    )
+                )
+            elif what is not None:
+                found.append(Outside(problem.column, what, problem.rows, problem.examples))
+        return found
+    return []

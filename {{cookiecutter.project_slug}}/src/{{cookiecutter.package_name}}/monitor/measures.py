@@ -10,7 +10,8 @@ large the change is, and params.yaml (`drift`) says how large is too large.
   an IQR is zero as soon as half the rows share one value (common in counts); the
   contract's ranges bound the outliers that could inflate it.
 - Categorical and boolean: PSI over the categories, and the Jensen-Shannon distance (base 2:
-  0 for equal shares, 1 for disjoint ones).
+  0 for equal shares, 1 for disjoint ones). Values the contract does not list count as one
+  more category, which the training data never holds.
 
 Missing values are left out of both measures; their shares are reported beside them.
 A feature has drifted when its PSI or its distance reaches the threshold: PSI catches changes
@@ -47,6 +48,7 @@ EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
 REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)
 DISTANCE_REPLICATES = 500  # ... per Wasserstein distance (resampled rows)
 NOISE_ROWS = 2_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
+UNKNOWN = "(not in the contract)"  # the bin of a batch's unknown categories
 ColumnStatus = Literal["ok", "drift", "insufficient_data"]
 
 
@@ -310,6 +312,10 @@ def compare_categories(
     """Categorical and boolean features: PSI and Jensen-Shannon distance of the shares."""
     ref_counts = category_counts(reference, categories)
     cur_counts = category_counts(current, categories)
+    unknown = int(current.notna().sum()) - int(cur_counts.sum())
+    if unknown:  # values the contract does not list: a category of their own, drift evidence
+        ref_counts, cur_counts = np.append(ref_counts, 0), np.append(cur_counts, unknown)
+        labels = [*labels, UNKNOWN]
     rows = int(ref_counts.sum()), int(cur_counts.sum())
     ref, cur = ref_counts / max(rows[0], 1), cur_counts / max(rows[1], 1)
     psi_value = distance = alarm = None

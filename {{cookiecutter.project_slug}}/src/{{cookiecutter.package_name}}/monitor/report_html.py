@@ -167,6 +167,22 @@ def performance_section(performance: Performance | None) -> str:
     )
 
 
+def outside_section(result: DriftReport) -> str:
+    """Values the contract refuses, per column, as a list; nothing when there are none."""
+    if not result.outside_contract:
+        return ""
+    items = "".join(
+        f"<li>{escape(found.column)}: {found.rows:,} row(s) {escape(found.what)}"
+        + (f" ({escape(', '.join(found.examples))})" if found.examples else "")
+        + "</li>"
+        for found in result.outside_contract
+    )
+    return (
+        "<section><h2>Values outside the contract</h2><p>Measured with the rest, as evidence "
+        f"of drift.</p><ul>{items}</ul></section>"
+    )
+
+
 def sources(result: DriftReport) -> str:
     """What was compared: both files by sha256, the model and the thresholds."""
     items = [
@@ -211,6 +227,7 @@ def to_html(result: DriftReport) -> str:
 <code>{escape(result.reference.path)}</code> ({result.reference.rows:,} rows)</p></div>
 <section><ul>{lines}</ul></section>
 <section><h2>Features</h2>{feature_rows(result.features)}</section>
+{outside_section(result)}
 <section><h2>Predictions: {escape(prediction.output)} {pill(prediction.verdict)}</h2>
 <p>PSI {fixed(prediction.psi, 3)} (drift from {prediction.threshold:g}) on
 {prediction.rows["current"]:,} scored rows of the batch and {prediction.rows["reference"]:,}

@@ -105,6 +105,17 @@ def performance_table(result: DriftReport) -> list[str]:
     return lines
 
 
+def outside_lines(result: DriftReport) -> list[str]:
+    """Values the contract refuses, per column: counted and measured, not a refusal."""
+    if not result.outside_contract:
+        return []
+    lines = ["", "Values outside the contract (measured with the rest: evidence of drift):", ""]
+    for found in result.outside_contract:
+        shown = f" ({', '.join(found.examples)})" if found.examples else ""
+        lines.append(f"- {found.column}: {found.rows:,} row(s) {found.what}{shown}")
+    return lines
+
+
 def to_markdown(result: DriftReport) -> str:
     """The whole report as Markdown (drift.md, and the job summary in CI)."""
     rules = result.thresholds
@@ -119,6 +130,7 @@ def to_markdown(result: DriftReport) -> str:
         f"{result.model['runtime']}, version {result.model['version']}.",
         "",
         *feature_table(result.features),
+        *outside_lines(result),
         *performance_table(result),
         "",
         f"- Rule: a feature drifts when its PSI >= {rules['psi_threshold']:g}, or its "

@@ -34,11 +34,11 @@ from {{ cookiecutter.package_name }}.serve.runtime import (
 )
 from {{ cookiecutter.package_name }}.serve.schemas import (
     Liveness,
-    Prediction,
     PredictionResponse,
     Readiness,
     Record,
     columns_of,
+    predictions_of,
     request_body_schema,
 )
 from {{ cookiecutter.package_name }}.serve.settings import (
@@ -96,12 +96,13 @@ class Service:
         columns = columns_of(records)
         result = model.predict(columns)
         PREDICTIONS.observe(result.typical)
-        predictions = [Prediction(**answer) for answer in result.records()]
+        predictions = predictions_of(records, result.records())
         version = str(self.metadata.get("version"))
         if self.prediction_log:
             self.prediction_log.record(columns, result, version)
         answer = PredictionResponse(model_version=version, predictions=predictions)
-        return Response(answer.model_dump_json(), media_type=body.MEDIA_TYPE), len(records)
+        json = answer.model_dump_json(by_alias=True)  # the id by its column's name
+        return Response(json, media_type=body.MEDIA_TYPE), len(records)
 
 
 async def get_service(request: Request) -> Service:
