@@ -83,6 +83,7 @@ class Run:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     project: Path | None = None
+    until: str = STEPS[-1]  # the last step to run
 
     @property
     def failed(self) -> bool:
@@ -392,9 +393,10 @@ def score(run: Run, base: str, runtime: str) -> str:
         trivial = sum(t == requests["majority"] for t in truths) / len(truths)
         quality = f"accuracy {right:.3f} (majority {trivial:.3f})"
     else:
-        if not all(isinstance(v, int | float) for v in values):
-            problems.append(f"answers not numbers: {values[:3]}")
-        errors = [abs(float(v) - t) for v, t in zip(values, truths, strict=True)]
+        numbers = [v for v in values if isinstance(v, int | float)]
+        if len(numbers) < len(values):
+            raise StepError(f"answers not numbers: {values[:3]}")
+        errors = [abs(v - t) for v, t in zip(numbers, truths, strict=True)]
         trivial_errors = [abs(requests["mean"] - t) for t in truths]
         mae, trivial_mae = sum(errors) / len(errors), sum(trivial_errors) / len(truths)
         quality = f"MAE {mae:.4g} (mean {trivial_mae:.4g})"
@@ -448,7 +450,9 @@ def checked(project: Path | None) -> Path:
 
 
 def step(run: Run, name: str, action: Callable[[], str | Outcome]) -> bool:
-    """Run a step unless an earlier one left nothing to build on; record its outcome."""
+    """Run a step (unless past --until); record its outcome."""
+    if STEPS.index(name) > STEPS.index(run.until):
+        return False
     start = time.monotonic()
     try:
         result = action()
@@ -469,8 +473,9 @@ def step(run: Run, name: str, action: Callable[[], str | Outcome]) -> bool:
     return outcome.status == "pass"
 
 
-def run_table(table: Table, work: Path, template: Path) -> Run:
-    run = Run(table, work / table.name)
+def run_table(table: Table, work: Path, template: Path, started: list[Run], until: str) -> Run:
+    run = Run(table, work / table.name, until=until)
+    started.append(run)
     run.root.mkdir(parents=True)
     env = environment(work)
     ok = step(run, "data", lambda: fetch(run, env))
@@ -510,7 +515,7 @@ def test_summary(result: subprocess.CompletedProcess[str]) -> str:
 # --- the report -------------------------------------------------------------------------
 
 
-def report(runs: list[Run], code: str) -> None:
+def report(runs: list[Run], code: str, until: str) -> None:
     width = max(len(r.table.name) for r in runs)
     head = f"{'table':<{width}}  {'rows':>9}  {'task':<10}" + "".join(f"  {s:<8}" for s in STEPS)
     print(f"\nReal tables through the README's path ({code})\n")
@@ -523,12 +528,14 @@ def report(runs: list[Run], code: str) -> None:
         print(f"{run.table.name:<{width}}  {rows:>9}  {run.table.task:<10}{cells}  {minutes:7.1f}")
     accepted = [r for r in runs if not r.table.refuse]
     refusals = [r for r in runs if r.table.refuse]
-    passing = [r for r in accepted if all(o.status in ("pass",) for o in r.outcomes.values())]
+    steps = STEPS[: STEPS.index(until) + 1]
+    passing = [r for r in accepted if all(r.outcomes[s].status == "pass" for s in steps)]
     print(
         f"\nTables expected through every step: {len(passing)} of {len(accepted)} pass every "
-        f"step ({len(passing) / max(1, len(accepted)):.0%})"
+        f"step{'' if until == STEPS[-1] else f' up to {until}'} "
+        f"({len(passing) / max(1, len(accepted)):.0%})"
     )
-    named = [r for r in refusals if r.outcomes["import"].status == "pass"]
+    named = [r for r in refusals if cell(r, "import") == "refused+"]
     print(
         f"Tables expected to be refused: {len(named)} of {len(refusals)} refused naming every "
         "problem at once, leaving the project unchanged"
@@ -588,6 +595,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="tables at once (default 1)")
     parser.add_argument("--keep", action="store_true", help="leave the projects and logs")
     parser.add_argument("--from-ref", help="bake the template at this git ref, not the tree")
+    parser.add_argument("--until", choices=STEPS, default=STEPS[-1], help="the last step to run")
     parser.add_argument("--skip-larger-than", type=int, help="leave out larger tables (rows)")
     args = parser.parse_args()
     tables = list(TABLES)
@@ -598,7 +606,8 @@ def main() -> None:
             sys.exit(
                 f"unknown tables: {', '.join(sorted(unknown))}; known: {[t.name for t in tables]}"
             )
-        tables = [t for t in tables if t.name in wanted]
+        by_name = {t.name: t for t in tables}
+        tables = [by_name[name] for name in wanted]  # in the order asked
     if args.skip_larger_than:
         tables = [
             t for t in tables if t.name not in LARGE or LARGE[t.name] <= args.skip_larger_than
@@ -607,9 +616,22 @@ def main() -> None:
     print(f"working in {work}", flush=True)
     try:
         template, code = template_at(args.from_ref, work)
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            runs = list(pool.map(lambda t: run_table(t, work, template), tables))
-        report(runs, code)
+        started: list[Run] = []
+        pool = ThreadPoolExecutor(max_workers=args.jobs)
+        try:
+            runs = list(
+                pool.map(lambda t: run_table(t, work, template, started, args.until), tables)
+            )
+        except KeyboardInterrupt:  # Ctrl-C: the table of what ran so far, then stop
+            pool.shutdown(wait=False, cancel_futures=True)
+            for run in started:
+                for name in STEPS:
+                    run.outcomes.setdefault(name, Outcome("skip"))
+            report(started, f"{code}; INTERRUPTED", args.until)
+            print(f"\nprojects and logs left in {work}", flush=True)
+            os._exit(130)
+        pool.shutdown()
+        report(runs, code, args.until)
     finally:
         if args.keep:
             print(f"\nprojects and logs kept in {work}")

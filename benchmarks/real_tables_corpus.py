@@ -432,7 +432,8 @@ numeric = [
 moved = numeric[: max(1, math.ceil(len(numeric) / 2))] if numeric else []
 for name in moved:
     step = 2 * float(frame[name].astype(float).std())
-    if pd.api.types.is_integer_dtype(heldout[name]):
+    whole = (frame[name].dropna() % 1 == 0).all()  # counts, ages: still whole numbers
+    if whole:
         shifted[name] = heldout[name] + round(step)
     else:
         shifted[name] = heldout[name] + step
