@@ -349,18 +349,32 @@ def compare_predictions(
 ) -> PredictionDrift:
     """PSI of the model's outputs on the reference's quantile bins."""
     histogram, counts, psi_value = binned(reference, current, rules.bins)
+    sizes = (len(reference), len(current))
+    return judged_prediction(output, psi_value, counts, sizes, histogram=histogram, rules=rules)
+
+
+def judged_prediction(
+    output: str,
+    psi_value: float | None,
+    counts: np.ndarray,
+    sizes: tuple[int, int],
+    *,
+    histogram: Histogram,
+    rules: DriftRules,
+) -> PredictionDrift:
+    """The verdict on a prediction PSI; the threshold rises to the noise of these sample sizes."""
     threshold, alarm = rules.prediction_psi_threshold, None
     if psi_value is not None:
         rng = generator(rules, "prediction")
-        noise, _ = binned_noise(counts, (len(reference), len(current)), rng, rules.false_alarm_rate)
+        noise, _ = binned_noise(counts, sizes, rng, rules.false_alarm_rate)
         threshold = max(threshold, noise)
         alarm = psi_value >= threshold
     return PredictionDrift(
         output=output,
         psi=psi_value,
         threshold=threshold,
-        rows={"reference": len(reference), "current": len(current)},
-        verdict=verdict(len(current), alarm, rules),
+        rows={"reference": sizes[0], "current": sizes[1]},
+        verdict=verdict(sizes[1], alarm, rules),
         histogram=histogram,
     )
 
@@ -386,22 +400,11 @@ def compare_classes(
     cur_counts = np.bincount(current.astype(np.int64), minlength=len(labels))
     ref = ref_counts / max(len(reference), 1)
     cur = cur_counts / max(len(current), 1)
-    threshold, psi_value, alarm = rules.prediction_psi_threshold, None, None
-    if len(reference) and len(current):
-        psi_value = psi(ref, cur)
-        rng = generator(rules, "prediction")
-        sizes = (len(reference), len(current))
-        noise, _ = binned_noise(ref_counts + cur_counts, sizes, rng, rules.false_alarm_rate)
-        threshold = max(threshold, noise)
-        alarm = psi_value >= threshold
-    return PredictionDrift(
-        output=output,
-        psi=psi_value,
-        threshold=threshold,
-        rows={"reference": len(reference), "current": len(current)},
-        verdict=verdict(len(current), alarm, rules),
-        histogram=Histogram(labels, ref.tolist(), cur.tolist()),
-    )
+    sizes = (len(reference), len(current))
+    psi_value = psi(ref, cur) if all(sizes) else None
+    histogram = Histogram(labels, ref.tolist(), cur.tolist())
+    counts = ref_counts + cur_counts
+    return judged_prediction(output, psi_value, counts, sizes, histogram=histogram, rules=rules)
 
 
 @dataclass(frozen=True)
