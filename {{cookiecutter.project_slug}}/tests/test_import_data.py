@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 from {{ cookiecutter.package_name }} import project_text
 from {{ cookiecutter.package_name }}.import_data import main
@@ -202,6 +202,21 @@ def test_only_rows_identical_in_every_column_are_dropped(project, capsys):
     params = yaml.safe_load(Path("params.yaml").read_text())
     kept = sum(len(pd.read_csv(params["paths"][part])) for part in ("raw", "golden"))
     assert kept == len(iris()) - 1
+
+
+def test_a_multiclass_golden_set_holds_each_class_in_its_share(project):
+    """The golden split is stratified for every class target, not only binary ones.
+
+    The data stage requires each class's share in the golden set (scikit-learn's wine).
+    """
+    wine = load_wine(as_frame=True).frame
+
+    assert run(wine, "--target", "target") == 0
+
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    golden = pd.read_csv(params["paths"]["golden"])["target"].value_counts()
+    expected = wine["target"].value_counts(normalize=True) * golden.sum()
+    assert ((golden - expected).abs() <= 1).all(), (golden.to_dict(), expected.to_dict())
 
 
 def written_contract() -> dict[str, object]:

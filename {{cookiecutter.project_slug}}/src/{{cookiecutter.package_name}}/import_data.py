@@ -180,7 +180,7 @@ def split_golden(
     groups = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
     first = groups.drop_duplicates("key")
     size = data_rules.golden_rows(len(frame)) / len(frame)
-    stratify = first["label"] if inferred.task == "classification" else None
+    stratify = first["label"] if inferred.target.classes else None  # binary and multiclass
     _, chosen = train_test_split(first["key"], test_size=size, random_state=seed, stratify=stratify)
     in_golden = keys.isin(set(chosen))
     return frame[~in_golden].reset_index(drop=True), frame[in_golden].reset_index(drop=True)
