@@ -145,7 +145,7 @@ def test_disjoint_tables_pass_the_leakage_check(table, unseen_table):
     known = table[names].drop_duplicates()
     matched = unseen_table[names].merge(known, how="left", indicator=True)["_merge"] == "both"
     disjoint = unseen_table[~matched.to_numpy()]
-    assert len(disjoint) >= len(unseen_table) // 2, f"{matched.sum()} of the unseen rows repeat"
+    assert len(disjoint) >= 100, f"{matched.sum()} of {len(unseen_table)} unseen rows repeat"
 
     check_no_leakage(table, disjoint, "table.csv")
 
