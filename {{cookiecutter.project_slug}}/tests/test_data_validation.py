@@ -32,6 +32,8 @@ INVALID = [
     for case, value in feature.invalid_values().items()
 ]
 NULLABLE = [pytest.param(f, id=f.name) for f in FEATURES if f.nullable]
+# A limit of 1 (a column mostly missing in the imported table) cannot be exceeded.
+EXCEEDABLE_NULLS = [pytest.param(f, id=f.name) for f in FEATURES if 0 < f.max_null_share < 1]
 NOT_NULLABLE = [pytest.param(f, id=f.name) for f in FEATURES if not f.nullable]
 EVERY = [pytest.param(f, id=f.name) for f in FEATURES]
 
@@ -87,7 +89,7 @@ def test_duplicate_ids_are_reported(table, params):
     assert any(f"'{ID.name}'" in problem and "unique" in problem for problem in problems)
 
 
-@pytest.mark.parametrize("feature", NULLABLE)
+@pytest.mark.parametrize("feature", EXCEEDABLE_NULLS)
 def test_null_share_above_the_contract_limit_is_reported(table, params, feature):
     share = min(1.0, feature.max_null_share * 3 + 0.1)
     table[feature.name] = table[feature.name].astype(object)
@@ -137,7 +139,15 @@ def test_row_in_both_training_and_golden_set_is_reported(table, unseen_table):
 
 
 def test_disjoint_tables_pass_the_leakage_check(table, unseen_table):
-    check_no_leakage(table, unseen_table, "table.csv")
+    # Features with small discrete domains repeat rows by chance: drop the unseen rows whose
+    # feature values are in the table, so the two tables are disjoint by construction.
+    names = [feature.name for feature in FEATURES]
+    known = table[names].drop_duplicates()
+    matched = unseen_table[names].merge(known, how="left", indicator=True)["_merge"] == "both"
+    disjoint = unseen_table[~matched.to_numpy()]
+    assert len(disjoint) >= 100, f"{matched.sum()} of {len(unseen_table)} unseen rows repeat"
+
+    check_no_leakage(table, disjoint, "table.csv")
 
 
 def test_data_stage_writes_no_split_and_a_report_when_data_is_bad(
