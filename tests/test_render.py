@@ -280,6 +280,8 @@ def test_template_python_renders_names_not_choices():
         text = path.read_text()
         assert "{%" not in text, f"{path}: a Jinja statement in Python"
         assert set(re.findall(r"{{\s*(.*?)\s*}}", text)) <= PYTHON_JINJA, path
+        # the demo's default names, written out, break every project named otherwise
+        assert not re.search(r"customer[-_]churn", text), f"{path}: names the demo project"
 
 
 def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(tmp_path):

@@ -199,7 +199,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         yield {SETTINGS_STATE: settings}  # for server.py's request deadline and header limits
         app.state.service.close()
 
-    about = package_metadata.metadata("customer-churn")
+    about = package_metadata.metadata("{{ cookiecutter.project_slug }}")
     app = FastAPI(
         title=about["Name"],
         description=about["Summary"],
