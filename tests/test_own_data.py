@@ -11,13 +11,14 @@ here, go through the README's steps in a generated project, and everything else 
 
 Per table, one project: `make import-data` (a refused table first, which must change
 nothing), `make repro`, `make baseline`, `make test` (every generated test, unchanged),
-`make lint`, `make fuzz` (not for wine: the cost), `make gate` against a pushed
+`make lint`, `make fuzz` (penguins only: its categoricals with nulls; the cost), `make gate` against a pushed
 `origin/main`, a golden row served by ONNX Runtime through uvicorn (a missing value included)
 and answered in the table's own labels, `make drift` (no alarm on the held-out rows; on a 2-SD
 shift an alarm naming the shifted features and no others than chance raises on the unshifted
 rows; wine holds out too few rows to judge; the table's own rows as they come, half unlabelled
-and three out of range, measured, not refused), and last a deliberately worse model (a single
-decision stump), which the gate the import wrote must refuse.
+and three out of range, measured, not refused), and last (not for penguins: the journeys in
+test_project_e2e fail a degraded regression) a deliberately worse model (a single decision
+stump), which the gate the import wrote must refuse.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ TABLES = {
         "dropped": "dropped 0 row(s) without a target",
         "task": "classification of 'target' from 30 features (no id column)",
         "classes": ["benign", "malignant"],  # the rarer one, malignant, is the positive class
+        "fuzz": False,  # 30 numeric fields: penguins' categoricals with nulls fuzz the API better
         # 10 of 30 features: a third, past the dataset-drift share (30%)
         "shift": [
             f"{stat} {part}"
@@ -76,6 +78,7 @@ TABLES = {
         "dropped": "dropped 2 row(s) without a target",
         "task": "regression of 'body_mass_g' from 7 features (no id column)",
         "shift": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"],  # 3 of 7
+        "worse": False,  # a degraded regression is failed in test_project_e2e's journeys
     },
     "wine": {
         "answers": {},
@@ -117,7 +120,8 @@ def test_own_table_goes_through_the_whole_project(name, tmp_path):
     if table["shift"]:
         by_chance = held_out_rows_raise_no_drift_alarm(root)
         shifted_features_are_named(root, table["shift"], by_chance)
-    a_worse_model_fails_the_gate(root)
+    if table.get("worse", True):
+        a_worse_model_fails_the_gate(root)
 
 
 def refused_import_changes_nothing(root: Path, data: Path) -> None:
