@@ -416,7 +416,8 @@ def score(run: Run, base: str, runtime: str) -> str:
 
 def predict(url: str, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Every record's answer ({} where refused), BATCH at a time; a refused batch is posted
-    again row by row, to count the rows refused and say why the first one was."""
+    again row by row, to count the rows refused and say why the first one was.
+    """
     answers: list[dict[str, Any]] = []
     refused: list[str] = []
     for start in range(0, len(records), BATCH):

@@ -56,10 +56,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from _project import ENV, TEMPLATE, bake, timed
+
+Row = dict[str, Any]  # one input record, as JSON
 
 
 @dataclass(frozen=True)
@@ -122,10 +126,10 @@ def post(path: str, body: bytes) -> bytes:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
-def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen, float]:
+def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen[bytes], float]:
     """Start the server; return it and the seconds until its readiness probe first succeeds."""
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -149,7 +153,7 @@ def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen, float
     raise SystemExit(f"{server.name} was not ready after 180 s")
 
 
-def body(server: Server, rows: list[dict]) -> bytes:
+def body(server: Server, rows: list[Row]) -> bytes:
     payload: object = rows[0] if len(rows) == 1 else rows
     if server.wrap:
         payload = {server.wrap: rows}
@@ -160,7 +164,8 @@ def load(port: int, raw: bytes, clients: int, seconds: float, expect: int = 200)
     """`clients` keep-alive connections sending `raw` for `seconds`; returns each latency.
 
     One asyncio loop drives them all: Python threads contending for the GIL would cap the
-    rate near 1,300 requests/s here, whichever server is measured."""
+    rate near 1,300 requests/s here, whichever server is measured.
+    """
     return asyncio.run(_load(port, raw, clients, seconds, expect))
 
 
@@ -195,11 +200,12 @@ async def _load(port: int, raw: bytes, clients: int, seconds: float, expect: int
     return [latency for latencies in answers for latency in latencies]
 
 
-def probe_while(port: int, path: str, busy: Callable[[], None], every: float) -> list[float]:
+def probe_while(port: int, path: str, busy: Callable[[], object], every: float) -> list[float]:
     """Liveness latencies, one probe each `every` seconds, while `busy()` runs. Each probe
     opens its own connection, as an orchestrator's does, so it lands on any worker; the
     prober is its own process, as the orchestrator is, so the load generator's GIL in this
-    one never delays a probe."""
+    one never delays a probe.
+    """
     results: multiprocessing.Queue[list[float]] = multiprocessing.Queue()
     done = multiprocessing.Event()
     prober = multiprocessing.Process(target=_probe, args=(port, path, every, done, results))
@@ -274,7 +280,9 @@ def resident_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-def oversized(server: Server, port: int, pids: list[int], row: dict, megabytes: int) -> dict:
+def oversized(
+    server: Server, port: int, pids: list[int], row: Row, megabytes: int
+) -> dict[str, float]:
     """Four clients each post one record with a `megabytes` MB category; memory and /health."""
     raw = post(server.predict_path, body(server, [{**row, "contract": "x" * megabytes * 2**20}]))
     idle = resident_mb(pids)
@@ -311,7 +319,7 @@ def oversized(server: Server, port: int, pids: list[int], row: dict, megabytes: 
     }
 
 
-def giant_header(server: Server, port: int, megabytes: int) -> dict:
+def giant_header(server: Server, port: int, megabytes: int) -> dict[str, float]:
     """One request with a `megabytes` MB header: seconds to the answer, /health meanwhile."""
     head = f"GET {server.health_path} HTTP/1.1\r\nHost: bench\r\nX-Padding: ".encode()
     padding = b"a" * (megabytes * 2**20)
@@ -370,7 +378,7 @@ class Running:
     server: Server
     port: int
     pids: list[int]  # all its processes
-    rows: list[dict]  # golden rows as this server takes them
+    rows: list[Row]  # golden rows as this server takes them
 
     def post(self, count: int) -> bytes:
         """A request scoring the first `count` golden rows (one row: a bare record)."""
@@ -405,7 +413,8 @@ def cores_free(
     running: list[Running], take: Callable[[], dict[str, list[float]]]
 ) -> tuple[dict[str, list[float]], float]:
     """Run `take`; return what it took and the cores other programs and the hypervisor left
-    free meanwhile."""
+    free meanwhile.
+    """
     servers = [pid for run in running for pid in run.pids]
     began = time.perf_counter()
     busy, stolen = machine_cpu()
@@ -417,14 +426,17 @@ def cores_free(
     return taken, machine_cores() - (others + stolen_after - stolen) / wall
 
 
-def alternating(running: list[Running], seconds: float, take: Take) -> dict[str, dict]:
+def alternating(
+    running: list[Running], seconds: float, take: Take
+) -> dict[str, dict[str, list[float]]]:
     """`take` from each server in turn, ROUNDS times, for `seconds` in all; samples pooled,
     so a change in this machine's other load hits every server alike. Each turn also
-    records the cores the rest of the machine left free ("free")."""
+    records the cores the rest of the machine left free ("free").
+    """
     pooled: dict[str, dict[str, list[float]]] = {run.server.name: {} for run in running}
     for _ in range(ROUNDS):
         for run in running:
-            taken, free = cores_free(running, lambda run=run: take(run, seconds / ROUNDS))
+            taken, free = cores_free(running, partial(take, run, seconds / ROUNDS))
             for key, values in [*taken.items(), ("free", [free])]:
                 pooled[run.server.name].setdefault(key, []).extend(values)
     return pooled
@@ -455,12 +467,12 @@ def batches() -> Take:
 
 
 def measure(
-    servers: list[Server], project: Path, rows: dict[str, list[dict]], args: argparse.Namespace
-) -> dict[str, dict]:
+    servers: list[Server], project: Path, rows: dict[str, list[Row]], args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
     """Start every server, then take each measurement of all of them, alternating."""
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, float]] = {}
     running: list[Running] = []
-    processes = []
+    processes: list[subprocess.Popen[bytes]] = []
     seconds = args.seconds
     try:
         for server in servers:
@@ -479,8 +491,8 @@ def measure(
                 "cores_free_start": machine_cores() - others / wall,
             }
             processes.append(process)
-            taken = rows["model_input" if server.wrap else "contract"]
-            run = Running(server, port, pids, taken)
+            inputs = rows["model_input" if server.wrap else "contract"]
+            run = Running(server, port, pids, inputs)
             load(port, run.post(1), 1, 1.0)  # warm-up
             load(port, run.post(1000), 1, 1.0)
             running.append(run)
@@ -540,10 +552,11 @@ def service_before(ref: str, where: Path) -> Path:
     return where / "src-before"
 
 
-def golden_rows(project: Path) -> dict[str, list[dict]]:
+def golden_rows(project: Path) -> dict[str, list[Row]]:
     """The golden set's features as the API takes them (the contract's types: true/false
     flags, null for a missing value) and as the model's input frame MLflow's pyfunc takes
-    (flags as 1.0/0.0, a missing category as the encoder's placeholder)."""
+    (flags as 1.0/0.0, a missing category as the encoder's placeholder).
+    """
     script = (
         "import json; from customer_churn.contract import FEATURES;"
         "from customer_churn.model import features_of;"
@@ -562,7 +575,8 @@ def golden_rows(project: Path) -> dict[str, list[dict]]:
         text=True,
         check=True,
     )
-    return json.loads(out.stdout)
+    rows: dict[str, list[Row]] = json.loads(out.stdout)
+    return rows
 
 
 GOALS = {
@@ -649,7 +663,9 @@ def main() -> None:
     report(measured, ours.name, mlflow.name, args)
 
 
-def report(measured: dict[str, dict], ours: str, peer: str, args: argparse.Namespace) -> None:
+def report(
+    measured: dict[str, dict[str, float]], ours: str, peer: str, args: argparse.Namespace
+) -> None:
     names = list(measured)
     labels = ["ours", *(["before"] if len(names) == 3 else []), "mlflow"]
     header = "".join(f"{label:>10}" for label in labels)

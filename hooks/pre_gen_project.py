@@ -38,8 +38,10 @@ def is_code_owner(owner: str) -> bool:
     if EMAIL.match(owner):
         return True
     name, _, team = owner.removeprefix("@").partition("/")
-    return owner.startswith("@") and bool(GITHUB_OWNER.match(name)) and (
-        not team or bool(TEAM.match(team))
+    return (
+        owner.startswith("@")
+        and bool(GITHUB_OWNER.match(name))
+        and (not team or bool(TEAM.match(team)))
     )
 
 

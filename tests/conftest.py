@@ -19,7 +19,8 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
     """Stop at once when pytest-xdist ignores `xdist_group` (a grouped test's id ends in
     `@group`): each group's module fixture would be built on every worker, silently
-    doubling the suite's slowest setups. Runs in the controller, once per worker."""
+    doubling the suite's slowest setups. Runs in the controller, once per worker.
+    """
     config = node.config  # type: ignore[attr-defined]
     if config.getoption("dist") != "loadgroup" or any("@" in nodeid for nodeid in ids):
         return
@@ -60,7 +61,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`--numprocesses=auto`: a worker more than cores. The end-to-end tests spend about a
     sixth of their time waiting (services starting, sockets, git, image builds), which the
-    extra worker fills. PYTEST_XDIST_AUTO_NUM_WORKERS still decides where it is set."""
+    extra worker fills. PYTEST_XDIST_AUTO_NUM_WORKERS still decides where it is set.
+    """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     return len(os.sched_getaffinity(0)) + 1
@@ -70,7 +72,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 def shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """One mypy cache for all the projects a worker generates, as a developer's second run
     has one: mypy re-checks what differs (it compares each file's hash), not pandas-stubs
-    and the other libraries again (16 s a project from cold)."""
+    and the other libraries again (16 s a project from cold).
+    """
     os.environ["MYPY_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "mypy-cache")
 
 

@@ -187,7 +187,8 @@ def push(
     pusher: str = "octocat",
 ) -> Event:
     """`push` of a branch or a tag: GITHUB_SHA is the pushed commit (for a tag, the commit
-    the tag points to), GITHUB_REF the updated ref. `github.base_ref` is empty."""
+    the tag points to), GITHUB_REF the updated ref. `github.base_ref` is empty.
+    """
     payload = {
         "ref": ref,
         "before": before,
@@ -213,7 +214,8 @@ def tag_push(repository: Repository, *, tag: str, sha: str, pusher: str = "octoc
 
 def schedule(repository: Repository, *, sha: str, cron: str) -> Event:
     """`schedule`: runs on the default branch's last commit; the payload is only the cron
-    line (no `repository`, no `sender`)."""
+    line (no `repository`, no `sender`).
+    """
     ref = f"refs/heads/{repository.default_branch}"
     return Event("schedule", ref, sha, {"schedule": cron}, repository, actor="octocat")
 
@@ -248,7 +250,8 @@ def merge_group(
     base_branch: str = "main",
 ) -> Event:
     """`merge_group` (checks_requested): GITHUB_SHA is the merge group's commit on its
-    temporary `gh-readonly-queue/...` branch; the target is `merge_group.base_ref`."""
+    temporary `gh-readonly-queue/...` branch; the target is `merge_group.base_ref`.
+    """
     head_ref = f"refs/heads/gh-readonly-queue/{base_branch}/pr-{number}-{base_sha}"
     payload = {
         "action": "checks_requested",

@@ -162,7 +162,7 @@ def run_actionlint(project: Path) -> list[Finding]:
 
 
 def run_zizmor(project: Path) -> list[Finding]:
-    """zizmor on the workflows and dependabot.yml. Exit 0: clean; 10-14: findings."""
+    """Zizmor on the workflows and dependabot.yml. Exit 0: clean; 10-14: findings."""
     # Files, not ".": a directory is searched recursively (nested projects would be audited).
     inputs = [p.relative_to(project).as_posix() for p in workflow_files(project)]
     dependabot = dependabot_file(project)
@@ -329,7 +329,7 @@ def _dialect(shell: str | None) -> str | None:
 
 
 def run_shellcheck(project: Path) -> list[Finding]:
-    """shellcheck each bash/sh run block, behind the prologue GitHub runs it with."""
+    """Shellcheck each bash/sh run block, behind the prologue GitHub runs it with."""
     blocks = [(b, _dialect(b.shell)) for b in all_run_blocks(project)]
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="wfcheck-") as tmp:

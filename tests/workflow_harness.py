@@ -62,6 +62,8 @@ GITHUB_ONLY = (
 # `run:` steps that only talk to GitHub's API, isolated so that everything else runs.
 GITHUB_ONLY_STEPS = ("Create the GitHub release", "Start the retrain workflow")
 TESTS = Path(__file__).resolve().parent
+# A parsed workflow file (YAML 1.1 reads a bare `on` key as True).
+Workflow = Mapping[str | bool, Any]
 
 
 class StepFailed(AssertionError):
@@ -136,7 +138,7 @@ class JobRun:
         return {**self.contexts, "steps": steps}
 
     def outcome_of(self, step_id: str) -> str:
-        return self.contexts.get("_outcomes", {}).get(step_id, "")
+        return str(self.contexts.get("_outcomes", {}).get(step_id, ""))
 
     def substitute(self, value: Any) -> str:
         """A YAML value as the runner passes it: booleans as true/false, expressions evaluated."""
@@ -207,7 +209,7 @@ def matches_filters(name: str, patterns: list[str]) -> bool:
     return matched
 
 
-def on_of(document: Mapping[str, Any]) -> dict[str, Any]:
+def on_of(document: Workflow) -> dict[str, Any]:
     triggers = document.get("on", document.get(True))  # YAML 1.1 reads a bare `on` as True
     if isinstance(triggers, str):
         return {triggers: None}
@@ -216,7 +218,7 @@ def on_of(document: Mapping[str, Any]) -> dict[str, Any]:
     return dict(triggers or {})
 
 
-def triggers(document: Mapping[str, Any], event: Event) -> bool:
+def triggers(document: Workflow, event: Event) -> bool:
     """Whether `event` starts a run of this workflow (event name, branches and tags filters)."""
     spec = on_of(document)
     if event.name not in spec:
@@ -317,7 +319,8 @@ def download(run: JobRun, inputs: Mapping[str, str]) -> None:
 
 def image_metadata(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
     """docker/metadata-action for the tag rules our workflows use (type=sha short, type=raw)
-    and the OCI labels it derives (source, revision, version)."""
+    and the OCI labels it derives (source, revision, version).
+    """
     image = inputs["images"].strip()
     tags = []
     for rule in inputs["tags"].split():
@@ -347,7 +350,8 @@ def image_build(base_image: str | None, built: list[str] | None = None) -> Emula
     publishes what the build stored (`push: true` after a `load: true` build reuses it, as
     BuildKit reuses its cache). With buildah the Dockerfile's first FROM is replaced by
     `base_image`: the pinned base lives in a registry out of reach here. Tags it makes are
-    added to `built`."""
+    added to `built`.
+    """
 
     def build(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
         tags = [tag for tag in re.split(r"[\s,]+", inputs["tags"]) if tag]
@@ -378,7 +382,8 @@ def image_build(base_image: str | None, built: list[str] | None = None) -> Emula
 def create_pull_request(allowed: bool) -> Emulator:
     """peter-evans/create-pull-request, as far as GitHub's answer goes: with the workflow's
     own token GitHub refuses unless the repository allows Actions to create pull requests
-    (`allowed`). What would be proposed is kept in the step's inputs."""
+    (`allowed`). What would be proposed is kept in the step's inputs.
+    """
 
     def propose(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
         if inputs.get("token", DEFAULT_TOKEN) == DEFAULT_TOKEN and not allowed:
@@ -403,7 +408,8 @@ EMULATED: dict[str, Emulator] = {
 class Runner:
     """What the hosted runner provides, here: where runs happen, the environment that differs
     from GitHub's (a free port, short waits), repository variables and secrets, and the
-    emulators a test adds (the image build)."""
+    emulators a test adds (the image build).
+    """
 
     root: Path
     origin: Path
@@ -431,7 +437,7 @@ class Runner:
         return env
 
 
-def load(origin: Path, sha: str, name: str) -> dict[str, Any]:
+def load(origin: Path, sha: str, name: str) -> Workflow:
     """The workflow file as committed at the event's commit: what GitHub runs."""
     text = subprocess.run(
         ["git", "--git-dir", str(origin), "show", f"{sha}:.github/workflows/{name}"],
@@ -439,7 +445,8 @@ def load(origin: Path, sha: str, name: str) -> dict[str, Any]:
         text=True,
         check=True,
     ).stdout
-    return yaml.safe_load(text)
+    document: Workflow = yaml.safe_load(text)
+    return document
 
 
 def run_workflow(
@@ -520,7 +527,7 @@ def needs_of(job: Mapping[str, Any]) -> list[str]:
 
 
 def run_job(
-    document: Mapping[str, Any],
+    document: Workflow,
     job_id: str,
     event: Event,
     runner: Runner,
@@ -711,7 +718,8 @@ def show(runs: Mapping[str, JobRun] | list[JobRun]) -> None:
 @dataclass
 class GitHubApi:
     """GitHub's REST API as a test states it: answers by endpoint (`issues.listEvents`), and
-    the calls and messages a github-script step made."""
+    the calls and messages a github-script step made.
+    """
 
     answers: dict[str, Any]
     calls: list[dict[str, Any]] = field(default_factory=list)
@@ -720,7 +728,8 @@ class GitHubApi:
 
 def github_script(api: GitHubApi) -> Emulator:
     """actions/github-script: the step's own script, run by node (tests/github_script.js)
-    against the run's event payload and `api`."""
+    against the run's event payload and `api`.
+    """
     runner = TESTS / "github_script.js"
 
     def script(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
@@ -745,20 +754,22 @@ def github_script(api: GitHubApi) -> Emulator:
                 check=False,
                 env={**os.environ, **run.step_env},  # the step's `env:`, as the action gets it
             )
-            done = json.loads(state.read_text())
+            done: dict[str, Any] = json.loads(state.read_text())
         api.calls += done["calls"]
         api.messages += done["messages"]
         if result.returncode != 0:
             failed = [m["message"] for m in done["messages"] if m["level"] == "failed"]
             raise StepFailed(f"github-script failed: {failed or result.stderr}")
-        return done["outputs"]
+        outputs: dict[str, str] = done["outputs"]
+        return outputs
 
     return script
 
 
 def run_job_file(workflow: Path, job_id: str, event: Event, runner: Runner) -> JobRun:
     """One job of a workflow file as it stands (not as committed), for jobs that check out
-    nothing (the gate-override check). Needs read as skipped."""
+    nothing (the gate-override check). Needs read as skipped.
+    """
     document = yaml.safe_load(workflow.read_text())
     event = event.for_workflow(document.get("name", workflow.name))
     store = runner.root / f"job-{job_id}-{time.monotonic_ns()}"
