@@ -56,8 +56,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,8 @@ Row = dict[str, Any]  # one input record, as JSON
 
 @dataclass(frozen=True)
 class Server:
+    """A scoring service to measure: how to start it and the paths it answers on."""
+
     name: str
     command: list[str]
     env: dict[str, str]
@@ -108,14 +110,17 @@ class Connection:
         return chunk
 
     def close(self) -> None:
+        """Close the connection."""
         self.socket.close()
 
 
 def get(path: str) -> bytes:
+    """A raw keep-alive GET request for `path`."""
     return f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
 
 
 def post(path: str, body: bytes) -> bytes:
+    """A raw keep-alive POST request of a JSON `body` to `path`."""
     head = (
         f"POST {path} HTTP/1.1\r\nHost: bench\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\n\r\n"
@@ -124,6 +129,7 @@ def post(path: str, body: bytes) -> bytes:
 
 
 def free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -154,6 +160,7 @@ def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen[bytes]
 
 
 def body(server: Server, rows: list[Row]) -> bytes:
+    """The request body `server` takes for `rows` (one row: a bare record)."""
     payload: object = rows[0] if len(rows) == 1 else rows
     if server.wrap:
         payload = {server.wrap: rows}
@@ -201,10 +208,11 @@ async def _load(port: int, raw: bytes, clients: int, seconds: float, expect: int
 
 
 def probe_while(port: int, path: str, busy: Callable[[], object], every: float) -> list[float]:
-    """Liveness latencies, one probe each `every` seconds, while `busy()` runs. Each probe
-    opens its own connection, as an orchestrator's does, so it lands on any worker; the
-    prober is its own process, as the orchestrator is, so the load generator's GIL in this
-    one never delays a probe.
+    """Liveness latencies, one probe each `every` seconds, while `busy()` runs.
+
+    Each probe opens its own connection, as an orchestrator's does, so it lands on any worker; the
+    prober is its own process, as the orchestrator is, so the load generator's GIL in this one never
+    delays a probe.
     """
     results: multiprocessing.Queue[list[float]] = multiprocessing.Queue()
     done = multiprocessing.Event()
@@ -269,6 +277,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def resident_mb(pids: list[int]) -> float:
+    """The resident memory of the processes, in MiB (those gone count nothing)."""
     total = 0
     for pid in pids:
         try:
@@ -369,12 +378,15 @@ def giant_header(server: Server, port: int, megabytes: int) -> dict[str, float]:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of `values` lie."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 @dataclass(frozen=True)
 class Running:
+    """A started server and the golden rows it takes."""
+
     server: Server
     port: int
     pids: list[int]  # all its processes
@@ -412,8 +424,9 @@ def own_cpu() -> float:
 def cores_free(
     running: list[Running], take: Callable[[], dict[str, list[float]]]
 ) -> tuple[dict[str, list[float]], float]:
-    """Run `take`; return what it took and the cores other programs and the hypervisor left
-    free meanwhile.
+    """Run `take`; return what it took and the cores left free meanwhile.
+
+    Free: what other programs and the hypervisor left.
     """
     servers = [pid for run in running for pid in run.pids]
     began = time.perf_counter()
@@ -429,8 +442,9 @@ def cores_free(
 def alternating(
     running: list[Running], seconds: float, take: Take
 ) -> dict[str, dict[str, list[float]]]:
-    """`take` from each server in turn, ROUNDS times, for `seconds` in all; samples pooled,
-    so a change in this machine's other load hits every server alike. Each turn also
+    """`take` from each server in turn, ROUNDS times, for `seconds` in all; samples pooled.
+
+    Pooling makes a change in this machine's other load hit every server alike. Each turn also
     records the cores the rest of the machine left free ("free").
     """
     pooled: dict[str, dict[str, list[float]]] = {run.server.name: {} for run in running}
@@ -443,6 +457,8 @@ def alternating(
 
 
 def single_rows(clients: int) -> Take:
+    """Measure one-row requests from `clients` clients: latencies and CPU."""
+
     def take(run: Running, seconds: float) -> dict[str, list[float]]:
         used = cpu_seconds(run.pids)
         latencies = load(run.port, run.post(1), clients, seconds)
@@ -452,6 +468,8 @@ def single_rows(clients: int) -> Take:
 
 
 def batches() -> Take:
+    """Measure 1000-row batches, and /health when idle and under that load."""
+
     def take(run: Running, seconds: float) -> dict[str, list[float]]:
         batch = run.post(1000)
         health = run.server.health_path
@@ -553,9 +571,10 @@ def service_before(ref: str, where: Path) -> Path:
 
 
 def golden_rows(project: Path) -> dict[str, list[Row]]:
-    """The golden set's features as the API takes them (the contract's types: true/false
-    flags, null for a missing value) and as the model's input frame MLflow's pyfunc takes
-    (flags as 1.0/0.0, a missing category as the encoder's placeholder).
+    """The golden set's features as the API takes them and as MLflow's pyfunc takes them.
+
+    The API takes the contract's types (true/false flags, null for a missing value); the model's
+    input frame has flags as 1.0/0.0 and a missing category as the encoder's placeholder.
     """
     script = (
         "import json; from customer_churn.contract import FEATURES;"
@@ -602,6 +621,7 @@ FIGURE = {
 
 
 def verdict(key: str, mine: dict[str, float], ratio: float) -> str:
+    """Whether a figure met its goal, unless other work on the machine skewed it."""
     if key not in GOALS:
         return ""
     rule, goal = GOALS[key]
@@ -614,6 +634,7 @@ def verdict(key: str, mine: dict[str, float], ratio: float) -> str:
 
 
 def main() -> None:
+    """Start our service and `mlflow models serve` on the same model; measure both."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
@@ -666,6 +687,7 @@ def main() -> None:
 def report(
     measured: dict[str, dict[str, float]], ours: str, peer: str, args: argparse.Namespace
 ) -> None:
+    """Print each figure of every server, ours against MLflow's, with the goals."""
     names = list(measured)
     labels = ["ours", *(["before"] if len(names) == 3 else []), "mlflow"]
     header = "".join(f"{label:>10}" for label in labels)

@@ -66,6 +66,11 @@ def remote_problem(remote: str) -> str | None:
             f"dvc_remote={remote!r} uses a scheme this template does not set up: "
             f"use {REMOTE_FORMS}."
         )
+    return folder_problem(remote)
+
+
+def folder_problem(remote: str) -> str | None:
+    """Why `remote`, a folder, is not one DVC and the generated files can use, or None."""
     if not remote.startswith("/"):
         return (
             f"dvc_remote={remote!r} is not an absolute path (DVC would resolve it from .dvc/): "
@@ -133,6 +138,7 @@ def problems(answers: dict[str, str]) -> list[str]:
 
 
 def main() -> int:
+    """Print every bad answer; non-zero when there is one."""
     found = problems(ANSWERS)
     for message in found:
         print(f"ERROR: {message}", file=sys.stderr)

@@ -1,5 +1,7 @@
-"""Real backends on loopback for the end-to-end tests: an S3 API (moto in server mode), a
-PostgreSQL server (Debian's `postgresql` package) and an MLflow tracking server on both.
+"""Real backends on loopback for the end-to-end tests.
+
+An S3 API (moto in server mode), a PostgreSQL server (Debian's `postgresql` package) and an MLflow
+tracking server on both.
 
 Each is a context manager that starts the real program on a free port of 127.0.0.1, waits
 until it answers and stops it (and only it) on exit. `.ci/run` installs what they need.
@@ -163,7 +165,10 @@ def postgres(database: str) -> Iterator[str]:
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}"
         start = [*prefix, postgres_bin("pg_ctl"), "-D", str(data), "-o", options, "-w"]
         started = subprocess.run(
-            [*start, "-l", str(folder / "postgres.log"), "start"], capture_output=True, text=True
+            [*start, "-l", str(folder / "postgres.log"), "start"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if started.returncode != 0:
             log = folder / "postgres.log"
@@ -189,6 +194,7 @@ def postgres(database: str) -> Iterator[str]:
             subprocess.run(
                 [*prefix, postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                 capture_output=True,
+                check=False,
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -198,8 +204,9 @@ def postgres(database: str) -> Iterator[str]:
 def mlflow_server(
     project: Path, backend_store: str, artifacts: str, env: dict[str, str]
 ) -> Iterator[str]:
-    """`mlflow server` of the project's own MLflow version, with the drivers a deployment adds
-    (psycopg for PostgreSQL, boto3 for S3); yields its URL.
+    """`mlflow server` of the project's own MLflow version; yields its URL.
+
+    With the drivers a deployment adds (psycopg for PostgreSQL, boto3 for S3).
     """
     port = free_port()
     command = [

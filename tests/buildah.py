@@ -175,7 +175,7 @@ def _unmount_below(path: Path) -> None:
     """
     prefix = str(path.resolve())
     mounts: list[str] = []
-    with open("/proc/self/mounts", encoding="utf-8") as handle:
+    with Path("/proc/self/mounts").open(encoding="utf-8") as handle:
         for line in handle:
             fields = line.split()
             if len(fields) < 2:
@@ -335,8 +335,9 @@ def _is_security(uri: str, suites: Sequence[str]) -> bool:
 
 
 def _read_mirror_list(uri: str) -> str:
-    """The text of an apt mirror list: `mirror+file:/path`, `mirror://host/path` (http),
-    `mirror+http(s)://...`.
+    """The text of an apt mirror list.
+
+    `mirror+file:/path`, `mirror://host/path` (http), `mirror+http(s)://...`.
     """
     method, _, location = uri.partition("+") if uri.startswith("mirror+") else ("", "", uri)
     if uri.startswith("mirror+file:") or (method and location.startswith("file:")):

@@ -106,8 +106,10 @@ def build(
     base_image: str | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """Build `dockerfile` in `context` as `tag`; return the build log. `labels` are set on
-    the image (docker build --label), as build-push-action's `labels` input does.
+    """Build `dockerfile` in `context` as `tag`; return the build log.
+
+    `labels` are set on the image (docker build --label), as build-push-action's `labels` input
+    does.
 
     `base_image` replaces the first `FROM` with buildah (the pinned base is in a registry
     out of reach); Docker builds from the Dockerfile as written.
@@ -207,6 +209,7 @@ def running(
                     [docker_binary(), "logs", "--tail", "50", container],
                     capture_output=True,
                     text=True,
+                    check=False,
                 )
                 raise ContainerError(
                     f"{name} did not answer within {timeout}s\n{logs.stdout}{logs.stderr}"

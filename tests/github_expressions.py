@@ -165,8 +165,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 class Parser:
-    """Recursive descent over the token list, evaluating as it goes (no short-circuit
-    side effects exist in expressions, so evaluating both operands is harmless).
+    """Recursive descent over the token list, evaluating as it goes.
+
+    No short-circuit side effects exist in expressions, so evaluating both operands is harmless.
     """
 
     def __init__(

@@ -1,5 +1,7 @@
-"""Build the generated Dockerfile, run it, probe it (tests/containers.py: a Docker engine where
-one answers, else buildah from a Debian base debootstrapped from this machine's mirror).
+"""Build the generated Dockerfile, run it, probe it.
+
+tests/containers.py: a Docker engine where one answers, else buildah from a Debian base
+debootstrapped from this machine's mirror.
 
 The checks are the ones a release needs: non-root user, healthcheck, exposed port, the API
 answering good and bad requests, predictions equal to the pipeline's on the whole golden

@@ -1,5 +1,7 @@
-"""`make batch` and `make drift` in a generated project, as a user runs them: the exit status
-says no drift, drift or bad input, and the HTML report renders in a real browser, offline.
+"""`make batch` and `make drift` in a generated project, as a user runs them.
+
+The exit status says no drift, drift or bad input, and the HTML report renders in a real browser,
+offline.
 """
 
 from __future__ import annotations

@@ -67,8 +67,10 @@ PUSHED = "2026-12-01T10:00:00Z"  # the first CI run of the pull request's head c
 def labelled_by(
     *actors: str, permission: str = "write", at: str = "2026-12-01T10:30:00Z"
 ) -> dict[str, Any]:
-    """API answers: the label's history (last actor applied it last, at `at`), that actor's
-    access, and the CI runs of the head commit (the first one made when it was pushed).
+    """API answers: the label's history, its actor's access, the head commit's CI runs.
+
+    The last actor applied the label last, at `at`; the first CI run was made when the commit was
+    pushed.
     """
     events = [
         {
@@ -167,8 +169,10 @@ def test_new_commits_withdraw_the_label(workflow: Path, tmp_path: Path) -> None:
 def test_a_label_applied_before_the_last_push_is_removed_not_granted(
     workflow: Path, tmp_path: Path
 ) -> None:
-    """Labelled, then pushed; a label event seconds after the push cancels the run that would
-    have removed the label, and starts this one: the label's time is what counts.
+    """Labelled, then pushed: the label's time is what counts.
+
+    A label event seconds after the push cancels the run that would have removed the label, and
+    starts this one.
     """
     answers = labelled_by("bob", at="2026-12-01T09:00:00Z")
     answers["actions.listWorkflowRunsForRepo"] = [

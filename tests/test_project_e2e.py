@@ -1,5 +1,7 @@
-"""Generate real projects and walk through what a user does: install, repro, test, lint,
-commit, gate, then break things on purpose and watch the right check fail.
+"""Generate real projects and walk through what a user does.
+
+Install, repro, test, lint, commit, gate, then break things on purpose and watch the right check
+fail.
 
 The steps build on each other like a user's session, so each project runs them in order in
 one test; each step is a function named after the behaviour it checks.
@@ -277,8 +279,9 @@ def loosening_the_rules_on_a_branch_does_not_rescue_it(project: Journey) -> None
 
 
 def scores_brought_along_by_the_change_are_measured_again_in_ci(project: Journey) -> None:
-    """The degraded model's branch commits main's good golden.json and a dvc.lock edited to
-    match, so that `dvc repro` sees nothing to re-run: CI scores the model again anyway.
+    """CI scores the model again even when `dvc repro` sees nothing to re-run.
+
+    The degraded model's branch commits main's good golden.json and a dvc.lock edited to match.
     """
     root = project["root"]
     good = run("git show origin/main:metrics/golden.json", root).stdout
@@ -302,9 +305,10 @@ def scores_brought_along_by_the_change_are_measured_again_in_ci(project: Journey
 
 
 def override_without_a_new_baseline_is_refused(project: Journey) -> None:
-    """An override must re-baseline in the same change (merged as is, main's gate would fail
-    the regressed model and nothing would ship); the passing path is the generated
-    test_gate's and the pull-request workflow's (tests/test_workflow_ci.py).
+    """An override must re-baseline in the same change.
+
+    Merged as is, main's gate would fail the regressed model and nothing would ship; the passing
+    path is the generated test_gate's and the pull-request workflow's (tests/test_workflow_ci.py).
     """
     root = project["root"]
     reason = "accepting a weaker model for the outage fix, ticket 42"

@@ -14,7 +14,6 @@ developer's machine (local SQLite MLflow store) and pushed; a fresh clone pulls 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -110,7 +109,7 @@ def test_origin_pushes_every_output_and_the_run_cache(
     lock = (origin / "dvc.lock").read_text()
     digest = lock.split("path: data/raw/customers.csv")[1].split("md5: ")[1].split()[0]
     cached = origin / ".dvc" / "cache" / "files" / "md5" / digest[:2] / digest[2:]
-    assert os.path.samefile(raw, cached)
+    assert raw.samefile(cached)
 
 
 def test_pulled_clone_reproduces_nothing_and_passes_the_gate_rescored(clone: Path) -> None:
@@ -140,8 +139,9 @@ def test_each_stage_reruns_alone_with_an_empty_local_mlflow_store(clone: Path) -
 
 @pytest.fixture(scope="module")
 def server(clone: Path, backends: tuple[S3, str]) -> Iterator[str]:
-    """The clone retrains against an MLflow server, which then stops; a new server on the
-    same PostgreSQL and S3 stores is what the checks below query.
+    """The clone retrains against an MLflow server, which then stops.
+
+    A new server on the same PostgreSQL and S3 stores is what the checks below query.
     """
     s3, database = backends
     server_env = {**project_env(), **s3.env}

@@ -113,8 +113,9 @@ def test_a_forks_pull_request_adding_remote_data_fails_the_required_check(
 def test_dependabots_pull_request_with_variables_and_no_secrets_passes(
     repo: GitHubRepo, runner: Runner
 ) -> None:
-    """Dependabot's runs get the repository's variables but no Actions secrets: a team MLflow
-    server without its credentials would answer 401. Pull requests never use it.
+    """Dependabot's runs get the repository's variables but no Actions secrets.
+
+    A team MLflow server without its credentials would answer 401. Pull requests never use it.
     """
     run("git checkout --quiet -b dependabot/uv/uv-0.9.99 origin/main", repo.clone)
     (repo.clone / "NOTES.md").write_text("A dependency update.\n")
@@ -140,8 +141,9 @@ def test_dependabots_pull_request_with_variables_and_no_secrets_passes(
 def test_a_merge_queue_gates_against_its_base_when_that_is_ahead_of_main(
     repo: GitHubRepo, runner: Runner
 ) -> None:
-    """The group queued before this one re-baselined to a bar this change does not reach:
-    against main it would pass, against the queue's base it fails.
+    """The group queued before this one re-baselined to a bar this change does not reach.
+
+    Against main it would pass, against the queue's base it fails.
     """
     run("git checkout --quiet -b earlier origin/main", repo.clone)
     baseline = repo.clone / "metrics" / "baseline.json"

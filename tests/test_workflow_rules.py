@@ -127,14 +127,10 @@ class Job:
     finish: int = 0
 
 
-def play(
+def queued_jobs(
     document: Workflow, pushes: list[tuple[int, events.Event]], durations: dict[str, int]
-) -> tuple[list[Job], str | None]:
-    """GitHub's documented concurrency rules, played out: per group at most one running and
-    one pending job; a newly queued job cancels the pending one (and, with
-    cancel-in-progress, the running one). Returns every job, and which commit `main`
-    ends on when each promote moves it forward only.
-    """
+) -> list[Job]:
+    """The jobs each push queues, with their concurrency group, as if every job succeeded."""
     jobs: list[Job] = []
     for _, event in pushes:
         for job_id, job in document["jobs"].items():
@@ -154,6 +150,19 @@ def play(
                 == "true"
             )
             jobs.append(Job(event.sha, job_id, group.lower(), cancel, durations.get(job_id, 10)))
+    return jobs
+
+
+def play(
+    document: Workflow, pushes: list[tuple[int, events.Event]], durations: dict[str, int]
+) -> tuple[list[Job], str | None]:
+    """GitHub's documented concurrency rules, played out.
+
+    Per group at most one running and one pending job; a newly queued job cancels the
+    pending one (and, with cancel-in-progress, the running one). Returns every job, and
+    which commit `main` ends on when each promote moves it forward only.
+    """
+    jobs = queued_jobs(document, pushes, durations)
     order = [event.sha for _, event in pushes]
     needs = {job_id: job.get("needs", []) for job_id, job in document["jobs"].items()}
     needs = {k: [v] if isinstance(v, str) else v for k, v in needs.items()}
@@ -376,6 +385,7 @@ def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(
         cwd=project,
         capture_output=True,
         text=True,
+        check=False,
     )
 
     assert result.returncode != 0
@@ -478,8 +488,9 @@ def trust_policies(project: Path) -> list[dict[str, Any]]:
 
 
 def assumes(policy: dict[str, Any], sub: str, aud: str = "sts.amazonaws.com") -> bool:
-    """IAM's evaluation of the policy's conditions for a token (StringEquals, StringLike with
-    `*` and `?`; a list of values matches if any does).
+    """IAM's evaluation of the policy's conditions for a token.
+
+    StringEquals, StringLike with `*` and `?`; a list of values matches if any does.
     """
     claims = {
         "token.actions.githubusercontent.com:sub": sub,
@@ -488,8 +499,8 @@ def assumes(policy: dict[str, Any], sub: str, aud: str = "sts.amazonaws.com") ->
     for statement in policy["Statement"]:
         ok = statement["Action"] == "sts:AssumeRoleWithWebIdentity"
         for operator, conditions in statement["Condition"].items():
-            for key, values in conditions.items():
-                values = values if isinstance(values, list) else [values]
+            for key, value in conditions.items():
+                values = value if isinstance(value, list) else [value]
                 if operator == "StringEquals":
                     ok = ok and claims[key] in values
                 elif operator == "StringLike":
@@ -576,8 +587,9 @@ jobs:
 
 
 def test_a_failure_skips_every_job_below_it_in_the_needs_chain(tmp_path: Path) -> None:
-    """`below` needs only `decides`, which succeeded; GitHub still skips it, because its
-    `success()` looks at the whole chain, where `broken` failed.
+    """`below` needs only `decides`, which succeeded; GitHub still skips it.
+
+    Its `success()` looks at the whole chain, where `broken` failed.
     """
     source = tmp_path / "source"
     (source / ".github" / "workflows").mkdir(parents=True)
@@ -618,6 +630,7 @@ def script_outputs(project: Path, script: str, cwd: Path, env: dict[str, str]) -
         env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env},
         capture_output=True,
         text=True,
+        check=False,
     )
     lines = output.read_text().splitlines()
     outputs = dict(line.split("=", 1) for line in lines)

@@ -57,9 +57,11 @@ def test_no_findings(repository: Path, check: str) -> None:
 
 
 def pins() -> dict[str, set[tuple[str, str]]]:
-    """Every action's pins, (SHA, `# vX.Y.Z` comment), across the template's own workflows and
-    the generated project's: read from the files, which Dependabot updates (one grouped pull
-    request for both folders: .github/dependabot.yml), so no table here goes stale.
+    """Every action's pins, (SHA, `# vX.Y.Z` comment), in both folders' workflows.
+
+    The template's own workflows and the generated project's, read from the files, which Dependabot
+    updates (one grouped pull request for both folders: .github/dependabot.yml), so no table here
+    goes stale.
     """
     generated = TEMPLATE / "{{cookiecutter.project_slug}}"
     found: dict[str, set[tuple[str, str]]] = {}
@@ -165,9 +167,10 @@ def test_workflows_are_copied_without_rendering(project: Path) -> None:
 
 
 def test_the_ruleset_requires_only_the_check_that_cannot_be_skipped(project: Path) -> None:
-    """GitHub passes a skipped required check, and a failure or skip anywhere up a `needs` chain
-    skips the jobs below: only `Required`, which needs every job and always runs, is required,
-    and it knows what each job must end as.
+    """Only `Required` is a required check, and it knows what each job must end as.
+
+    GitHub passes a skipped required check, and a failure or skip anywhere up a `needs` chain skips
+    the jobs below; `Required` needs every job and always runs.
     """
     ruleset = json.loads((project / ".github" / "rulesets" / "main.json").read_text())
     rules = {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
@@ -192,8 +195,9 @@ def test_the_ruleset_requires_only_the_check_that_cannot_be_skipped(project: Pat
 
 
 def gate_closure(project: Path, package: str) -> list[str]:
-    """Every module of the package that the gate, the golden-set evaluation and `make
-    baseline` import, directly or not: read from their `import` statements.
+    """Every module the gate, the golden-set evaluation and `make baseline` import.
+
+    Directly or not: read from their `import` statements.
     """
     source = project / "src" / package
     found: set[str] = set()
@@ -240,8 +244,10 @@ GATE_DECIDERS = (
 
 
 def unowned(project: Path, paths: list[str]) -> list[str]:
-    """The paths no CODEOWNERS line owns: the last matching line decides, as on GitHub (the
-    anchored `/file` and `/folder/` forms; a line without owners leaves a path unowned).
+    """The paths no CODEOWNERS line owns.
+
+    The last matching line decides, as on GitHub (the anchored `/file` and `/folder/` forms; a line
+    without owners leaves a path unowned).
     """
     rules = []
     for line in (project / ".github" / "CODEOWNERS").read_text().splitlines():

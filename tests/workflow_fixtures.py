@@ -27,8 +27,10 @@ def published_project(root: Path, repository: Repository = REPOSITORY) -> GitHub
 
 
 def runner_for(repo: GitHubRepo, root: Path, *, images: bool = False) -> Iterator[Runner]:
-    """A hosted runner for `repo`; with `images`, one that builds with the container engine
-    (and removes what it built, and what its steps tagged from it, afterwards).
+    """A hosted runner for `repo`.
+
+    With `images`, one that builds with the container engine (and removes what it built, and what
+    its steps tagged from it, afterwards).
     """
     emulators = {}
     built: list[str] = []
