@@ -194,8 +194,9 @@ class Parser:
 
     def parse(self) -> Any:
         value = self.disjunction()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected `{self.peek()[1]}` in `{self.text}`")  # type: ignore[index]
+        leftover = self.peek()
+        if leftover is not None:
+            raise ExpressionError(f"unexpected `{leftover[1]}` in `{self.text}`")
         return value
 
     def disjunction(self) -> Any:
