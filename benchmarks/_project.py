@@ -23,8 +23,9 @@ def bake(where: Path, **answers: str) -> Path:
 
 
 def timed(command: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run `command` (with `env` added to the environment); return (seconds, peak resident MiB
-    of the largest process it started).
+    """Run `command`; return (seconds, peak resident MiB of the largest process it started).
+
+    `env` is added to the environment.
 
     Each call runs in a fresh child Python so that RUSAGE_CHILDREN covers this command only.
     """

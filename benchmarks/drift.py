@@ -27,6 +27,7 @@ WIDTHS = (34, 10, 10, 10)
 
 
 def main() -> None:
+    """Time `make drift` on CSV and Parquet batches against pandas reading the same files."""
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else ROWS
     results = []
     with tempfile.TemporaryDirectory() as tmp:

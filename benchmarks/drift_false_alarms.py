@@ -104,6 +104,7 @@ for reference_rows, reference in references.items():
 
 
 def main() -> None:
+    """Measure false alarms and detections of `make drift` and of the fixed-threshold peer."""
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else SEEDS
     with tempfile.TemporaryDirectory() as tmp:
         project = bake(Path(tmp))
@@ -126,6 +127,7 @@ def main() -> None:
 
 
 def report(csv: str) -> None:
+    """Print the results table, one row per reference, batch size and shift."""
     lines = [line.split(",") for line in csv.strip().splitlines()[1:]]
     print(
         "\nreference  batch rows  seeds  shift    noise-aware: alarms  exact   "

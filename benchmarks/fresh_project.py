@@ -16,6 +16,7 @@ from _project import bake, timed
 
 
 def main() -> None:
+    """Time a fresh project's install, repro and test, as a new user runs them."""
     with tempfile.TemporaryDirectory() as tmp:
         project = bake(Path(tmp))
         rows = []

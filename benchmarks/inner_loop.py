@@ -58,6 +58,8 @@ def cpu_seconds() -> float:
 
 @dataclass(frozen=True)
 class Run:
+    """One command's run: its wall and CPU time and its timed output."""
+
     seconds: float  # wall clock
     cpu: float  # user + system time of every process it ran: what load does not change
     lines: Lines  # its output, each line with the seconds since the start
@@ -88,6 +90,7 @@ def stream(command: str, cwd: Path) -> Run:
 
 
 def median_of_three(command: str, cwd: Path) -> Run:
+    """Run `command` three times; the middle run by wall time (one slow outlier is ignored)."""
     runs = sorted((stream(command, cwd) for _ in range(3)), key=lambda run: run.seconds)
     return runs[1]
 
@@ -144,21 +147,25 @@ def change_one_hyperparameter(project: Path) -> str:
 
 
 def verdict(seconds: float, goal: float) -> str:
+    """Whether `seconds` met the goal, and by how much it missed."""
     if seconds < goal:
         return f"< {goal:g} s  met"
     return f"< {goal:g} s  MISSED by {seconds - goal:.1f} s"
 
 
 def load() -> str:
+    """The machine's load averages, which the figures depend on."""
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def row(label: str, run: Run | float, goal: float | None = None) -> str:
+    """One line of the report: the label, seconds, CPU seconds and the verdict."""
     seconds, cpu = (run.seconds, f"{run.cpu:8.1f}") if isinstance(run, Run) else (run, " " * 8)
     return f"{label:<46}{seconds:>8.1f}{cpu}" + (f"   {verdict(seconds, goal)}" if goal else "")
 
 
 def main() -> None:
+    """Time the README's main job and the inner loop of a change in a fresh clone."""
     print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min) at start {load()}")
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "template"

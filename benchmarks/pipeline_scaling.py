@@ -22,6 +22,7 @@ WIDTHS = (10, 10, 10, 8, 8, 17)
 
 
 def set_rows(project: Path, rows: int) -> None:
+    """Set the sample stage's row count in params.yaml."""
     params = project / "params.yaml"
     text, count = re.subn(r"^(  rows:)\s*\d+", rf"\g<1> {rows}", params.read_text(), flags=re.M)
     assert count == 1, "sample.rows not found in params.yaml"
@@ -29,6 +30,7 @@ def set_rows(project: Path, rows: int) -> None:
 
 
 def main() -> None:
+    """Time `make repro` at each table size, to show how the pipeline scales."""
     sizes = [int(arg) for arg in sys.argv[1:]] or SIZES
     results = []
     with tempfile.TemporaryDirectory() as tmp:

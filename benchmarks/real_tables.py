@@ -70,6 +70,8 @@ BATCH = 100  # records per /predict request
 
 @dataclass
 class Outcome:
+    """What one step did with one table, and how long it took."""
+
     status: str  # pass | FAIL | refused | skip | n/a
     reason: str = ""
     seconds: float = 0.0
@@ -88,6 +90,7 @@ class Run:
 
     @property
     def failed(self) -> bool:
+        """Whether a step failed or refused what it should have taken."""
         return any(o.status in ("FAIL", "refused") for o in self.outcomes.values())
 
 
@@ -95,7 +98,7 @@ class StepError(Exception):
     """A step's failure, with a short reason."""
 
 
-class TooFewRows(Exception):
+class TooFewRowsError(Exception):
     """The held-out batch is below drift.min_rows: the shifted copy cannot be judged."""
 
 
@@ -155,6 +158,7 @@ def why(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def must(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    """Return `result`, or raise its short reason if the command failed."""
     if result.returncode != 0:
         raise StepError(why(result))
     return result
@@ -164,6 +168,7 @@ def must(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProces
 
 
 def fetch(run: Run, env: dict[str, str]) -> str:
+    """Write the table from its package into the run's folder."""
     table = run.table
     spec = {
         "target": table.target,
@@ -183,6 +188,7 @@ def fetch(run: Run, env: dict[str, str]) -> str:
 
 
 def install(run: Run, env: dict[str, str], template: Path) -> str:
+    """Bake a project from the template, install it and commit it."""
     slug = f"real-{run.table.name}"
     bake = [sys.executable, "-m", "cookiecutter", "--no-input", str(template)]
     must(
@@ -211,10 +217,12 @@ def make_args(table: Table, data: Path) -> str:
 
 
 def quote(text: str) -> str:
+    """`text` quoted for the shell, single quotes included."""
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
 def import_data(run: Run, env: dict[str, str]) -> Outcome:
+    """Import the table: the task it infers, or a refusal naming every expected problem."""
     table, project = run.table, checked(run.project)
     data = run.root / run.meta["data"]
     result = shell(run, "import", f"make import-data {make_args(table, data)}", project, env)
@@ -247,6 +255,7 @@ def import_data(run: Run, env: dict[str, str]) -> Outcome:
 
 
 def gate(run: Run, env: dict[str, str]) -> str:
+    """Commit the import, push main to a local origin, and pass `make gate`."""
     project = checked(run.project)
     must(shell(run, "gate", "git add -A && git commit --quiet -m 'Import our data'", project, env))
     remote = run.root / "origin.git"
@@ -305,13 +314,14 @@ def drift(run: Run, env: dict[str, str], step: str, batch: str) -> str:
             raise StepError(f"false alarm: {'; '.join(report.get('reasons', []))[:200]}")
         return str(status)
     if status == "insufficient_data":  # fewer rows than drift.min_rows: no verdict, by design
-        raise TooFewRows(f"{run.meta['held_out']} rows: too few for a verdict")
+        raise TooFewRowsError(f"{run.meta['held_out']} rows: too few for a verdict")
     if status != "drift":
         raise StepError(f"no alarm ({status}) on {', '.join(run.meta['shifted'])} shifted")
     return f"named {', '.join(report.get('drifted_features', []))}"
 
 
 def free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -319,6 +329,7 @@ def free_port() -> int:
 
 
 def post(url: str, body: object) -> tuple[int, Any]:
+    """POST `body` as JSON; the status and the JSON answer."""
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"content-type": "application/json"}
     )
@@ -330,6 +341,7 @@ def post(url: str, body: object) -> tuple[int, Any]:
 
 
 def wait_until_ready(base: str, server: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Poll /ready until it answers; fail if the server exits first."""
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -415,8 +427,11 @@ def score(run: Run, base: str, runtime: str) -> str:
 
 
 def predict(url: str, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every record's answer ({} where refused), BATCH at a time; a refused batch is posted
-    again row by row, to count the rows refused and say why the first one was."""
+    """Every record's answer ({} where refused), BATCH at a time.
+
+    A refused batch is posted again row by row, to count the rows refused and say why the first one
+    was.
+    """
     answers: list[dict[str, Any]] = []
     refused: list[str] = []
     for start in range(0, len(records), BATCH):
@@ -449,6 +464,7 @@ def norm(value: object) -> str:
 
 
 def checked(project: Path | None) -> Path:
+    """The project, which a step needs made by an earlier one."""
     if project is None:
         raise StepError("no project")
     return project
@@ -467,7 +483,7 @@ def step(run: Run, name: str, action: Callable[[], str | Outcome]) -> bool:
         outcome = result if isinstance(result, Outcome) else Outcome("pass", result)
     except StepError as error:
         outcome = Outcome("FAIL", str(error))
-    except TooFewRows as error:
+    except TooFewRowsError as error:
         outcome = Outcome("n/a", str(error))
     except (subprocess.TimeoutExpired, OSError, ValueError, KeyError) as error:
         outcome = Outcome("FAIL", f"{type(error).__name__}: {error}"[:240])
@@ -484,6 +500,7 @@ def step(run: Run, name: str, action: Callable[[], str | Outcome]) -> bool:
 
 
 def run_table(table: Table, work: Path, template: Path, started: list[Run], until: str) -> Run:
+    """Take one table through the steps up to `until`; a failed early step skips the rest."""
     run = Run(table, work / table.name, until=until)
     started.append(run)
     run.root.mkdir(parents=True)
@@ -513,11 +530,13 @@ def run_table(table: Table, work: Path, template: Path, started: list[Run], unti
 
 
 def plain(run: Run, name: str, command: str, project: Path, env: dict[str, str]) -> str:
+    """Run a step that passes when its command does."""
     must(shell(run, name, command, project, env))
     return ""
 
 
 def test_summary(result: subprocess.CompletedProcess[str]) -> str:
+    """Pytest's last summary line (`N passed ...`), or nothing."""
     found = re.findall(r"(\d+ passed[^=\n]*)", result.stdout)
     return found[-1].strip() if found else ""
 
@@ -526,6 +545,7 @@ def test_summary(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def report(runs: list[Run], code: str, until: str) -> None:
+    """Print a row of step outcomes per table, the pass rates, the reasons, the corpus."""
     width = max(len(r.table.name) for r in runs)
     head = f"{'table':<{width}}  {'rows':>9}  {'task':<10}" + "".join(f"  {s:<8}" for s in STEPS)
     print(f"\nReal tables through the README's path ({code})\n")
@@ -568,6 +588,7 @@ def report(runs: list[Run], code: str, until: str) -> None:
 
 
 def cell(run: Run, name: str) -> str:
+    """A step's outcome as the table shows it."""
     outcome = run.outcomes[name]
     if name == "import" and run.table.refuse and outcome.status == "pass":
         return "accepted" if "accepted" in outcome.reason else "refused+"
@@ -600,6 +621,7 @@ def template_at(ref: str | None, work: Path) -> tuple[Path, str]:
 
 
 def main() -> None:
+    """Run the chosen tables through the README's path and report each step."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", help="comma-separated names (default: all)")
     parser.add_argument("--jobs", type=int, default=1, help="tables at once (default 1)")

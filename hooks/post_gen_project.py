@@ -54,7 +54,10 @@ def template_source() -> tuple[str, str] | None:
     if shutil.which("git") is None:
         return None
     commit = subprocess.run(
-        ["git", "-C", str(repo_dir), "rev-parse", "HEAD"], capture_output=True, text=True
+        ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if commit.returncode != 0:
         return None
@@ -83,7 +86,9 @@ def run(*command: str) -> str | None:
     if shutil.which(command[0]) is None:
         return f"{command[0]} is not installed"
     try:
-        result = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            command, cwd=PROJECT, capture_output=True, text=True, timeout=300, check=False
+        )
     except subprocess.TimeoutExpired:
         return f"`{' '.join(command)}` took too long"
     if result.returncode == 0:
@@ -93,10 +98,15 @@ def run(*command: str) -> str | None:
 
 
 def start_git() -> str:
+    """Start a git repository unless the project is inside one; say what was done."""
     if shutil.which("git") is None:
         return "git was not found: install it and run `git init -b main` here (DVC needs git)."
     inside = subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], cwd=PROJECT, capture_output=True, text=True
+        ["git", "rev-parse", "--is-inside-work-tree"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     ignored = subprocess.run(
         ["git", "check-ignore", "--quiet", "."], cwd=PROJECT, capture_output=True, check=False
@@ -110,6 +120,7 @@ def start_git() -> str:
 
 
 def lock_dependencies() -> str:
+    """Write uv.lock when uv can resolve; say whether it did."""
     failure = run("uv", "lock", "--quiet")
     if failure is None:
         return "wrote uv.lock (commit it: it pins every dependency)."
@@ -117,6 +128,7 @@ def lock_dependencies() -> str:
 
 
 def main() -> int:
+    """Keep the chosen variants, record the answers, start git and lock; print next steps."""
     task, licence = ANSWERS["task"], ANSWERS["license"]
     keep_only(PROJECT / "_licenses" / licence, PROJECT / "LICENSE", PROJECT / "_licenses")
     keep_only(

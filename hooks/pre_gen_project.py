@@ -38,8 +38,10 @@ def is_code_owner(owner: str) -> bool:
     if EMAIL.match(owner):
         return True
     name, _, team = owner.removeprefix("@").partition("/")
-    return owner.startswith("@") and bool(GITHUB_OWNER.match(name)) and (
-        not team or bool(TEAM.match(team))
+    return (
+        owner.startswith("@")
+        and bool(GITHUB_OWNER.match(name))
+        and (not team or bool(TEAM.match(team)))
     )
 
 
@@ -64,6 +66,11 @@ def remote_problem(remote: str) -> str | None:
             f"dvc_remote={remote!r} uses a scheme this template does not set up: "
             f"use {REMOTE_FORMS}."
         )
+    return folder_problem(remote)
+
+
+def folder_problem(remote: str) -> str | None:
+    """Why `remote`, a folder, is not one DVC and the generated files can use, or None."""
     if not remote.startswith("/"):
         return (
             f"dvc_remote={remote!r} is not an absolute path (DVC would resolve it from .dvc/): "
@@ -131,6 +138,7 @@ def problems(answers: dict[str, str]) -> list[str]:
 
 
 def main() -> int:
+    """Print every bad answer; non-zero when there is one."""
     found = problems(ANSWERS)
     for message in found:
         print(f"ERROR: {message}", file=sys.stderr)

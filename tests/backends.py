@@ -1,5 +1,7 @@
-"""Real backends on loopback for the end-to-end tests: an S3 API (moto in server mode), a
-PostgreSQL server (Debian's `postgresql` package) and an MLflow tracking server on both.
+"""Real backends on loopback for the end-to-end tests.
+
+An S3 API (moto in server mode), a PostgreSQL server (Debian's `postgresql` package) and an MLflow
+tracking server on both.
 
 Each is a context manager that starts the real program on a free port of 127.0.0.1, waits
 until it answers and stops it (and only it) on exit. `.ci/run` installs what they need.
@@ -21,8 +23,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
+
+if TYPE_CHECKING:  # boto3-stubs, a dev dependency: the client's methods typed
+    from mypy_boto3_s3 import S3Client
 
 # moto accepts any credentials; these names are what DVC (boto) and MLflow read.
 S3_CREDENTIALS = {
@@ -39,10 +45,12 @@ class BackendError(RuntimeError):
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
-def wait_for_http(url: str, process: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+def wait_for_http(
+    url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 120
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -56,11 +64,18 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, seconds: float
 
 
 @contextlib.contextmanager
-def process_group(command: list[str], log: Path, **options) -> Iterator[subprocess.Popen]:
+def process_group(
+    command: list[str], log: Path, *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` in its own process group; on exit stop that group (only it)."""
     with log.open("w") as output:
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, start_new_session=True, **options
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=cwd,
+            env=env,
         )
     try:
         yield process
@@ -87,25 +102,23 @@ class S3:
             "MLFLOW_S3_ENDPOINT_URL": self.endpoint,
         }
 
-    def client(self):
-        return boto3.client("s3", endpoint_url=self.endpoint, **_boto_credentials())
+    def client(self) -> S3Client:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=S3_CREDENTIALS["AWS_DEFAULT_REGION"],
+        )
 
     def keys(self, bucket: str) -> list[str]:
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
-def _boto_credentials() -> dict[str, str]:
-    return {
-        "aws_access_key_id": S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        "region_name": S3_CREDENTIALS["AWS_DEFAULT_REGION"],
-    }
-
-
 @contextlib.contextmanager
 def moto_s3(folder: Path, buckets: tuple[str, ...]) -> Iterator[S3]:
-    """moto's S3 API in server mode, with `buckets` created."""
+    """Moto's S3 API in server mode, with `buckets` created."""
     port = free_port()
     server = Path(sys.executable).with_name("moto_server")
     log = folder / "moto.log"
@@ -152,7 +165,10 @@ def postgres(database: str) -> Iterator[str]:
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}"
         start = [*prefix, postgres_bin("pg_ctl"), "-D", str(data), "-o", options, "-w"]
         started = subprocess.run(
-            [*start, "-l", str(folder / "postgres.log"), "start"], capture_output=True, text=True
+            [*start, "-l", str(folder / "postgres.log"), "start"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if started.returncode != 0:
             log = folder / "postgres.log"
@@ -178,6 +194,7 @@ def postgres(database: str) -> Iterator[str]:
             subprocess.run(
                 [*prefix, postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
                 capture_output=True,
+                check=False,
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -187,8 +204,10 @@ def postgres(database: str) -> Iterator[str]:
 def mlflow_server(
     project: Path, backend_store: str, artifacts: str, env: dict[str, str]
 ) -> Iterator[str]:
-    """`mlflow server` of the project's own MLflow version, with the drivers a deployment adds
-    (psycopg for PostgreSQL, boto3 for S3); yields its URL."""
+    """`mlflow server` of the project's own MLflow version; yields its URL.
+
+    With the drivers a deployment adds (psycopg for PostgreSQL, boto3 for S3).
+    """
     port = free_port()
     command = [
         "uv", "run", "--locked", "--with", "psycopg[binary]", "--with", "boto3",

@@ -175,7 +175,7 @@ def _unmount_below(path: Path) -> None:
     """
     prefix = str(path.resolve())
     mounts: list[str] = []
-    with open("/proc/self/mounts", encoding="utf-8") as handle:
+    with Path("/proc/self/mounts").open(encoding="utf-8") as handle:
         for line in handle:
             fields = line.split()
             if len(fields) < 2:
@@ -335,14 +335,17 @@ def _is_security(uri: str, suites: Sequence[str]) -> bool:
 
 
 def _read_mirror_list(uri: str) -> str:
-    """The text of an apt mirror list: `mirror+file:/path`, `mirror://host/path` (http),
-    `mirror+http(s)://...`."""
+    """The text of an apt mirror list.
+
+    `mirror+file:/path`, `mirror://host/path` (http), `mirror+http(s)://...`.
+    """
     method, _, location = uri.partition("+") if uri.startswith("mirror+") else ("", "", uri)
     if uri.startswith("mirror+file:") or (method and location.startswith("file:")):
         return Path(urllib.parse.urlsplit(location).path).read_text(encoding="utf-8")
     url = location if method else "http" + uri.removeprefix("mirror")
     with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read().decode("utf-8", errors="replace")
+        body: bytes = response.read()
+        return body.decode("utf-8", errors="replace")
 
 
 def expand_uri(uri: str) -> list[str]:
@@ -380,7 +383,8 @@ def _serves(uri: str, suite: str) -> bool:
     request = urllib.request.Request(url, method="HEAD")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except (OSError, urllib.error.URLError):
         return False
 
@@ -431,7 +435,8 @@ def default_cache_dir() -> Path:
 def inspect_image(tag: str) -> dict[str, Any]:
     """Return ``buildah inspect --type image`` output for ``tag`` as a dict."""
     out = _run(["buildah", "inspect", "--type", "image", tag], timeout=120).stdout
-    return json.loads(out)
+    inspected: dict[str, Any] = json.loads(out)
+    return inspected
 
 
 def image_exists(tag: str) -> bool:

@@ -17,9 +17,12 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
 def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
-    """Stop at once when pytest-xdist ignores `xdist_group` (a grouped test's id ends in
-    `@group`): each group's module fixture would be built on every worker, silently
-    doubling the suite's slowest setups. Runs in the controller, once per worker."""
+    """Stop at once when pytest-xdist ignores `xdist_group`.
+
+    A grouped test's id ends in `@group`; without it each group's module fixture would be built on
+    every worker, silently doubling the suite's slowest setups. Runs in the controller, once per
+    worker.
+    """
     config = node.config  # type: ignore[attr-defined]
     if config.getoption("dist") != "loadgroup" or any("@" in nodeid for nodeid in ids):
         return
@@ -58,9 +61,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`--numprocesses=auto`: a worker more than cores. The end-to-end tests spend about a
-    sixth of their time waiting (services starting, sockets, git, image builds), which the
-    extra worker fills. PYTEST_XDIST_AUTO_NUM_WORKERS still decides where it is set."""
+    """`--numprocesses=auto`: a worker more than cores.
+
+    The end-to-end tests spend about a sixth of their time waiting (services starting, sockets, git,
+    image builds), which the extra worker fills. PYTEST_XDIST_AUTO_NUM_WORKERS still decides where
+    it is set.
+    """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None
     return len(os.sched_getaffinity(0)) + 1
@@ -68,9 +74,11 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """One mypy cache for all the projects a worker generates, as a developer's second run
-    has one: mypy re-checks what differs (it compares each file's hash), not pandas-stubs
-    and the other libraries again (16 s a project from cold)."""
+    """One mypy cache for all the projects a worker generates, as a developer's second run has one.
+
+    mypy re-checks what differs (it compares each file's hash), not pandas-stubs and the other
+    libraries again (16 s a project from cold).
+    """
     os.environ["MYPY_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "mypy-cache")
 
 
@@ -140,6 +148,7 @@ def run(
         capture_output=True,
         text=True,
         timeout=900,
+        check=False,
     )
     if check and result.returncode != 0:
         pytest.fail(

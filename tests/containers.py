@@ -22,12 +22,12 @@ import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:  # imported as tests.containers by pytest, as containers by tests/docker_cli.py
+if TYPE_CHECKING or __package__:  # imported as tests.containers by pytest
     from . import buildah
-except ImportError:
-    import buildah  # type: ignore[no-redef]
+else:  # as containers by tests/docker_cli.py, a script run from tests/
+    import buildah
 
 ContainerError = buildah.ContainerError
 default_command = buildah.default_command
@@ -106,8 +106,10 @@ def build(
     base_image: str | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """Build `dockerfile` in `context` as `tag`; return the build log. `labels` are set on
-    the image (docker build --label), as build-push-action's `labels` input does.
+    """Build `dockerfile` in `context` as `tag`; return the build log.
+
+    `labels` are set on the image (docker build --label), as build-push-action's `labels` input
+    does.
 
     `base_image` replaces the first `FROM` with buildah (the pinned base is in a registry
     out of reach); Docker builds from the Dockerfile as written.
@@ -141,7 +143,8 @@ def image_exists(name: str) -> bool:
 
 
 def _docker_inspect(name: str) -> dict[str, Any]:
-    return json.loads(_docker("image", "inspect", name).stdout)[0]
+    inspected: list[dict[str, Any]] = json.loads(_docker("image", "inspect", name).stdout)
+    return inspected[0]
 
 
 def image_config(name: str) -> dict[str, Any]:
@@ -154,8 +157,8 @@ def image_config(name: str) -> dict[str, Any]:
 def image_digest(name: str) -> str:
     """The image's manifest digest (buildah) or image id (Docker), `sha256:<hex>`."""
     if engine() == "buildah":
-        return buildah.inspect_image(name)["FromImageDigest"]
-    return _docker_inspect(name)["Id"]
+        return str(buildah.inspect_image(name)["FromImageDigest"])
+    return str(_docker_inspect(name)["Id"])
 
 
 def image_size_mb(name: str) -> float:
@@ -206,6 +209,7 @@ def running(
                     [docker_binary(), "logs", "--tail", "50", container],
                     capture_output=True,
                     text=True,
+                    check=False,
                 )
                 raise ContainerError(
                     f"{name} did not answer within {timeout}s\n{logs.stdout}{logs.stderr}"

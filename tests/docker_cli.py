@@ -21,12 +21,18 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-import containers
+if TYPE_CHECKING:  # this script runs from tests/, where tests/containers.py is `containers`
+    from tests import buildah, containers
+else:
+    import buildah
+    import containers
 
 
-def fail(message: str, status: int = 1) -> None:
+def fail(message: str, status: int = 1) -> NoReturn:
     print(message, file=sys.stderr)
     raise SystemExit(status)
 
@@ -45,35 +51,47 @@ def state_dir() -> Path:
     return folder
 
 
-def parse_run(argv: list[str]) -> dict:
+@dataclass
+class RunOptions:
     """`docker run` options the Makefile uses, the image, and the command after it."""
-    options: dict = {"detach": False, "rm": False, "publish": [], "env": [], "entrypoint": None}
+
+    detach: bool = False
+    rm: bool = False
+    publish: list[str] = field(default_factory=list)
+    env: list[str] = field(default_factory=list)
+    entrypoint: str | None = None
+    image: str = ""
+    command: list[str] = field(default_factory=list)
+
+
+def parse_run(argv: list[str]) -> RunOptions:
+    options = RunOptions()
     rest = list(argv)
     while rest and rest[0].startswith("-"):
         flag = rest.pop(0)
         if flag in ("-d", "--detach"):
-            options["detach"] = True
+            options.detach = True
         elif flag == "--rm":
-            options["rm"] = True
+            options.rm = True
         elif flag in ("-p", "--publish"):
-            options["publish"].append(rest.pop(0))
+            options.publish.append(rest.pop(0))
         elif flag in ("-e", "--env"):
-            options["env"].append(rest.pop(0))
+            options.env.append(rest.pop(0))
         elif flag == "--entrypoint":
-            options["entrypoint"] = rest.pop(0)
+            options.entrypoint = rest.pop(0)
         else:
             fail(f"docker run (test harness): option {flag} is not emulated", 125)
     if not rest:
         fail("docker run (test harness): no image given", 125)
-    options["image"], options["command"] = rest[0], rest[1:]
+    options.image, options.command = rest[0], rest[1:]
     return options
 
 
-def command_of(options: dict) -> list[str]:
-    config = containers.image_config(options["image"])
-    if options["entrypoint"]:
-        return [options["entrypoint"], *options["command"]]
-    return [*(config.get("Entrypoint") or []), *(options["command"] or config.get("Cmd") or [])]
+def command_of(options: RunOptions) -> list[str]:
+    config = containers.image_config(options.image)
+    if options.entrypoint:
+        return [options.entrypoint, *options.command]
+    return [*(config.get("Entrypoint") or []), *(options.command or config.get("Cmd") or [])]
 
 
 def published(argv: list[str], publish: list[str]) -> list[str]:
@@ -91,16 +109,14 @@ def published(argv: list[str], publish: list[str]) -> list[str]:
 
 def run(argv: list[str]) -> None:
     options = parse_run(argv)
-    command = published(command_of(options), options["publish"])
+    command = published(command_of(options), options.publish)
     name = f"mlops-cli-{uuid.uuid4().hex[:12]}"
-    containers.buildah._run(
-        ["buildah", "from", "--pull=never", "--quiet", "--name", name, options["image"]]
-    )
-    run_argv = ["buildah", "run", "--isolation", containers.buildah.ISOLATION]
-    for pair in options["env"]:
+    buildah._run(["buildah", "from", "--pull=never", "--quiet", "--name", name, options.image])
+    run_argv = ["buildah", "run", "--isolation", buildah.ISOLATION]
+    for pair in options.env:
         run_argv += ["--env", pair]
     run_argv += [name, "--", *command]
-    if not options["detach"]:
+    if not options.detach:
         try:
             status = subprocess.run(run_argv, check=False).returncode
         finally:

@@ -186,8 +186,11 @@ def push(
     after: str,
     pusher: str = "octocat",
 ) -> Event:
-    """`push` of a branch or a tag: GITHUB_SHA is the pushed commit (for a tag, the commit
-    the tag points to), GITHUB_REF the updated ref. `github.base_ref` is empty."""
+    """`push` of a branch or a tag.
+
+    GITHUB_SHA is the pushed commit (for a tag, the commit the tag points to), GITHUB_REF the
+    updated ref. `github.base_ref` is empty.
+    """
     payload = {
         "ref": ref,
         "before": before,
@@ -212,8 +215,10 @@ def tag_push(repository: Repository, *, tag: str, sha: str, pusher: str = "octoc
 
 
 def schedule(repository: Repository, *, sha: str, cron: str) -> Event:
-    """`schedule`: runs on the default branch's last commit; the payload is only the cron
-    line (no `repository`, no `sender`)."""
+    """`schedule`: runs on the default branch's last commit.
+
+    The payload is only the cron line (no `repository`, no `sender`).
+    """
     ref = f"refs/heads/{repository.default_branch}"
     return Event("schedule", ref, sha, {"schedule": cron}, repository, actor="octocat")
 
@@ -247,8 +252,11 @@ def merge_group(
     base_sha: str,
     base_branch: str = "main",
 ) -> Event:
-    """`merge_group` (checks_requested): GITHUB_SHA is the merge group's commit on its
-    temporary `gh-readonly-queue/...` branch; the target is `merge_group.base_ref`."""
+    """`merge_group` (checks_requested).
+
+    GITHUB_SHA is the merge group's commit on its temporary `gh-readonly-queue/...` branch; the
+    target is `merge_group.base_ref`.
+    """
     head_ref = f"refs/heads/gh-readonly-queue/{base_branch}/pr-{number}-{base_sha}"
     payload = {
         "action": "checks_requested",

@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 TOKEN = re.compile(
     r"\s*(?:(?P<number>0x[0-9a-fA-F]+|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -26,13 +26,15 @@ TOKEN = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"
 )
 EMBEDDED = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+LITERALS = {"true": True, "false": False, "null": None}
+Comparable = TypeVar("Comparable", str, float)  # what GitHub orders: strings, or numbers
 
 
 class ExpressionError(ValueError):
     """An expression the evaluator cannot parse (GitHub would reject the workflow)."""
 
 
-class Filtered(list):
+class Filtered(list[Any]):
     """The result of an object filter (`labels.*.name`): an array, dereferenced element-wise."""
 
 
@@ -59,9 +61,7 @@ def truthy(value: Any) -> bool:
 def as_number(value: Any) -> float:
     if value is None:
         return 0.0
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)):  # bool too: True is 1.0
         return float(value)
     if isinstance(value, str):
         text = value.strip()
@@ -80,17 +80,18 @@ def equal(left: Any, right: Any) -> bool:
     if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
         return left is right
     if type(left) is type(right) or {type(left), type(right)} <= {int, float}:
-        return left == right
+        return bool(left == right)
     return as_number(left) == as_number(right)
 
 
 def compare(left: Any, right: Any, operator: str) -> bool:
     if isinstance(left, str) and isinstance(right, str):
-        a, b = left.casefold(), right.casefold()
-    else:
-        a, b = as_number(left), as_number(right)
-        if math.isnan(a) or math.isnan(b):
-            return False
+        return ordered(left.casefold(), right.casefold(), operator)
+    a, b = as_number(left), as_number(right)
+    return not (math.isnan(a) or math.isnan(b)) and ordered(a, b, operator)
+
+
+def ordered(a: Comparable, b: Comparable, operator: str) -> bool:
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[operator]
 
 
@@ -164,8 +165,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 class Parser:
-    """Recursive descent over the token list, evaluating as it goes (no short-circuit
-    side effects exist in expressions, so evaluating both operands is harmless)."""
+    """Recursive descent over the token list, evaluating as it goes.
+
+    No short-circuit side effects exist in expressions, so evaluating both operands is harmless.
+    """
 
     def __init__(
         self,
@@ -191,8 +194,9 @@ class Parser:
 
     def parse(self) -> Any:
         value = self.disjunction()
-        if self.peek() is not None:
-            raise ExpressionError(f"unexpected `{self.peek()[1]}` in `{self.text}`")  # type: ignore[index]
+        leftover = self.peek()
+        if leftover is not None:
+            raise ExpressionError(f"unexpected `{leftover[1]}` in `{self.text}`")
         return value
 
     def disjunction(self) -> Any:
@@ -268,10 +272,8 @@ class Parser:
             return value
         if kind != "name":
             raise ExpressionError(f"unexpected `{text}` in `{self.text}`")
-        if text in ("true", "false"):
-            return text == "true"
-        if text == "null":
-            return None
+        if text in LITERALS:
+            return LITERALS[text]
         if self.peek() == ("op", "("):
             return self.call(text)
         if text.casefold() not in self.contexts:

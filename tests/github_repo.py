@@ -27,7 +27,7 @@ class GitHubRepo:
     @classmethod
     def publish(cls, where: Path, repository: events.Repository, **answers: str) -> GitHubRepo:
         """Generate a project, commit it and push main to a new origin."""
-        clone = bake(where, **answers)
+        clone = bake(where, offline=False, **answers)
         run("git add -A && git commit --quiet -m 'Initial commit from template'", clone)
         origin = where / "origin.git"
         run(f"git init --quiet --bare {origin} && git remote add origin {origin}", clone)
@@ -52,8 +52,10 @@ class GitHubRepo:
         head_repository: str | None = None,
         author: str = "octocat",
     ) -> events.Event:
-        """Push `branch` and the test merge commit GitHub makes for a pull request from it
-        (`head_repository`: from that fork; `author`: who opened it, `dependabot[bot]`...)."""
+        """Push `branch` and the test merge commit GitHub makes for a pull request from it.
+
+        `head_repository`: from that fork; `author`: who opened it, `dependabot[bot]`...
+        """
         run(f"git push --quiet --force origin {branch}", self.clone)
         head, base_sha = self.sha(branch), self.sha(f"origin/{base}")
         run(f"git checkout --quiet --detach origin/{base}", self.clone)
@@ -81,10 +83,12 @@ class GitHubRepo:
     def merge_queue(
         self, branch: str, *, number: int, base: str = "main", behind: str | None = None
     ) -> events.Event:
-        """A merge queue's group for `branch`: the merge commit on its temporary
-        gh-readonly-queue branch, which GitHub pushes before running the required checks.
-        `behind`: the group queued before this one (a commit of the clone, ahead of `base`),
-        which becomes this group's base, as GitHub stacks queued groups."""
+        """A merge queue's group for `branch`.
+
+        The merge commit on its temporary gh-readonly-queue branch, which GitHub pushes before
+        running the required checks. `behind`: the group queued before this one (a commit of the
+        clone, ahead of `base`), which becomes this group's base, as GitHub stacks queued groups.
+        """
         base_sha = self.sha(behind or f"origin/{base}")
         if behind:
             main = self.sha(f"origin/{base}")

@@ -24,13 +24,13 @@ def archive(root: Path, name: str, *suites: str) -> str:
 
 
 @pytest.fixture
-def apt(tmp_path, monkeypatch) -> Path:
+def apt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MLOPS_TEMPLATE_DEBIAN_MIRROR", raising=False)
     (tmp_path / "apt" / "sources.list.d").mkdir(parents=True)
     return tmp_path / "apt"
 
 
-def test_a_mirror_list_is_expanded_in_priority_order_and_probed(apt, tmp_path):
+def test_a_mirror_list_is_expanded_in_priority_order_and_probed(apt: Path, tmp_path: Path) -> None:
     ubuntu = archive(tmp_path, "ubuntu", "noble")
     debian = archive(tmp_path, "debian", "bookworm")
     mirrors = tmp_path / "apt-mirrors.txt"
@@ -44,7 +44,9 @@ def test_a_mirror_list_is_expanded_in_priority_order_and_probed(apt, tmp_path):
     assert debian_mirror("bookworm", apt) == debian  # the Ubuntu archive has no bookworm
 
 
-def test_one_line_and_deb822_sources_are_read_and_security_archives_skipped(apt, tmp_path):
+def test_one_line_and_deb822_sources_are_read_and_security_archives_skipped(
+    apt: Path, tmp_path: Path
+) -> None:
     security = archive(tmp_path, "debian-security", "bookworm-security", "bookworm")
     main = archive(tmp_path, "debian", "bookworm")
     (apt / "sources.list").write_text(
@@ -59,7 +61,7 @@ def test_one_line_and_deb822_sources_are_read_and_security_archives_skipped(apt,
     assert debian_mirror("bookworm", apt) == main
 
 
-def test_without_a_debian_archive_the_error_names_the_fix(apt, tmp_path):
+def test_without_a_debian_archive_the_error_names_the_fix(apt: Path, tmp_path: Path) -> None:
     ubuntu = archive(tmp_path, "ubuntu", "noble")
     (apt / "sources.list").write_text(f"deb {ubuntu} noble main\n")
 
@@ -67,7 +69,7 @@ def test_without_a_debian_archive_the_error_names_the_fix(apt, tmp_path):
         debian_mirror("bookworm", apt)
 
 
-def test_an_explicit_mirror_wins(apt, monkeypatch):
+def test_an_explicit_mirror_wins(apt: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLOPS_TEMPLATE_DEBIAN_MIRROR", "http://mirror.invalid/debian/")
 
     assert debian_mirror("bookworm", apt) == "http://mirror.invalid/debian"

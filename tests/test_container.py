@@ -1,5 +1,7 @@
-"""Build the generated Dockerfile, run it, probe it (tests/containers.py: a Docker engine where
-one answers, else buildah from a Debian base debootstrapped from this machine's mirror).
+"""Build the generated Dockerfile, run it, probe it.
+
+tests/containers.py: a Docker engine where one answers, else buildah from a Debian base
+debootstrapped from this machine's mirror.
 
 The checks are the ones a release needs: non-root user, healthcheck, exposed port, the API
 answering good and bad requests, predictions equal to the pipeline's on the whole golden
@@ -14,6 +16,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +30,7 @@ TAG = f"localhost/customer-churn:test-{uuid.uuid4().hex[:8]}"
 BATCH = 1000
 
 
-def call(url: str, body: object | None = None) -> tuple[int, object]:
+def call(url: str, body: object | None = None) -> tuple[int, Any]:  # a JSON answer
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data, {"content-type": "application/json"})
     try:
@@ -36,7 +41,7 @@ def call(url: str, body: object | None = None) -> tuple[int, object]:
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory):
+def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     containers.ensure_tools()
     base = containers.ensure_base_image()
     project = bake(tmp_path_factory.mktemp("image"))
@@ -54,7 +59,7 @@ def image(tmp_path_factory):
     containers.remove_image(TAG)
 
 
-def test_image_runs_as_non_root_with_healthcheck_port_and_labels(image):
+def test_image_runs_as_non_root_with_healthcheck_port_and_labels(image: Path) -> None:
     config = containers.image_config(TAG)
 
     assert config["User"]
@@ -65,7 +70,7 @@ def test_image_runs_as_non_root_with_healthcheck_port_and_labels(image):
     assert config["Labels"]["org.opencontainers.image.version"] == "1.2.3"
 
 
-def test_running_image_answers_and_predicts_like_the_pipeline(image):
+def test_running_image_answers_and_predicts_like_the_pipeline(image: Path) -> None:
     golden = run(
         'uv run --locked python -c "'
         "import json; from customer_churn.contract import feature_names;"
@@ -105,7 +110,7 @@ def metric(url: str, name: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def test_service_user_writes_the_prediction_log_at_the_documented_path(image):
+def test_service_user_writes_the_prediction_log_at_the_documented_path(image: Path) -> None:
     # Given the image run as its non-root user with the log at the path its Dockerfile names,
     logging = {
         "SERVE_PREDICTION_LOG": "/srv/logs/predictions.jsonl",

@@ -1,5 +1,7 @@
-"""`make batch` and `make drift` in a generated project, as a user runs them: the exit status
-says no drift, drift or bad input, and the HTML report renders in a real browser, offline.
+"""`make batch` and `make drift` in a generated project, as a user runs them.
+
+The exit status says no drift, drift or bad input, and the HTML report renders in a real browser,
+offline.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ RED = (0xCF, 0x22, 0x2E)  # the banner of a report that found drift (report_html
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = bake(tmp_path_factory.mktemp("drift"))
     run("make install repro", root)
     for shift in ("none", "severe"):
@@ -29,14 +31,14 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
-def test_make_drift_checks_the_newest_batch_by_default(project):
+def test_make_drift_checks_the_newest_batch_by_default(project: Path) -> None:
     result = run("make drift", project, check=False)
 
     assert "drift: checking data/batches/severe.csv" in result.stdout  # sorts after none.csv
     assert result.returncode != 0
 
 
-def test_make_drift_needs_a_batch_and_says_how(project):
+def test_make_drift_needs_a_batch_and_says_how(project: Path) -> None:
     batches, away = project / "data/batches", project / "data/batches-away"
     batches.rename(away)
     try:
@@ -48,9 +50,9 @@ def test_make_drift_needs_a_batch_and_says_how(project):
     assert "CURRENT=" in result.stderr
 
 
-def test_exit_status_tells_no_drift_from_drift_from_bad_input(project):
+def test_exit_status_tells_no_drift_from_drift_from_bad_input(project: Path) -> None:
     def verdict() -> str:
-        return json.loads((project / "reports/drift.json").read_text())["status"]
+        return str(json.loads((project / "reports/drift.json").read_text())["status"])
 
     unchanged = run("make drift CURRENT=data/batches/none.csv", project)
     shifted = run(f"{DRIFT} --current data/batches/severe.csv", project, check=False)
@@ -69,7 +71,7 @@ def test_exit_status_tells_no_drift_from_drift_from_bad_input(project):
     assert not (project / "reports/drift.html").exists()
 
 
-def test_help_lists_the_options(project):
+def test_help_lists_the_options(project: Path) -> None:
     result = run(f"{DRIFT} --help", project)
 
     assert "--current" in result.stdout
@@ -104,7 +106,7 @@ def pixels(png: bytes) -> list[tuple[int, int, int]]:
             corner = above[x - channels] if x >= channels else 0
             predicted = (0, left, above[x], (left + above[x]) // 2, paeth(left, above[x], corner))
             line[x] = (line[x] + predicted[kind]) & 0xFF
-        found += [tuple(line[x : x + 3]) for x in range(0, stride, channels)]
+        found += [(line[x], line[x + 1], line[x + 2]) for x in range(0, stride, channels)]
         above = line
     return found
 
@@ -116,7 +118,7 @@ def chromium(browser: str, page: str, *options: str, cwd: Path) -> str:
     return run(f"{command} {page}", cwd).stdout
 
 
-def test_html_report_renders_offline_in_a_headless_browser(project, tmp_path):
+def test_html_report_renders_offline_in_a_headless_browser(project: Path, tmp_path: Path) -> None:
     # Debian's chromium; GitHub's Ubuntu runners have Chromium and Google Chrome
     browser = next(
         filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None

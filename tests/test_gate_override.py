@@ -67,8 +67,11 @@ PUSHED = "2026-12-01T10:00:00Z"  # the first CI run of the pull request's head c
 def labelled_by(
     *actors: str, permission: str = "write", at: str = "2026-12-01T10:30:00Z"
 ) -> dict[str, Any]:
-    """API answers: the label's history (last actor applied it last, at `at`), that actor's
-    access, and the CI runs of the head commit (the first one made when it was pushed)."""
+    """API answers: the label's history, its actor's access, the head commit's CI runs.
+
+    The last actor applied the label last, at `at`; the first CI run was made when the commit was
+    pushed.
+    """
     events = [
         {
             "event": "labeled",
@@ -98,14 +101,16 @@ def workflow_run(run_id: int, created_at: str) -> dict[str, Any]:
     }
 
 
-def override(workflow: Path, payload: dict, api: GitHubApi, tmp_path: Path) -> JobRun:
+def override(workflow: Path, payload: dict[str, Any], api: GitHubApi, tmp_path: Path) -> JobRun:
     name = "merge_group" if "merge_group" in payload else "pull_request"
     event = Event(name, "refs/pull/7/merge", "0" * 40, payload, Repository(REPOSITORY))
     runner = Runner(tmp_path, tmp_path, emulators={"actions/github-script": github_script(api)})
     return run_job_file(workflow, "override", event, runner)
 
 
-def test_a_maintainer_label_with_a_reason_grants_the_override(workflow, tmp_path):
+def test_a_maintainer_label_with_a_reason_grants_the_override(
+    workflow: Path, tmp_path: Path
+) -> None:
     api = GitHubApi(labelled_by("carol", "bob"))
 
     outputs = override(workflow, pull_request(), api, tmp_path).job_outputs
@@ -115,7 +120,9 @@ def test_a_maintainer_label_with_a_reason_grants_the_override(workflow, tmp_path
     assert asked[0]["params"]["username"] == "bob"  # whoever applied the label last
 
 
-def test_a_label_from_someone_without_write_access_is_refused(workflow, tmp_path):
+def test_a_label_from_someone_without_write_access_is_refused(
+    workflow: Path, tmp_path: Path
+) -> None:
     api = GitHubApi(labelled_by("mallory", permission="read"))
 
     outputs = override(workflow, pull_request(), api, tmp_path).job_outputs
@@ -124,7 +131,7 @@ def test_a_label_from_someone_without_write_access_is_refused(workflow, tmp_path
     assert "@mallory applied the gate-override label with read access" in outputs["refused"]
 
 
-def test_a_fork_cannot_be_overridden(workflow, tmp_path):
+def test_a_fork_cannot_be_overridden(workflow: Path, tmp_path: Path) -> None:
     api = GitHubApi(labelled_by("bob"))
 
     outputs = override(workflow, pull_request(head_repo="mallory/customer-churn"), api, tmp_path)
@@ -134,7 +141,7 @@ def test_a_fork_cannot_be_overridden(workflow, tmp_path):
     assert api.calls == []
 
 
-def test_dependabot_cannot_be_overridden(workflow, tmp_path):
+def test_dependabot_cannot_be_overridden(workflow: Path, tmp_path: Path) -> None:
     api = GitHubApi(labelled_by("bob"))
 
     outputs = override(workflow, pull_request(author="dependabot[bot]"), api, tmp_path)
@@ -143,7 +150,7 @@ def test_dependabot_cannot_be_overridden(workflow, tmp_path):
     assert "Dependabot" in outputs.job_outputs["refused"]
 
 
-def test_new_commits_withdraw_the_label(workflow, tmp_path):
+def test_new_commits_withdraw_the_label(workflow: Path, tmp_path: Path) -> None:
     api = GitHubApi(labelled_by("bob"))
 
     outputs = override(workflow, pull_request("synchronize"), api, tmp_path).job_outputs
@@ -159,9 +166,14 @@ def test_new_commits_withdraw_the_label(workflow, tmp_path):
     }
 
 
-def test_a_label_applied_before_the_last_push_is_removed_not_granted(workflow, tmp_path):
-    """Labelled, then pushed; a label event seconds after the push cancels the run that would
-    have removed the label, and starts this one: the label's time is what counts."""
+def test_a_label_applied_before_the_last_push_is_removed_not_granted(
+    workflow: Path, tmp_path: Path
+) -> None:
+    """Labelled, then pushed: the label's time is what counts.
+
+    A label event seconds after the push cancels the run that would have removed the label, and
+    starts this one.
+    """
     answers = labelled_by("bob", at="2026-12-01T09:00:00Z")
     answers["actions.listWorkflowRunsForRepo"] = [
         workflow_run(1, PUSHED),  # the push's run, cancelled by the next event
@@ -182,7 +194,9 @@ def test_a_label_applied_before_the_last_push_is_removed_not_granted(workflow, t
     assert asked["params"]["head_sha"] == HEAD_SHA
 
 
-def test_a_label_applied_after_the_push_counts_even_if_this_is_the_first_run(workflow, tmp_path):
+def test_a_label_applied_after_the_push_counts_even_if_this_is_the_first_run(
+    workflow: Path, tmp_path: Path
+) -> None:
     """A push whose own run never started (`[skip ci]`): only this run, which is not the push."""
     answers = labelled_by("bob", at="2026-12-01T10:30:00Z")
     answers["actions.listWorkflowRunsForRepo"] = [workflow_run(1658821493, PUSHED)]
@@ -192,7 +206,7 @@ def test_a_label_applied_after_the_push_counts_even_if_this_is_the_first_run(wor
     assert outputs["reason"] == REASON
 
 
-def test_an_api_error_fails_the_job(workflow, tmp_path):
+def test_an_api_error_fails_the_job(workflow: Path, tmp_path: Path) -> None:
     """The Required check then fails: an error never reads as "no override"."""
     answers = labelled_by("bob")
     del answers["repos.getCollaboratorPermissionLevel"]
@@ -203,7 +217,7 @@ def test_an_api_error_fails_the_job(workflow, tmp_path):
     assert "getCollaboratorPermissionLevel" in (run.failure or "")
 
 
-def test_the_reason_line_is_required(workflow, tmp_path):
+def test_the_reason_line_is_required(workflow: Path, tmp_path: Path) -> None:
     api = GitHubApi(labelled_by("bob"))
 
     outputs = override(workflow, pull_request(body="trust me"), api, tmp_path).job_outputs
@@ -212,7 +226,7 @@ def test_the_reason_line_is_required(workflow, tmp_path):
     assert "Gate-Override-Reason: <why>" in outputs["refused"]
 
 
-def test_without_the_label_nothing_is_asked(workflow, tmp_path):
+def test_without_the_label_nothing_is_asked(workflow: Path, tmp_path: Path) -> None:
     api = GitHubApi({})
 
     outputs = override(workflow, pull_request("opened", labels=("bug",)), api, tmp_path)
@@ -221,7 +235,9 @@ def test_without_the_label_nothing_is_asked(workflow, tmp_path):
     assert api.calls == []
 
 
-def test_the_merge_queue_keeps_the_override_of_its_pull_request(workflow, tmp_path):
+def test_the_merge_queue_keeps_the_override_of_its_pull_request(
+    workflow: Path, tmp_path: Path
+) -> None:
     pr = pull_request()["pull_request"]
     api = GitHubApi({**labelled_by("bob"), "pulls.get": pr})
     payload = {

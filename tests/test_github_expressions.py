@@ -35,17 +35,17 @@ CONTEXTS = {
         ("fromJSON('[1, 2]')[1]", 2),
     ],
 )
-def test_expressions_evaluate_as_on_github(expression, value):
+def test_expressions_evaluate_as_on_github(expression: str, value: object) -> None:
     assert evaluate(expression, CONTEXTS) == value
 
 
-def test_interpolation_writes_null_as_empty():
+def test_interpolation_writes_null_as_empty() -> None:
     assert (
         interpolate("origin/${{ github.event.repository.default_branch }}", CONTEXTS) == "origin/"
     )
 
 
-def test_conditions_imply_success_unless_a_status_function_is_used():
+def test_conditions_imply_success_unless_a_status_function_is_used() -> None:
     failed = {"success": lambda: False, "failure": lambda: True, "always": lambda: True}
 
     assert condition("github.event_name == 'push'", CONTEXTS, failed) is False

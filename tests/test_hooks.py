@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException
@@ -43,7 +44,9 @@ from .conftest import bake
         ({"dvc_remote": "/mnt/my data"}, "contains a space, quote, backslash or line break"),
     ],
 )
-def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, capfd):
+def test_bad_answer_is_rejected_and_nothing_is_left(
+    answers: dict[str, str], message: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(FailedHookException):
         bake(tmp_path, offline=True, **answers)
 
@@ -51,7 +54,9 @@ def test_bad_answer_is_rejected_and_nothing_is_left(answers, message, tmp_path, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_every_problem_is_reported_at_once(tmp_path, capfd):
+def test_every_problem_is_reported_at_once(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(FailedHookException):
         bake(tmp_path, offline=True, package_name="json", author_email="nope", github_owner="a--b")
 
@@ -65,14 +70,14 @@ def test_every_problem_is_reported_at_once(tmp_path, capfd):
     ("variable", "value"),
     [("python_version", "3.9"), ("task", "clustering"), ("model", "svm"), ("license", "GPL-3.0")],
 )
-def test_unsupported_choice_is_rejected_by_name(variable, value, tmp_path):
+def test_unsupported_choice_is_rejected_by_name(variable: str, value: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=f"{value} provided for choice variable {variable}"):
         bake(tmp_path, offline=True, **{variable: value})
 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_project_in_an_ignored_folder_of_a_repository_gets_its_own(tmp_path):
+def test_project_in_an_ignored_folder_of_a_repository_gets_its_own(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("generated/\n")
 
@@ -81,7 +86,7 @@ def test_project_in_an_ignored_folder_of_a_repository_gets_its_own(tmp_path):
     assert (project / ".git").is_dir()
 
 
-def test_project_inside_a_repository_joins_it(tmp_path):
+def test_project_inside_a_repository_joins_it(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
 
     project = bake(tmp_path / "monorepo", offline=True)

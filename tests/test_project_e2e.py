@@ -1,5 +1,7 @@
-"""Generate real projects and walk through what a user does: install, repro, test, lint,
-commit, gate, then break things on purpose and watch the right check fail.
+"""Generate real projects and walk through what a user does.
+
+Install, repro, test, lint, commit, gate, then break things on purpose and watch the right check
+fail.
 
 The steps build on each other like a user's session, so each project runs them in order in
 one test; each step is a function named after the behaviour it checks.
@@ -10,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 import yaml
@@ -25,17 +29,25 @@ VARIANTS = {
 }
 MODEL_KINDS = ("random_forest", "gradient_boosting", "linear")
 # A one-tree, depth-1 model (or one boosting step, or all but no weights): clearly worse.
-DEGRADED = {
+DEGRADED: dict[str, dict[str, object]] = {
     "random_forest": {"n_estimators": 1, "max_depth": 1},
     "gradient_boosting": {"max_iter": 1, "max_depth": 1},
     "linear": {"alpha": "1000000.0"},
 }
 
 
+class Journey(TypedDict):
+    """What the steps share: the project, its answers, the workers its `make test` uses."""
+
+    root: Path
+    answers: dict[str, str]
+    test_workers: str
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_user_journey(variant, tmp_path):
-    root = bake(tmp_path, **VARIANTS[variant])
-    project = {
+def test_user_journey(variant: str, tmp_path: Path) -> None:
+    root = bake(tmp_path, offline=False, **VARIANTS[variant])
+    project: Journey = {
         "root": root,
         "answers": json.loads((root / ".cookiecutter.json").read_text()),
         # `make test` on two workers as on a 2-core machine in one journey, in one process
@@ -63,7 +75,7 @@ def test_user_journey(variant, tmp_path):
     corrupt_raw_file_fails_the_data_stage_naming_the_column(project)
 
 
-def install_compiles_bytecode_where_python_would_not_cache_it(project: dict) -> None:
+def install_compiles_bytecode_where_python_would_not_cache_it(project: Journey) -> None:
     root = project["root"]
     output = run("make install", root, env={"PYTHONDONTWRITEBYTECODE": "1"}).stdout
     assert "compiling bytecode" in output
@@ -80,7 +92,7 @@ def set_params(root: Path, section: str, **values: object) -> None:
     (root / "params.yaml").write_text(params)
 
 
-def pipeline_reproduces_and_reports_metrics_and_plots(project: dict) -> None:
+def pipeline_reproduces_and_reports_metrics_and_plots(project: Journey) -> None:
     root = project["root"]
     run("make repro", root)
 
@@ -91,13 +103,13 @@ def pipeline_reproduces_and_reports_metrics_and_plots(project: dict) -> None:
     assert (root / "models" / "model.skops").is_file()
 
 
-def unchanged_pipeline_is_skipped(project: dict) -> None:
+def unchanged_pipeline_is_skipped(project: Journey) -> None:
     output = run("make repro", project["root"]).stdout
     for stage in ("data", "train", "evaluate", "export"):
         assert f"Stage '{stage}' didn't change, skipping" in output
 
 
-def a_contract_change_makes_every_stage_that_reads_it_stale(project: dict) -> None:
+def a_contract_change_makes_every_stage_that_reads_it_stale(project: Journey) -> None:
     root = project["root"]
     contract = root / "src" / project["answers"]["package_name"] / "contract.py"
     original = contract.read_text()
@@ -110,7 +122,7 @@ def a_contract_change_makes_every_stage_that_reads_it_stale(project: dict) -> No
     assert {"data", "train", "evaluate", "export"} <= set(status)
 
 
-def project_tests_pass(project: dict) -> None:
+def project_tests_pass(project: Journey) -> None:
     workers = project["test_workers"]
     for target in ("make test", "make fuzz"):
         output = run(target, project["root"], env={"PYTEST_XDIST_AUTO_NUM_WORKERS": workers}).stdout
@@ -120,7 +132,7 @@ def project_tests_pass(project: dict) -> None:
             assert f"created: {workers}/{workers} workers" in output
 
 
-def fresh_project_passes_lint_and_its_own_gate(project: dict) -> None:
+def fresh_project_passes_lint_and_its_own_gate(project: Journey) -> None:
     root = project["root"]
     run("git add -A && git commit --quiet -m 'Initial commit from template'", root)
     run("make lint", root)
@@ -137,8 +149,10 @@ def fresh_project_passes_lint_and_its_own_gate(project: dict) -> None:
     assert report["passed"] is True
 
 
-def gated_metrics(root: Path) -> dict[str, dict]:
-    return yaml.safe_load((root / "params.yaml").read_text())["gate"]["metrics"]
+def gated_metrics(root: Path) -> dict[str, dict[str, Any]]:
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    rules: dict[str, dict[str, Any]] = params["gate"]["metrics"]
+    return rules
 
 
 def set_model_kind(root: Path, kind: str) -> None:
@@ -150,7 +164,7 @@ def set_model_kind(root: Path, kind: str) -> None:
     (root / "params.yaml").write_text(params)
 
 
-def every_model_kind_runs_and_is_gated_by_editing_only_params_yaml(project: dict) -> None:
+def every_model_kind_runs_and_is_gated_by_editing_only_params_yaml(project: Journey) -> None:
     root = project["root"]
     seen = {project["answers"]["model"]: (root / "metrics" / "golden.json").read_text()}
     for kind in (kind for kind in MODEL_KINDS if kind not in seen):
@@ -172,7 +186,7 @@ def every_model_kind_runs_and_is_gated_by_editing_only_params_yaml(project: dict
     assert "Running stage" not in output
 
 
-def model_registered_in_mlflow_with_challenger_alias(project: dict) -> None:
+def model_registered_in_mlflow_with_challenger_alias(project: Journey) -> None:
     root = project["root"]
     script = (
         "import json, mlflow; run = json.load(open('models/run.json'));"
@@ -189,7 +203,7 @@ def model_registered_in_mlflow_with_challenger_alias(project: dict) -> None:
     assert any(name.startswith("golden_") for name in logged["metrics"])
 
 
-def degraded_model_fails_the_gate_with_the_table(project: dict) -> None:
+def degraded_model_fails_the_gate_with_the_table(project: Journey) -> None:
     root = project["root"]
     set_params(root, "model", **DEGRADED[project["answers"]["model"]])
 
@@ -201,7 +215,7 @@ def degraded_model_fails_the_gate_with_the_table(project: dict) -> None:
     assert "FAIL: worse than baseline" in result.stdout
 
 
-def lowering_the_working_tree_baseline_does_not_rescue_it(project: dict) -> None:
+def lowering_the_working_tree_baseline_does_not_rescue_it(project: Journey) -> None:
     root = project["root"]
     baseline_path = root / "metrics" / "baseline.json"
     baseline = json.loads(baseline_path.read_text())
@@ -218,13 +232,13 @@ def lowering_the_working_tree_baseline_does_not_rescue_it(project: dict) -> None
     assert "origin/main:metrics/baseline.json" in result.stdout
 
 
-def loosening_the_rules_on_a_branch_does_not_rescue_it(project: dict) -> None:
+def loosening_the_rules_on_a_branch_does_not_rescue_it(project: Journey) -> None:
     """The attacks of a change that edits its own gate: each fails, saying what changed."""
     root = project["root"]
     params_path = root / "params.yaml"
     original = params_path.read_text()
     rules = yaml.safe_load(original)["gate"]["metrics"]
-    attacks = {
+    attacks: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         "every tolerance raised, every limit relaxed": lambda metrics: {
             name: {
                 "direction": rule["direction"],
@@ -264,9 +278,11 @@ def loosening_the_rules_on_a_branch_does_not_rescue_it(project: dict) -> None:
     run("git commit --quiet -am 'restore the rules'", root)
 
 
-def scores_brought_along_by_the_change_are_measured_again_in_ci(project: dict) -> None:
-    """The degraded model's branch commits main's good golden.json and a dvc.lock edited to
-    match, so that `dvc repro` sees nothing to re-run: CI scores the model again anyway."""
+def scores_brought_along_by_the_change_are_measured_again_in_ci(project: Journey) -> None:
+    """CI scores the model again even when `dvc repro` sees nothing to re-run.
+
+    The degraded model's branch commits main's good golden.json and a dvc.lock edited to match.
+    """
     root = project["root"]
     good = run("git show origin/main:metrics/golden.json", root).stdout
     (root / "metrics" / "golden.json").write_text(good)
@@ -288,10 +304,12 @@ def scores_brought_along_by_the_change_are_measured_again_in_ci(project: dict) -
     assert json.loads((root / "metrics" / "golden.json").read_text()) != json.loads(good)
 
 
-def override_without_a_new_baseline_is_refused(project: dict) -> None:
-    """An override must re-baseline in the same change (merged as is, main's gate would fail
-    the regressed model and nothing would ship); the passing path is the generated
-    test_gate's and the pull-request workflow's (tests/test_workflow_ci.py)."""
+def override_without_a_new_baseline_is_refused(project: Journey) -> None:
+    """An override must re-baseline in the same change.
+
+    Merged as is, main's gate would fail the regressed model and nothing would ship; the passing
+    path is the generated test_gate's and the pull-request workflow's (tests/test_workflow_ci.py).
+    """
     root = project["root"]
     reason = "accepting a weaker model for the outage fix, ticket 42"
 
@@ -302,7 +320,7 @@ def override_without_a_new_baseline_is_refused(project: dict) -> None:
     assert "run `make baseline` and commit metrics/baseline.json" in result.stdout
 
 
-def corrupt_raw_file_fails_the_data_stage_naming_the_column(project: dict) -> None:
+def corrupt_raw_file_fails_the_data_stage_naming_the_column(project: Journey) -> None:
     root = project["root"]
     raw = root / "data" / "raw" / "customers.csv"
     # DVC links it from its cache, read-only: a user unprotects it before editing in place.

@@ -14,12 +14,13 @@ developer's machine (local SQLite MLflow store) and pushed; a fresh clone pulls 
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .backends import mlflow_server, moto_s3, postgres
+from .backends import S3, mlflow_server, moto_s3, postgres
 from .conftest import bake, project_env, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("remote-backends")]  # one origin, one server
@@ -31,14 +32,14 @@ LINEAGE = {"git_commit", "data_sha256", "params_sha256", "golden_sha256"}
 
 
 @pytest.fixture(scope="module")
-def backends(tmp_path_factory):
+def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[S3, str]]:
     folder = tmp_path_factory.mktemp("backends")
     with moto_s3(folder, (DVC_BUCKET, MLFLOW_BUCKET)) as s3, postgres("mlflow") as database:
         yield s3, database
 
 
 @pytest.fixture(scope="module")
-def origin(backends, tmp_path_factory) -> Path:
+def origin(backends: tuple[S3, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A developer's project: trained with the default local MLflow store, committed, pushed."""
     s3, _ = backends
     root = bake(tmp_path_factory.mktemp("origin"), dvc_remote=f"s3://{DVC_BUCKET}/churn")
@@ -51,7 +52,7 @@ def origin(backends, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def clone(origin, backends) -> Path:
+def clone(origin: Path, backends: tuple[S3, str]) -> Path:
     """A fresh clone (CI's checkout) that pulled data, outputs and the run-cache."""
     s3, _ = backends
     root = origin.parent / "clone"
@@ -87,14 +88,17 @@ print(json.dumps({
 """
 
 
-def registry_state(root: Path, uri: str, name: str) -> dict:
+def registry_state(root: Path, uri: str, name: str) -> dict[str, Any]:
     script = root.parent / "query_registry.py"
     script.write_text(QUERY)
     result = run(f"uv run --locked python {script} {name}", root, env={"MLFLOW_TRACKING_URI": uri})
-    return json.loads(result.stdout.splitlines()[-1])
+    state: dict[str, Any] = json.loads(result.stdout.splitlines()[-1])
+    return state
 
 
-def test_origin_pushes_every_output_and_the_run_cache(origin, backends):
+def test_origin_pushes_every_output_and_the_run_cache(
+    origin: Path, backends: tuple[S3, str]
+) -> None:
     s3, _ = backends
     keys = s3.keys(DVC_BUCKET)
 
@@ -105,10 +109,10 @@ def test_origin_pushes_every_output_and_the_run_cache(origin, backends):
     lock = (origin / "dvc.lock").read_text()
     digest = lock.split("path: data/raw/customers.csv")[1].split("md5: ")[1].split()[0]
     cached = origin / ".dvc" / "cache" / "files" / "md5" / digest[:2] / digest[2:]
-    assert os.path.samefile(raw, cached)
+    assert raw.samefile(cached)
 
 
-def test_pulled_clone_reproduces_nothing_and_passes_the_gate_rescored(clone):
+def test_pulled_clone_reproduces_nothing_and_passes_the_gate_rescored(clone: Path) -> None:
     output = run("make repro", clone).stdout
 
     assert "Running stage" not in output
@@ -124,7 +128,7 @@ def test_pulled_clone_reproduces_nothing_and_passes_the_gate_rescored(clone):
     assert "not in this MLflow store" in gate.stdout
 
 
-def test_each_stage_reruns_alone_with_an_empty_local_mlflow_store(clone):
+def test_each_stage_reruns_alone_with_an_empty_local_mlflow_store(clone: Path) -> None:
     for stage in STAGES:
         (clone / "mlflow.db").unlink(missing_ok=True)
 
@@ -134,9 +138,11 @@ def test_each_stage_reruns_alone_with_an_empty_local_mlflow_store(clone):
 
 
 @pytest.fixture(scope="module")
-def server(clone, backends) -> str:
-    """The clone retrains against an MLflow server, which then stops; a new server on the
-    same PostgreSQL and S3 stores is what the checks below query."""
+def server(clone: Path, backends: tuple[S3, str]) -> Iterator[str]:
+    """The clone retrains against an MLflow server, which then stops.
+
+    A new server on the same PostgreSQL and S3 stores is what the checks below query.
+    """
     s3, database = backends
     server_env = {**project_env(), **s3.env}
     artifacts = f"s3://{MLFLOW_BUCKET}"
@@ -147,7 +153,9 @@ def server(clone, backends) -> str:
         yield uri
 
 
-def test_runs_and_versions_outlive_the_mlflow_server(clone, server, backends):
+def test_runs_and_versions_outlive_the_mlflow_server(
+    clone: Path, server: str, backends: tuple[S3, str]
+) -> None:
     s3, _ = backends
     trained = json.loads((clone / "models" / "run.json").read_text())
 
@@ -165,7 +173,7 @@ def test_runs_and_versions_outlive_the_mlflow_server(clone, server, backends):
     assert any(key.endswith("/MLmodel") for key in s3.keys(MLFLOW_BUCKET))
 
 
-def test_release_points_champion_at_the_version_it_ships(clone, server):
+def test_release_points_champion_at_the_version_it_ships(clone: Path, server: str) -> None:
     shipped = json.loads((clone / "models" / "serving" / "metadata.json").read_text())
     tracking = {"MLFLOW_TRACKING_URI": server}
 
@@ -183,7 +191,9 @@ def test_release_points_champion_at_the_version_it_ships(clone, server):
     assert "was trained by run" in result.stderr
 
 
-def test_release_notes_are_complete_from_the_serving_metadata_alone(origin, clone):
+def test_release_notes_are_complete_from_the_serving_metadata_alone(
+    origin: Path, clone: Path
+) -> None:
     """The release job's checkout at the tag: no pipeline outputs, no committed scores."""
     checkout = origin.parent / "release-checkout"
     run(f"git clone --quiet {origin} {checkout}", origin.parent)

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -93,11 +94,11 @@ def text_files(project: Path) -> list[Path]:
     ]
 
 
-def pairs(rows: list[tuple[str, ...]]) -> set[tuple[int, str, int, str]]:
+def pairs(rows: Sequence[tuple[str, ...]]) -> set[tuple[int, str, int, str]]:
     return {(i, row[i], j, row[j]) for row in rows for i, j in itertools.combinations(range(4), 2)}
 
 
-def test_the_rendered_combinations_cover_every_pair_of_answers():
+def test_the_rendered_combinations_cover_every_pair_of_answers() -> None:
     every = list(itertools.product(TASKS, MODELS, LICENSES, PYTHONS))
     assert pairs(PAIRWISE) == pairs(every)
 
@@ -108,12 +109,14 @@ def test_the_rendered_combinations_cover_every_pair_of_answers():
     params=[pytest.param(a, marks=pytest.mark.xdist_group(case_id(a))) for a in COMBINATIONS],
     ids=case_id,
 )
-def project(request, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+def project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
     answers = request.param
     return bake(tmp_path_factory.mktemp("render"), offline=True, **answers), answers
 
 
-def test_no_template_syntax_is_left(project):
+def test_no_template_syntax_is_left(project: tuple[Path, dict[str, str]]) -> None:
     root, _ = project
     leftovers = [
         f"{path.relative_to(root)}: {match.group(0)}"
@@ -124,7 +127,7 @@ def test_no_template_syntax_is_left(project):
     assert leftovers == []
 
 
-def test_only_the_chosen_variants_remain(project):
+def test_only_the_chosen_variants_remain(project: tuple[Path, dict[str, str]]) -> None:
     root, answers = project
     assert LICENSE_MARKERS[answers["license"]] in (root / "LICENSE").read_text()
     assert not (root / "_licenses").exists()
@@ -136,24 +139,26 @@ def test_only_the_chosen_variants_remain(project):
     assert set(gated) <= set(baseline["metrics"])
 
 
-def test_answers_are_recorded_without_private_keys(project):
+def test_answers_are_recorded_without_private_keys(project: tuple[Path, dict[str, str]]) -> None:
     root, answers = project
     recorded = json.loads((root / ".cookiecutter.json").read_text())
     assert {key: recorded[key] for key in answers} == answers
     assert not [key for key in recorded if key.startswith("_")]
 
 
-def test_python_files_compile_and_pass_ruff(project):
+def test_python_files_compile_and_pass_ruff(project: tuple[Path, dict[str, str]]) -> None:
     root, _ = project
     for path in root.rglob("*.py"):
         py_compile.compile(str(path), doraise=True)
     ruff = [sys.executable, "-m", "ruff"]
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True)
+        result = subprocess.run(
+            [*ruff, *command], cwd=root, capture_output=True, text=True, check=False
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_config_files_are_valid(project):
+def test_config_files_are_valid(project: tuple[Path, dict[str, str]]) -> None:
     root, answers = project
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
@@ -168,11 +173,14 @@ def test_config_files_are_valid(project):
         cwd=root,
         capture_output=True,
         text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_dvc_remote_is_the_default_with_its_extra_and_a_linked_cache(project):
+def test_dvc_remote_is_the_default_with_its_extra_and_a_linked_cache(
+    project: tuple[Path, dict[str, str]],
+) -> None:
     root, answers = project
     config = configparser.ConfigParser()
     config.read(root / ".dvc" / "config")
@@ -191,13 +199,15 @@ def test_dvc_remote_is_the_default_with_its_extra_and_a_linked_cache(project):
         assert config["'remote \"storage\"'"]["url"] == remote
 
 
-def test_project_is_a_git_repository_on_main(project):
+def test_project_is_a_git_repository_on_main(project: tuple[Path, dict[str, str]]) -> None:
     root, _ = project
     head = (root / ".git" / "HEAD").read_text().strip()
     assert head == "ref: refs/heads/main"
 
 
-def test_dockerfile_passes_hadolint_and_runs_as_a_user_with_a_healthcheck(project):
+def test_dockerfile_passes_hadolint_and_runs_as_a_user_with_a_healthcheck(
+    project: tuple[Path, dict[str, str]],
+) -> None:
     root, _ = project
     dockerfile = (root / "Dockerfile").read_text()
     result = subprocess.run(
@@ -205,6 +215,7 @@ def test_dockerfile_passes_hadolint_and_runs_as_a_user_with_a_healthcheck(projec
         cwd=root,
         capture_output=True,
         text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"^USER \d+:\d+$", dockerfile, flags=re.M)
@@ -213,7 +224,7 @@ def test_dockerfile_passes_hadolint_and_runs_as_a_user_with_a_healthcheck(projec
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_a_long_package_name_still_passes_ruff(task, tmp_path):
+def test_a_long_package_name_still_passes_ruff(task: str, tmp_path: Path) -> None:
     """Imports and docstrings naming the package must wrap: 42 characters still fit in 100."""
     root = bake(
         tmp_path, offline=True, project_name="Customer Lifetime Value Prediction Service", task=task
@@ -221,14 +232,18 @@ def test_a_long_package_name_still_passes_ruff(task, tmp_path):
     assert (root / "src" / "customer_lifetime_value_prediction_service").is_dir()
     ruff = [sys.executable, "-m", "ruff"]
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
-        result = subprocess.run([*ruff, *command], cwd=root, capture_output=True, text=True)
+        result = subprocess.run(
+            [*ruff, *command], cwd=root, capture_output=True, text=True, check=False
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_generated_package_passes_mypy_strict(tmp_path):
-    """`make lint`'s type check on the default project and a regression one. Their Python
-    differs only in the target (contract.py), which decides what the task returns. One
-    environment (uv links it from its cache) and the worker's mypy cache serve both."""
+def test_generated_package_passes_mypy_strict(tmp_path: Path) -> None:
+    """`make lint`'s type check on the default project and a regression one.
+
+    Their Python differs only in the target (contract.py), which decides what the task returns. One
+    environment (uv links it from its cache) and the worker's mypy cache serve both.
+    """
     default = bake(tmp_path / "default")
     regression = bake(tmp_path / "regression", offline=True, task="regression", model="linear")
     run("uv sync --locked --quiet --no-install-project", default)
@@ -256,7 +271,7 @@ def declarations_check(project: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_pipeline_declarations_check_catches_an_undeclared_read(tmp_path):
+def test_pipeline_declarations_check_catches_an_undeclared_read(tmp_path: Path) -> None:
     project = bake(tmp_path, task="regression", model="linear")
     package = project / "src" / "customer_churn"
     assert declarations_check(project).returncode == 0, declarations_check(project).stdout
@@ -273,7 +288,7 @@ def test_pipeline_declarations_check_catches_an_undeclared_read(tmp_path):
     assert re.search(r"stage 'train' runs \[[^]]*'src/customer_churn/drift.py'", result.stdout)
 
 
-def test_template_python_renders_names_not_choices():
+def test_template_python_renders_names_not_choices() -> None:
     sources = list((TEMPLATE / "{{cookiecutter.project_slug}}").rglob("*.py"))
     assert len(sources) > 20
     for path in sources:
@@ -284,9 +299,13 @@ def test_template_python_renders_names_not_choices():
         assert not re.search(r"customer[-_]churn", text), f"{path}: names the demo project"
 
 
-def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(tmp_path):
-    """Switching model or task needs no re-rendering: the Python is identical, except the
-    declaration of the target in contract.py, which is what decides the task."""
+def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(
+    tmp_path: Path,
+) -> None:
+    """Switching model or task needs no re-rendering: the Python is identical.
+
+    Except the declaration of the target in contract.py, which is what decides the task.
+    """
 
     def python_of(task: str, model: str) -> dict[Path, str]:
         root = Path(

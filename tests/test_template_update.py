@@ -21,7 +21,7 @@ import pytest
 from .conftest import TEMPLATE, run
 from .github_events import Repository, schedule
 from .github_repo import GitHubRepo
-from .workflow_harness import Runner, create_pull_request, run_workflow, show
+from .workflow_harness import JobRun, Runner, create_pull_request, run_workflow, show
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("template-update")]
 RETRAIN = "{{cookiecutter.project_slug}}/.github/workflows/retrain.yml"
@@ -61,7 +61,7 @@ def template_repository(root: Path) -> tuple[Path, str, str]:
 
 
 @pytest.fixture(scope="module")
-def updated(tmp_path_factory):
+def updated(tmp_path_factory: pytest.TempPathFactory) -> tuple[JobRun, str]:
     root = tmp_path_factory.mktemp("template-update")
     template, older, current = template_repository(root)
     cruft = Path(sys.executable).with_name("cruft")
@@ -92,7 +92,7 @@ def updated(tmp_path_factory):
     return runs["update"], current
 
 
-def test_the_template_fix_arrives(updated):
+def test_the_template_fix_arrives(updated: tuple[JobRun, str]) -> None:
     job, current = updated
     workspace = job.workspace
 
@@ -101,7 +101,7 @@ def test_the_template_fix_arrives(updated):
     assert json.loads((workspace / ".cruft.json").read_text())["commit"] == current
 
 
-def test_the_users_edits_are_kept(updated):
+def test_the_users_edits_are_kept(updated: tuple[JobRun, str]) -> None:
     workspace = updated[0].workspace
 
     assert 'cron: "7 3 * * 2"' in (workspace / ".github/workflows/retrain.yml").read_text()
@@ -109,14 +109,14 @@ def test_the_users_edits_are_kept(updated):
     assert "n_estimators: 150" in (workspace / "params.yaml").read_text()
 
 
-def test_it_merges_cleanly_and_the_pull_request_says_so(updated):
+def test_it_merges_cleanly_and_the_pull_request_says_so(updated: tuple[JobRun, str]) -> None:
     job, current = updated
     workspace = job.workspace
     conflicts = run("git diff --name-only --diff-filter=U", workspace).stdout.split()
     rejected = list(workspace.rglob("*.rej"))
     markers = run("git grep -l '^<<<<<<< ' -- . || true", workspace).stdout.split()
 
-    assert conflicts == rejected == markers == []
+    assert (conflicts, rejected, markers) == ([], [], [])
     proposal = job.step("Open or update the pull request")
     assert proposal.status == "skipped (needs GitHub)"
     assert proposal.inputs["branch"] == "template/update"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,16 +25,25 @@ import yaml
 from . import containers
 from .conftest import run
 from .github_events import Event
+from .github_repo import GitHubRepo
 from .test_gate_override import REASON, labelled_by
 from .workflow_fixtures import IMAGE, published_project, runner_for
-from .workflow_harness import GitHubApi, StepFailed, github_script, run_workflow, show
+from .workflow_harness import (
+    GitHubApi,
+    JobRun,
+    Runner,
+    StepFailed,
+    github_script,
+    run_workflow,
+    show,
+)
 
 pytestmark = pytest.mark.e2e
 CHAIN = pytest.mark.xdist_group("workflow-ci")  # the tests sharing one pull request and merge
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def repo(tmp_path_factory: pytest.TempPathFactory) -> GitHubRepo:
     repo = published_project(tmp_path_factory.mktemp("pr"))
     params = repo.clone / "params.yaml"
     run("git checkout --quiet -b stricter-export", repo.clone)
@@ -43,12 +53,12 @@ def repo(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def runner(repo, tmp_path_factory):
+def runner(repo: GitHubRepo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     yield from runner_for(repo, tmp_path_factory.mktemp("runner"), images=True)
 
 
 @pytest.fixture(scope="module")
-def pull_request_run(repo, runner):
+def pull_request_run(repo: GitHubRepo, runner: Runner) -> dict[str, JobRun]:
     runner.emulators["actions/github-script"] = github_script(GitHubApi({}))  # no label
     runs = run_workflow("ci.yml", repo.pull_request("stricter-export", number=1), runner)
     show(runs)
@@ -56,7 +66,7 @@ def pull_request_run(repo, runner):
 
 
 @CHAIN
-def test_pull_request_jobs_pass_as_written(pull_request_run):
+def test_pull_request_jobs_pass_as_written(pull_request_run: dict[str, JobRun]) -> None:
     runs = pull_request_run
 
     assert {job: r.result for job, r in runs.items()} == {
@@ -82,7 +92,9 @@ def test_pull_request_jobs_pass_as_written(pull_request_run):
 
 
 @CHAIN
-def test_the_comment_shows_gate_metrics_and_params_diff_data_checks_and_plots(pull_request_run):
+def test_the_comment_shows_gate_metrics_and_params_diff_data_checks_and_plots(
+    pull_request_run: dict[str, JobRun],
+) -> None:
     comment = pull_request_run["gate-comment"]
     post = comment.step("Post or update the gate comment")
     assert post.status == "skipped (needs GitHub)"
@@ -110,7 +122,9 @@ def section(body: str, title: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def merged(repo, runner, pull_request_run):
+def merged(
+    repo: GitHubRepo, runner: Runner, pull_request_run: dict[str, JobRun]
+) -> dict[str, JobRun]:
     """The pull request merged into main: ci.yml's push run publishes the image, moves `main`."""
     runs = run_workflow(
         "ci.yml",
@@ -125,7 +139,9 @@ def merged(repo, runner, pull_request_run):
 
 
 @CHAIN
-def test_merge_publishes_the_commits_image_and_moves_main_to_it(repo, merged):
+def test_merge_publishes_the_commits_image_and_moves_main_to_it(
+    repo: GitHubRepo, merged: dict[str, JobRun]
+) -> None:
     sha = repo.sha("origin/main")
     publish = merged["publish"].status()
 
@@ -144,7 +160,9 @@ def test_merge_publishes_the_commits_image_and_moves_main_to_it(repo, merged):
 
 
 @CHAIN
-def test_main_only_moves_forward(repo, merged, runner, tmp_path):
+def test_main_only_moves_forward(
+    repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner, tmp_path: Path
+) -> None:
     """An older commit's run finishing last leaves `main` on the newer image."""
     newest = repo.sha("origin/main")
     older = repo.sha("origin/main^")
@@ -165,7 +183,7 @@ def test_main_only_moves_forward(repo, merged, runner, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def released(repo, merged, runner):
+def released(repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner) -> JobRun:
     repo.tag("v0.9.0", "origin/main^")  # an older release, already out
     release = run_workflow("release.yml", repo.tag("v1.2.0", "origin/main"), runner)["release"]
     show([release])
@@ -173,7 +191,7 @@ def released(repo, merged, runner):
 
 
 @CHAIN
-def test_a_version_tag_releases_the_published_image(repo, released):
+def test_a_version_tag_releases_the_published_image(repo: GitHubRepo, released: JobRun) -> None:
     sha = repo.sha("origin/main")
 
     status = released.status()
@@ -194,7 +212,7 @@ def test_a_version_tag_releases_the_published_image(repo, released):
 
 
 @CHAIN
-def test_the_release_notes_show_the_released_models_metrics(released):
+def test_the_release_notes_show_the_released_models_metrics(released: JobRun) -> None:
     card = (released.workspace / "reports" / "model-card.md").read_text()
 
     assert "| roc_auc |" in card
@@ -202,7 +220,9 @@ def test_the_release_notes_show_the_released_models_metrics(released):
 
 
 @CHAIN
-def test_a_patch_on_an_old_line_does_not_move_latest(repo, merged, runner):
+def test_a_patch_on_an_old_line_does_not_move_latest(
+    repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner
+) -> None:
     release = run_workflow("release.yml", repo.tag("v1.1.9", "origin/main"), runner)["release"]
 
     tagged = release.step("Tag the published image with the version").output
@@ -212,7 +232,9 @@ def test_a_patch_on_an_old_line_does_not_move_latest(repo, merged, runner):
 
 
 @CHAIN
-def test_a_tag_on_a_commit_ci_never_published_fails_saying_how_to_recover(repo, merged, runner):
+def test_a_tag_on_a_commit_ci_never_published_fails_saying_how_to_recover(
+    repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner
+) -> None:
     (repo.clone / "NOTES.md").write_text("Not published yet.\n")
     run("git checkout --quiet main", repo.clone)
     repo.commit("A commit whose CI has not published it")
@@ -231,7 +253,7 @@ def test_a_tag_on_a_commit_ci_never_published_fails_saying_how_to_recover(repo, 
 
 
 @pytest.fixture(scope="module")
-def plain_runner(repo, tmp_path_factory):
+def plain_runner(repo: GitHubRepo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     yield from runner_for(repo, tmp_path_factory.mktemp("plain-runner"))
 
 
@@ -241,7 +263,9 @@ def plain_runner(repo, tmp_path_factory):
 # would fail and ship nothing); re-baselined in the same change, the override passes, and the
 # merged tree then passes main's gate with no override at all.
 @pytest.mark.xdist_group("workflow-ci-degraded")
-def test_an_override_must_re_baseline_and_then_main_passes_without_it(repo, plain_runner):
+def test_an_override_must_re_baseline_and_then_main_passes_without_it(
+    repo: GitHubRepo, plain_runner: Runner
+) -> None:
     runner = plain_runner
     # The most common pull request tries another model: a few lines of params.yaml.
     params = repo.clone / "params.yaml"
@@ -303,7 +327,7 @@ def relax_limits(params: Path, scores: dict[str, float]) -> None:
     params.write_text(yaml.safe_dump(content, sort_keys=False))
 
 
-def labelled(repo) -> Event:
+def labelled(repo: GitHubRepo) -> Event:
     """Pull request #2 as the maintainer's label (re)applied after the last push starts it."""
     event = repo.pull_request(
         "weaker", number=2, labels=("gate-override",), body=f"Gate-Override-Reason: {REASON}\n"

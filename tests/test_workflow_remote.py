@@ -13,10 +13,11 @@ queued before) is ahead of main gates against that base.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
-from .backends import moto_s3
+from .backends import S3, moto_s3
 from .conftest import run
 from .github_repo import GitHubRepo
 from .workflow_fixtures import REPOSITORY, free_port
@@ -27,14 +28,14 @@ BUCKET = "dvc-store"
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory):
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3]:
     with moto_s3(tmp_path_factory.mktemp("moto"), (BUCKET,)) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def repo(s3, tmp_path_factory) -> GitHubRepo:
-    """main holds a trained model whose data, outputs and run-cache are in the remote."""
+def repo(s3: S3, tmp_path_factory: pytest.TempPathFactory) -> GitHubRepo:
+    """Main holds a trained model whose data, outputs and run-cache are in the remote."""
     where = tmp_path_factory.mktemp("github")
     repo = GitHubRepo.publish(where, REPOSITORY, dvc_remote=f"s3://{BUCKET}/churn")
     run("make install repro", repo.clone)
@@ -45,12 +46,14 @@ def repo(s3, tmp_path_factory) -> GitHubRepo:
 
 
 @pytest.fixture(scope="module")
-def runner(repo, s3, tmp_path_factory) -> Runner:
+def runner(repo: GitHubRepo, s3: S3, tmp_path_factory: pytest.TempPathFactory) -> Runner:
     # The credentials the OIDC sign-in steps would give the job, as environment variables.
     return Runner(tmp_path_factory.mktemp("runner"), repo.origin, env=dict(s3.env))
 
 
-def test_main_pulls_instead_of_training_and_pushes_after_the_gate(repo, runner, s3):
+def test_main_pulls_instead_of_training_and_pushes_after_the_gate(
+    repo: GitHubRepo, runner: Runner, s3: S3
+) -> None:
     readme = repo.clone / "README.md"
     readme.write_text(readme.read_text() + "\nOne more sentence.\n")
     repo.commit("Docs: one more sentence")
@@ -71,7 +74,9 @@ def test_main_pulls_instead_of_training_and_pushes_after_the_gate(repo, runner, 
     assert set(s3.keys(BUCKET)) > before
 
 
-def test_a_forks_pull_request_adding_remote_data_fails_the_required_check(repo, runner):
+def test_a_forks_pull_request_adding_remote_data_fails_the_required_check(
+    repo: GitHubRepo, runner: Runner
+) -> None:
     run("git checkout --quiet -b fork-change origin/main", repo.clone)
     extra = repo.clone / "data" / "extra.csv"
     extra.write_text("id,value\n1,2\n")
@@ -105,9 +110,13 @@ def test_a_forks_pull_request_adding_remote_data_fails_the_required_check(repo, 
     assert "image: skipped, must be success" in verdict
 
 
-def test_dependabots_pull_request_with_variables_and_no_secrets_passes(repo, runner):
-    """Dependabot's runs get the repository's variables but no Actions secrets: a team MLflow
-    server without its credentials would answer 401. Pull requests never use it."""
+def test_dependabots_pull_request_with_variables_and_no_secrets_passes(
+    repo: GitHubRepo, runner: Runner
+) -> None:
+    """Dependabot's runs get the repository's variables but no Actions secrets.
+
+    A team MLflow server without its credentials would answer 401. Pull requests never use it.
+    """
     run("git checkout --quiet -b dependabot/uv/uv-0.9.99 origin/main", repo.clone)
     (repo.clone / "NOTES.md").write_text("A dependency update.\n")
     repo.commit("Bump uv")
@@ -129,9 +138,13 @@ def test_dependabots_pull_request_with_variables_and_no_secrets_passes(repo, run
     assert sign_in.inputs["role-to-assume"] == "arn:aws:iam::1:role/r"  # the read-only role
 
 
-def test_a_merge_queue_gates_against_its_base_when_that_is_ahead_of_main(repo, runner):
-    """The group queued before this one re-baselined to a bar this change does not reach:
-    against main it would pass, against the queue's base it fails."""
+def test_a_merge_queue_gates_against_its_base_when_that_is_ahead_of_main(
+    repo: GitHubRepo, runner: Runner
+) -> None:
+    """The group queued before this one re-baselined to a bar this change does not reach.
+
+    Against main it would pass, against the queue's base it fails.
+    """
     run("git checkout --quiet -b earlier origin/main", repo.clone)
     baseline = repo.clone / "metrics" / "baseline.json"
     accepted = json.loads(baseline.read_text())

@@ -13,6 +13,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -22,6 +23,7 @@ from .conftest import bake, run
 from .github_expressions import condition, interpolate, truthy
 from .workflow_harness import (
     Runner,
+    Workflow,
     filter_pattern,
     matches_filters,
     on_of,
@@ -34,17 +36,18 @@ SHA = "a" * 40
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = bake(tmp_path_factory.mktemp("rules"), offline=True)
     run("git add -A && git commit --quiet -m 'Initial commit from template'", root)
     return root
 
 
-def workflow(project: Path, name: str) -> dict:
-    return yaml.safe_load((project / ".github" / "workflows" / name).read_text())
+def workflow(project: Path, name: str) -> Workflow:
+    document: Workflow = yaml.safe_load((project / ".github" / "workflows" / name).read_text())
+    return document
 
 
-def contexts(event: events.Event, variables: dict[str, str] | None = None) -> dict:
+def contexts(event: events.Event, variables: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "github": event.github(),
         "vars": variables or {},
@@ -56,14 +59,14 @@ def contexts(event: events.Event, variables: dict[str, str] | None = None) -> di
     }
 
 
-def step(document: dict, job: str, name: str) -> dict:
+def step(document: Workflow, job: str, name: str) -> dict[str, Any]:
     return next(s for s in document["jobs"][job]["steps"] if s.get("name", "").startswith(name))
 
 
 # --- 1. the schedule payload -------------------------------------------------------------
 
 
-def test_scheduled_retraining_gates_against_the_default_branch(project):
+def test_scheduled_retraining_gates_against_the_default_branch(project: Path) -> None:
     retrain = workflow(project, "retrain.yml")
     gate = step(retrain, "retrain", "Gate against")
     schedule = events.schedule(REPOSITORY, sha=SHA, cron="41 5 * * 1")
@@ -71,14 +74,16 @@ def test_scheduled_retraining_gates_against_the_default_branch(project):
     assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(schedule)) == "origin/main"
 
 
-def test_a_scheduled_monitor_starts_retraining_on_the_default_branch(project):
+def test_a_scheduled_monitor_starts_retraining_on_the_default_branch(project: Path) -> None:
     start = step(workflow(project, "monitor.yml"), "retrain", "Start the retrain workflow")
     schedule = events.schedule(REPOSITORY, sha=SHA, cron="23 6 * * *")
 
     assert interpolate(start["env"]["BRANCH"], contexts(schedule)) == "main"
 
 
-def test_no_workflow_reads_the_repository_object_where_a_schedule_can_start_it(project):
+def test_no_workflow_reads_the_repository_object_where_a_schedule_can_start_it(
+    project: Path,
+) -> None:
     for path in (project / ".github" / "workflows").glob("*.yml"):
         document = yaml.safe_load(path.read_text())  # values only: comments may explain
         if "schedule" in on_of(document):
@@ -93,7 +98,9 @@ def test_no_workflow_reads_the_repository_object_where_a_schedule_can_start_it(p
     (True, {}, False),  # Free, Pro and Team plans: attestations need a public repository
     (True, {"ATTESTATIONS": "true"}, True),  # GitHub Enterprise Cloud
 ])  # fmt: skip
-def test_attestation_runs_only_where_github_allows_it(project, private, variables, runs):
+def test_attestation_runs_only_where_github_allows_it(
+    project: Path, private: bool, variables: dict[str, str], runs: bool
+) -> None:
     publish = workflow(project, "ci.yml")["jobs"]["publish"]
     attest = step(workflow(project, "ci.yml"), "publish", "Attest build provenance")
     repository = events.Repository(REPOSITORY.full_name, private=private)
@@ -120,11 +127,10 @@ class Job:
     finish: int = 0
 
 
-def play(document: dict, pushes: list[tuple[int, events.Event]], durations: dict[str, int]):
-    """GitHub's documented concurrency rules, played out: per group at most one running and
-    one pending job; a newly queued job cancels the pending one (and, with
-    cancel-in-progress, the running one). Returns every job, and which commit `main`
-    ends on when each promote moves it forward only."""
+def queued_jobs(
+    document: Workflow, pushes: list[tuple[int, events.Event]], durations: dict[str, int]
+) -> list[Job]:
+    """The jobs each push queues, with their concurrency group, as if every job succeeded."""
     jobs: list[Job] = []
     for _, event in pushes:
         for job_id, job in document["jobs"].items():
@@ -144,6 +150,19 @@ def play(document: dict, pushes: list[tuple[int, events.Event]], durations: dict
                 == "true"
             )
             jobs.append(Job(event.sha, job_id, group.lower(), cancel, durations.get(job_id, 10)))
+    return jobs
+
+
+def play(
+    document: Workflow, pushes: list[tuple[int, events.Event]], durations: dict[str, int]
+) -> tuple[list[Job], str | None]:
+    """GitHub's documented concurrency rules, played out.
+
+    Per group at most one running and one pending job; a newly queued job cancels the
+    pending one (and, with cancel-in-progress, the running one). Returns every job, and
+    which commit `main` ends on when each promote moves it forward only.
+    """
+    jobs = queued_jobs(document, pushes, durations)
     order = [event.sha for _, event in pushes]
     needs = {job_id: job.get("needs", []) for job_id, job in document["jobs"].items()}
     needs = {k: [v] if isinstance(v, str) else v for k, v in needs.items()}
@@ -186,7 +205,7 @@ def queue(jobs: list[Job], job: Job, now: int) -> None:
     job.state = "pending"
 
 
-def test_every_commit_of_main_gets_its_image_and_main_ends_on_the_last(project):
+def test_every_commit_of_main_gets_its_image_and_main_ends_on_the_last(project: Path) -> None:
     ci = workflow(project, "ci.yml")
     shas = [f"{n}" * 40 for n in "123"]
     pushes = [
@@ -203,7 +222,7 @@ def test_every_commit_of_main_gets_its_image_and_main_ends_on_the_last(project):
     assert main == shas[-1]
 
 
-def test_a_pull_request_run_is_cancelled_by_its_next_push(project):
+def test_a_pull_request_run_is_cancelled_by_its_next_push(project: Path) -> None:
     ci = workflow(project, "ci.yml")
     pushes = [
         (minute, events.pull_request(
@@ -229,14 +248,16 @@ def test_a_pull_request_run_is_cancelled_by_its_next_push(project):
     ("v1.2", False), ("vfoo.bar.baz", False), ("v1.2.3.4", False), ("1.2.3", False),
     ("v1.2.x", False), ("release-1.2.3", False),
 ])  # fmt: skip
-def test_only_semantic_version_tags_start_a_release(project, tag, released):
+def test_only_semantic_version_tags_start_a_release(
+    project: Path, tag: str, released: bool
+) -> None:
     release = workflow(project, "release.yml")
     event = events.tag_push(REPOSITORY, tag=tag, sha=SHA)
 
     assert triggers(release, event) is released
 
 
-def test_filter_patterns_follow_githubs_syntax():
+def test_filter_patterns_follow_githubs_syntax() -> None:
     assert filter_pattern("v[0-9]+.[0-9]+").match("v12.3")
     assert not filter_pattern("v*").match("v1/2")
     assert matches_filters("main", ["*", "!main"]) is False
@@ -249,7 +270,9 @@ def test_filter_patterns_follow_githubs_syntax():
     ("v3.0.0", ["3.0.0", "3.0", "latest"]),
     ("v2.1.0-rc.2", ["2.1.0-rc.2"]),
 ])  # fmt: skip
-def test_latest_and_the_minor_tag_move_only_for_the_newest_release(project, release, tags):
+def test_latest_and_the_minor_tag_move_only_for_the_newest_release(
+    project: Path, release: str, tags: list[str]
+) -> None:
     for existing in ("v1.0.0", "v1.2.0", "v1.2.5", "v2.0.0", "v2.1.0-rc.1"):
         run(f"git tag -f {existing}", project)
 
@@ -259,7 +282,9 @@ def test_latest_and_the_minor_tag_move_only_for_the_newest_release(project, rele
 
 
 @pytest.mark.parametrize("target", ["release-tags", "retag", "model-card"])
-def test_a_hostile_release_name_is_refused_not_run(project, tmp_path, target):
+def test_a_hostile_release_name_is_refused_not_run(
+    project: Path, tmp_path: Path, target: str
+) -> None:
     marker = tmp_path / "pwned"
     release = f"v1.2.3-a$(touch${{IFS}}{marker})"
 
@@ -270,7 +295,7 @@ def test_a_hostile_release_name_is_refused_not_run(project, tmp_path, target):
     assert not marker.exists()
 
 
-def test_make_drift_never_pastes_current_into_the_shell(project, tmp_path):
+def test_make_drift_never_pastes_current_into_the_shell(project: Path, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
 
     run(f"make -s drift RUN=: CURRENT='$(touch {marker})x'", project, check=False)
@@ -278,7 +303,7 @@ def test_make_drift_never_pastes_current_into_the_shell(project, tmp_path):
     assert not marker.exists()
 
 
-def test_release_tags_are_protected_by_a_ruleset(project):
+def test_release_tags_are_protected_by_a_ruleset(project: Path) -> None:
     ruleset = json.loads((project / ".github" / "rulesets" / "release-tags.json").read_text())
     rules = {rule["type"] for rule in ruleset["rules"]}
 
@@ -302,7 +327,9 @@ DEPENDABOT_FROM = re.compile(
 
 
 @pytest.mark.parametrize("python", ["3.11", "3.12", "3.13"])
-def test_the_base_image_is_pinned_by_digest_on_a_line_dependabot_updates(python, tmp_path):
+def test_the_base_image_is_pinned_by_digest_on_a_line_dependabot_updates(
+    python: str, tmp_path: Path
+) -> None:
     dockerfile = (bake(tmp_path, offline=True, python_version=python) / "Dockerfile").read_text()
     froms = [line for line in dockerfile.splitlines() if line.upper().startswith("FROM ")]
     parsed = [DEPENDABOT_FROM.match(line) for line in froms]
@@ -318,7 +345,7 @@ def test_the_base_image_is_pinned_by_digest_on_a_line_dependabot_updates(python,
     assert "${" not in "".join(froms)
 
 
-def test_uv_is_pinned_once_and_every_consumer_reads_that_pin(project):
+def test_uv_is_pinned_once_and_every_consumer_reads_that_pin(project: Path) -> None:
     pyproject = (project / "pyproject.toml").read_text()
     pins = re.findall(r'"uv==([\d.]+)"', pyproject)
     assert len(pins) == 1
@@ -336,7 +363,7 @@ def test_uv_is_pinned_once_and_every_consumer_reads_that_pin(project):
         assert line.startswith(f"uv=={pins[0]} --hash=sha256:")
 
 
-def test_dependabot_watches_the_base_image_without_jumping_python_versions(project):
+def test_dependabot_watches_the_base_image_without_jumping_python_versions(project: Path) -> None:
     config = yaml.safe_load((project / ".github" / "dependabot.yml").read_text())
     docker = next(u for u in config["updates"] if u["package-ecosystem"] == "docker")
     ecosystems = {u["package-ecosystem"] for u in config["updates"]}
@@ -347,7 +374,9 @@ def test_dependabot_watches_the_base_image_without_jumping_python_versions(proje
     ]} in docker["ignore"]  # fmt: skip
 
 
-def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(project, tmp_path):
+def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(
+    project: Path, tmp_path: Path
+) -> None:
     lock = tmp_path / "uv.lock"
     lock.write_text('version = 1\n[[package]]\nname = "numpy"\nversion = "2.1.0"\n')
 
@@ -356,13 +385,14 @@ def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(project, tmp_path)
         cwd=project,
         capture_output=True,
         text=True,
+        check=False,
     )
 
     assert result.returncode != 0
     assert "uv add --group uv uv==" in result.stderr
 
 
-def test_each_event_gates_against_its_own_base(project):
+def test_each_event_gates_against_its_own_base(project: Path) -> None:
     """A merge queue's base commit may be ahead of main (the groups queued before this one)."""
     ci = workflow(project, "ci.yml")
     gate = step(ci, "gate", "Gate against the target branch")
@@ -383,7 +413,9 @@ def test_each_event_gates_against_its_own_base(project):
 @pytest.mark.parametrize(("event", "identity"), [
     ("push", "write"), ("pull_request", "read"), ("merge_group", "read"),
 ])  # fmt: skip
-def test_only_main_signs_in_with_the_identity_that_may_write_the_remote(project, event, identity):
+def test_only_main_signs_in_with_the_identity_that_may_write_the_remote(
+    project: Path, event: str, identity: str
+) -> None:
     gate = workflow(project, "ci.yml")["jobs"]["gate"]
     variables = {
         "AWS_ROLE_ARN": "write", "AWS_READ_ROLE_ARN": "read",
@@ -413,7 +445,9 @@ def test_only_main_signs_in_with_the_identity_that_may_write_the_remote(project,
     ("v2.1.0-rc.2", ["latest=false", "prerelease=true"]),
     ("v0.9.0", ["latest=false", "prerelease=false"]),
 ])  # fmt: skip
-def test_only_the_newest_release_is_marked_latest_on_github(project, release, flags):
+def test_only_the_newest_release_is_marked_latest_on_github(
+    project: Path, release: str, flags: list[str]
+) -> None:
     for existing in ("v1.0.0", "v1.2.0", "v1.2.5", "v2.0.0", "v2.1.0-rc.1"):
         run(f"git tag -f {existing}", project)
     create = step(workflow(project, "release.yml"), "release", "Create the GitHub release")
@@ -426,7 +460,9 @@ def test_only_the_newest_release_is_marked_latest_on_github(project, release, fl
     assert create["env"]["PRERELEASE"] == "${{ steps.flags.outputs.prerelease }}"
 
 
-def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeline(project):
+def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeline(
+    project: Path,
+) -> None:
     """A fork's pull request may skip the pipeline (its data is in the remote), never the tests."""
     test = workflow(project, "ci.yml")["jobs"]["test"]
     commands = [s["run"] for s in test["steps"] if "run" in s]
@@ -442,7 +478,7 @@ def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeli
 # --- OIDC trust policies ------------------------------------------------------------------
 
 
-def trust_policies(project: Path) -> list[dict]:
+def trust_policies(project: Path) -> list[dict[str, Any]]:
     """The AWS trust policies the README gives, ids filled in (owner 123, repository 456)."""
     readme = (project / "README.md").read_text()
     section = readme.split("#### Trust policies", 1)[1].split("\n## ", 1)[0]
@@ -451,9 +487,11 @@ def trust_policies(project: Path) -> list[dict]:
     return [json.loads(block) for block in filled]
 
 
-def assumes(policy: dict, sub: str, aud: str = "sts.amazonaws.com") -> bool:
-    """IAM's evaluation of the policy's conditions for a token (StringEquals, StringLike with
-    `*` and `?`; a list of values matches if any does)."""
+def assumes(policy: dict[str, Any], sub: str, aud: str = "sts.amazonaws.com") -> bool:
+    """IAM's evaluation of the policy's conditions for a token.
+
+    StringEquals, StringLike with `*` and `?`; a list of values matches if any does.
+    """
     claims = {
         "token.actions.githubusercontent.com:sub": sub,
         "token.actions.githubusercontent.com:aud": aud,
@@ -461,8 +499,8 @@ def assumes(policy: dict, sub: str, aud: str = "sts.amazonaws.com") -> bool:
     for statement in policy["Statement"]:
         ok = statement["Action"] == "sts:AssumeRoleWithWebIdentity"
         for operator, conditions in statement["Condition"].items():
-            for key, values in conditions.items():
-                values = values if isinstance(values, list) else [values]
+            for key, value in conditions.items():
+                values = value if isinstance(value, list) else [value]
                 if operator == "StringEquals":
                     ok = ok and claims[key] in values
                 elif operator == "StringLike":
@@ -482,7 +520,9 @@ OLD = "repo:your-github-user/customer-churn"  # the name-only subject of older r
 
 
 @pytest.mark.parametrize("prefix", [NEW, OLD])
-def test_the_trust_policies_give_main_write_and_pull_requests_read(project, prefix):
+def test_the_trust_policies_give_main_write_and_pull_requests_read(
+    project: Path, prefix: str
+) -> None:
     write, read = trust_policies(project)
     queue = f"{prefix}:ref:refs/heads/gh-readonly-queue/main/pr-7-{SHA}"
 
@@ -496,7 +536,7 @@ def test_the_trust_policies_give_main_write_and_pull_requests_read(project, pref
     assert not assumes(write, f"{prefix}:ref:refs/heads/main", aud="https://github.com/x")
 
 
-def test_the_trust_policies_refuse_another_repository_that_took_the_name(project):
+def test_the_trust_policies_refuse_another_repository_that_took_the_name(project: Path) -> None:
     """A deleted owner's name registered again: same names, other ids."""
     write, read = trust_policies(project)
 
@@ -546,9 +586,11 @@ jobs:
 """
 
 
-def test_a_failure_skips_every_job_below_it_in_the_needs_chain(tmp_path):
-    """`below` needs only `decides`, which succeeded; GitHub still skips it, because its
-    `success()` looks at the whole chain, where `broken` failed."""
+def test_a_failure_skips_every_job_below_it_in_the_needs_chain(tmp_path: Path) -> None:
+    """`below` needs only `decides`, which succeeded; GitHub still skips it.
+
+    Its `success()` looks at the whole chain, where `broken` failed.
+    """
     source = tmp_path / "source"
     (source / ".github" / "workflows").mkdir(parents=True)
     (source / ".github" / "workflows" / "chain.yml").write_text(CHAIN_WORKFLOW)
@@ -572,7 +614,13 @@ def test_a_failure_skips_every_job_below_it_in_the_needs_chain(tmp_path):
 # --- the scripts the remote and required jobs run -------------------------------------------
 
 
-def script_outputs(project: Path, script: str, cwd: Path, env: dict[str, str]) -> dict:
+class ScriptRun(NamedTuple):
+    status: int
+    stdout: str
+    outputs: dict[str, str]  # what it wrote to GITHUB_OUTPUT
+
+
+def script_outputs(project: Path, script: str, cwd: Path, env: dict[str, str]) -> ScriptRun:
     """Run one of the project's CI scripts as its job does; its GITHUB_OUTPUT and exit status."""
     output = cwd / "github-output"
     output.write_text("")
@@ -582,14 +630,16 @@ def script_outputs(project: Path, script: str, cwd: Path, env: dict[str, str]) -
         env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env},
         capture_output=True,
         text=True,
+        check=False,
     )
     lines = output.read_text().splitlines()
-    return {"status": result.returncode, "stdout": result.stdout} | dict(
-        line.split("=", 1) for line in lines
-    )
+    outputs = dict(line.split("=", 1) for line in lines)
+    return ScriptRun(result.returncode, result.stdout, outputs)
 
 
-def test_a_fork_cannot_drop_the_base_branchs_dvc_files_to_run_without_the_remote(project, tmp_path):
+def test_a_fork_cannot_drop_the_base_branchs_dvc_files_to_run_without_the_remote(
+    project: Path, tmp_path: Path
+) -> None:
     """The fork deletes the base's only .dvc file: the base commit's tree still decides."""
     fork = tmp_path / "fork"
     (fork / "data").mkdir(parents=True)
@@ -601,9 +651,9 @@ def test_a_fork_cannot_drop_the_base_branchs_dvc_files_to_run_without_the_remote
     forked = script_outputs(project, "remote_access.py", fork, {"FORK": "true", "BASE_SHA": base})
     same = script_outputs(project, "remote_access.py", fork, {"FORK": "false", "BASE_SHA": base})
 
-    assert (forked["trusted"], forked["pipeline"]) == ("false", "false")
-    assert "data/customers.csv.dvc" in forked["message"]
-    assert (same["trusted"], same["pipeline"]) == ("true", "true")
+    assert (forked.outputs["trusted"], forked.outputs["pipeline"]) == ("false", "false")
+    assert "data/customers.csv.dvc" in forked.outputs["message"]
+    assert (same.outputs["trusted"], same.outputs["pipeline"]) == ("true", "true")
 
 
 def needs(**results: str) -> str:
@@ -626,12 +676,12 @@ def needs(**results: str) -> str:
     ("push", {"publish": "success", "promote": "success"}, []),
 ])  # fmt: skip
 def test_the_required_check_fails_unless_every_job_ended_as_it_must(
-    project, tmp_path, event, results, fails
-):
+    project: Path, tmp_path: Path, event: str, results: dict[str, str], fails: list[str]
+) -> None:
     outcome = script_outputs(
         project, "required_checks.py", tmp_path, {"NEEDS": needs(**results), "EVENT": event}
     )
 
-    assert outcome["status"] == (1 if fails else 0)
-    reported = re.findall(r"^::error title=Required::([\w-]+):", outcome["stdout"], re.M)
+    assert outcome.status == (1 if fails else 0)
+    reported = re.findall(r"^::error title=Required::([\w-]+):", outcome.stdout, re.M)
     assert reported == fails

@@ -7,13 +7,17 @@ default branch from `github.event.repository` (retrain.yml's gate did, and compa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import yaml
 
 from .conftest import run
+from .github_repo import GitHubRepo
 from .workflow_fixtures import published_project, runner_for
 from .workflow_harness import (
     GitHubApi,
+    Runner,
     StepFailed,
     create_pull_request,
     github_script,
@@ -28,22 +32,22 @@ MONITOR = pytest.mark.xdist_group("workflow-monitor")
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def repo(tmp_path_factory: pytest.TempPathFactory) -> GitHubRepo:
     return published_project(tmp_path_factory.mktemp("scheduled"))
 
 
 @pytest.fixture(scope="module")
-def runner(repo, tmp_path_factory):
+def runner(repo: GitHubRepo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     yield from runner_for(repo, tmp_path_factory.mktemp("runner"))
 
 
-def cron(repo, workflow: str) -> str:
+def cron(repo: GitHubRepo, workflow: str) -> str:
     document = yaml.safe_load(repo.workflow(workflow).read_text())
-    return document[True]["schedule"][0]["cron"]
+    return str(document[True]["schedule"][0]["cron"])
 
 
 @MONITOR
-def test_the_schedule_payload_has_no_repository(repo):
+def test_the_schedule_payload_has_no_repository(repo: GitHubRepo) -> None:
     event = repo.schedule(cron(repo, "monitor.yml"))
 
     assert event.payload == {"schedule": cron(repo, "monitor.yml")}
@@ -52,7 +56,9 @@ def test_the_schedule_payload_has_no_repository(repo):
 
 
 @RETRAIN
-def test_scheduled_retraining_gates_against_main_and_proposes(repo, runner):
+def test_scheduled_retraining_gates_against_main_and_proposes(
+    repo: GitHubRepo, runner: Runner
+) -> None:
     runner.emulators["peter-evans/create-pull-request"] = create_pull_request(allowed=True)
     runs = run_workflow("retrain.yml", repo.schedule(cron(repo, "retrain.yml")), runner)
     show(runs)
@@ -85,7 +91,9 @@ def test_scheduled_retraining_gates_against_main_and_proposes(repo, runner):
 
 
 @MONITOR
-def test_monitor_checks_a_demo_batch_and_finds_no_drift_and_closes_the_drift_issue(repo, runner):
+def test_monitor_checks_a_demo_batch_and_finds_no_drift_and_closes_the_drift_issue(
+    repo: GitHubRepo, runner: Runner
+) -> None:
     # The issues API lists pull requests too: #6 is one that carries the label.
     labelled = [
         {"number": 6, "title": "Tweak drift thresholds", "pull_request": {"url": "..."}},
@@ -123,7 +131,9 @@ def test_monitor_checks_a_demo_batch_and_finds_no_drift_and_closes_the_drift_iss
 
 
 @MONITOR
-def test_monitor_flags_a_drifted_batch_opens_the_issue_and_starts_retraining(repo, runner):
+def test_monitor_flags_a_drifted_batch_opens_the_issue_and_starts_retraining(
+    repo: GitHubRepo, runner: Runner
+) -> None:
     # A batch is drawn from the held-out split, which the data stage writes.
     run(
         "git checkout --quiet main && make install && uv run --locked dvc repro --quiet data"

@@ -22,6 +22,7 @@ import yaml
 
 from . import workflow_checks
 from .conftest import TEMPLATE, bake
+from .workflow_harness import Workflow, on_of
 
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$", re.M)
 PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w.-]+)(?:/[\w./-]+)?@(?P<sha>[0-9a-f]{40})$")
@@ -32,26 +33,22 @@ PUBLISHING_JOBS = {("ci.yml", "publish"), ("release.yml", "release")}
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return bake(tmp_path_factory.mktemp("workflows"), offline=True)
 
 
 @pytest.fixture(scope="module", params=["generated", "template"])
-def repository(request, project) -> Path:
+def repository(request: pytest.FixtureRequest, project: Path) -> Path:
     """A repository root with a .github folder: the generated project, or the template."""
     return project if request.param == "generated" else TEMPLATE
 
 
-def workflows(root: Path) -> dict[str, dict]:
+def workflows(root: Path) -> dict[str, Workflow]:
     return {p.name: yaml.safe_load(p.read_text()) for p in workflow_checks.workflow_files(root)}
 
 
-def triggers(workflow: dict) -> dict:
-    return workflow.get("on", workflow.get(True)) or {}  # YAML 1.1 reads a bare `on` as True
-
-
 @pytest.mark.parametrize("check", list(workflow_checks.CHECKS))
-def test_no_findings(repository, check):
+def test_no_findings(repository: Path, check: str) -> None:
     assert workflow_checks.workflow_files(repository), "no workflow files"
 
     findings = workflow_checks.CHECKS[check](repository)
@@ -60,9 +57,12 @@ def test_no_findings(repository, check):
 
 
 def pins() -> dict[str, set[tuple[str, str]]]:
-    """Every action's pins, (SHA, `# vX.Y.Z` comment), across the template's own workflows and
-    the generated project's: read from the files, which Dependabot updates (one grouped pull
-    request for both folders: .github/dependabot.yml), so no table here goes stale."""
+    """Every action's pins, (SHA, `# vX.Y.Z` comment), in both folders' workflows.
+
+    The template's own workflows and the generated project's, read from the files, which Dependabot
+    updates (one grouped pull request for both folders: .github/dependabot.yml), so no table here
+    goes stale.
+    """
     generated = TEMPLATE / "{{cookiecutter.project_slug}}"
     found: dict[str, set[tuple[str, str]]] = {}
     for path in workflow_checks.workflow_files(TEMPLATE) + workflow_checks.workflow_files(
@@ -79,7 +79,7 @@ def pins() -> dict[str, set[tuple[str, str]]]:
     return found
 
 
-def test_every_action_is_pinned_to_one_release_sha_everywhere():
+def test_every_action_is_pinned_to_one_release_sha_everywhere() -> None:
     """A pin Dependabot moved in one workflow and not in another is caught here."""
     found = pins()
 
@@ -87,7 +87,7 @@ def test_every_action_is_pinned_to_one_release_sha_everywhere():
     assert {action: sorted(p) for action, p in found.items() if len(p) > 1} == {}
 
 
-def test_the_template_dependabot_keeps_both_folders_pins_current():
+def test_the_template_dependabot_keeps_both_folders_pins_current() -> None:
     config = yaml.safe_load((TEMPLATE / ".github" / "dependabot.yml").read_text())
     actions = next(u for u in config["updates"] if u["package-ecosystem"] == "github-actions")
     ecosystems = {u["package-ecosystem"] for u in config["updates"]}
@@ -97,10 +97,12 @@ def test_the_template_dependabot_keeps_both_folders_pins_current():
     assert {"github-actions", "uv", "docker"} <= ecosystems  # actions, dev tools, base image
 
 
-def test_every_job_has_least_permissions_a_timeout_and_a_concurrency_group(repository):
+def test_every_job_has_least_permissions_a_timeout_and_a_concurrency_group(
+    repository: Path,
+) -> None:
     for name, workflow in workflows(repository).items():
         assert workflow["permissions"] == {}, name
-        assert "pull_request_target" not in triggers(workflow), name
+        assert "pull_request_target" not in on_of(workflow), name
         for job_id, job in workflow["jobs"].items():
             where = f"{name}: job {job_id}"
             assert isinstance(job.get("permissions"), dict), where
@@ -112,7 +114,7 @@ def test_every_job_has_least_permissions_a_timeout_and_a_concurrency_group(repos
                     assert step["with"]["persist-credentials"] is False, where
 
 
-def test_job_permissions_say_why(repository):
+def test_job_permissions_say_why(repository: Path) -> None:
     for path in workflow_checks.workflow_files(repository):
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):
@@ -125,7 +127,7 @@ def test_job_permissions_say_why(repository):
                 assert "#" in scope, f"{path.name}: say why the job needs {scope.strip()!r}"
 
 
-def test_run_steps_are_one_short_command(repository):
+def test_run_steps_are_one_short_command(repository: Path) -> None:
     for name, workflow in workflows(repository).items():
         for job_id, job in workflow["jobs"].items():
             for step in job.get("steps", []):
@@ -135,7 +137,7 @@ def test_run_steps_are_one_short_command(repository):
                     assert ONE_COMMAND.match(run), f"{name}: job {job_id}: {run!r}"
 
 
-def test_make_targets_used_in_workflows_exist(project):
+def test_make_targets_used_in_workflows_exist(project: Path) -> None:
     makefile = (project / "Makefile").read_text()
     targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.M))
     for name, workflow in workflows(project).items():
@@ -146,7 +148,7 @@ def test_make_targets_used_in_workflows_exist(project):
                     assert used[1] in targets, f"{name}: `make {used[1]}` is not a target"
 
 
-def test_no_caches_where_images_are_published(project):
+def test_no_caches_where_images_are_published(project: Path) -> None:
     found = workflows(project)
     for name, job_id in PUBLISHING_JOBS:
         for step in found[name]["jobs"][job_id]["steps"]:
@@ -158,16 +160,18 @@ def test_no_caches_where_images_are_published(project):
                 assert inputs.get("enable-cache") is False, f"{name}: {job_id}: {uses}"
 
 
-def test_workflows_are_copied_without_rendering(project):
+def test_workflows_are_copied_without_rendering(project: Path) -> None:
     for path in workflow_checks.workflow_files(project):
         source = TEMPLATE / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / path.name
         assert path.read_bytes() == source.read_bytes(), path.name
 
 
-def test_the_ruleset_requires_only_the_check_that_cannot_be_skipped(project):
-    """GitHub passes a skipped required check, and a failure or skip anywhere up a `needs` chain
-    skips the jobs below: only `Required`, which needs every job and always runs, is required,
-    and it knows what each job must end as."""
+def test_the_ruleset_requires_only_the_check_that_cannot_be_skipped(project: Path) -> None:
+    """Only `Required` is a required check, and it knows what each job must end as.
+
+    GitHub passes a skipped required check, and a failure or skip anywhere up a `needs` chain skips
+    the jobs below; `Required` needs every job and always runs.
+    """
     ruleset = json.loads((project / ".github" / "rulesets" / "main.json").read_text())
     rules = {rule["type"]: rule.get("parameters", {}) for rule in ruleset["rules"]}
     required = {
@@ -187,12 +191,14 @@ def test_the_ruleset_requires_only_the_check_that_cannot_be_skipped(project):
     assert aggregate["if"] == "${{ !cancelled() }}"  # runs after failures and skips
     assert set(aggregate["needs"]) == set(jobs) - {by_name["Required"]}
     assert set(expected) == set(aggregate["needs"])
-    assert "merge_group" in triggers(workflows(project)["ci.yml"])  # the queue gets the check
+    assert "merge_group" in on_of(workflows(project)["ci.yml"])  # the queue gets the check
 
 
 def gate_closure(project: Path, package: str) -> list[str]:
-    """Every module of the package that the gate, the golden-set evaluation and `make
-    baseline` import, directly or not: read from their `import` statements."""
+    """Every module the gate, the golden-set evaluation and `make baseline` import.
+
+    Directly or not: read from their `import` statements.
+    """
     source = project / "src" / package
     found: set[str] = set()
     todo = ["gate", "evaluate", "baseline"]
@@ -238,8 +244,11 @@ GATE_DECIDERS = (
 
 
 def unowned(project: Path, paths: list[str]) -> list[str]:
-    """The paths no CODEOWNERS line owns: the last matching line decides, as on GitHub (the
-    anchored `/file` and `/folder/` forms; a line without owners leaves a path unowned)."""
+    """The paths no CODEOWNERS line owns.
+
+    The last matching line decides, as on GitHub (the anchored `/file` and `/folder/` forms; a line
+    without owners leaves a path unowned).
+    """
     rules = []
     for line in (project / ".github" / "CODEOWNERS").read_text().splitlines():
         pattern, *owners = line.split("#", 1)[0].split() or [""]
@@ -256,7 +265,7 @@ def unowned(project: Path, paths: list[str]) -> list[str]:
     return [path for path in paths if not owned(path)]
 
 
-def test_code_owners_review_every_change_to_what_decides_the_gate(project):
+def test_code_owners_review_every_change_to_what_decides_the_gate(project: Path) -> None:
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     closure = gate_closure(project, package)
     for path in GATE_DECIDERS:
@@ -270,7 +279,9 @@ def test_code_owners_review_every_change_to_what_decides_the_gate(project):
     assert "@your-github-user" in codeowners  # the default answer: the repository's owner
 
 
-def test_a_module_the_gate_imports_missing_from_code_owners_is_reported(project, tmp_path):
+def test_a_module_the_gate_imports_missing_from_code_owners_is_reported(
+    project: Path, tmp_path: Path
+) -> None:
     package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     shutil.copytree(project / ".github", tmp_path / ".github")
     codeowners = tmp_path / ".github" / "CODEOWNERS"
@@ -336,7 +347,7 @@ MISTAKES = {  # a mistake -> (how to make it, checks that must report it)
 
 
 @pytest.mark.parametrize("mistake", list(MISTAKES))
-def test_checks_report_a_planted_mistake(mistake, project, tmp_path):
+def test_checks_report_a_planted_mistake(mistake: str, project: Path, tmp_path: Path) -> None:
     make_mistake, reporters = MISTAKES[mistake]
     shutil.copytree(project / ".github", tmp_path / ".github")
     make_mistake(tmp_path)

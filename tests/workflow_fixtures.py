@@ -6,7 +6,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import containers
+from . import buildah, containers
 from .github_events import Repository
 from .github_repo import GitHubRepo
 from .workflow_harness import Runner, image_build
@@ -19,7 +19,7 @@ IMAGE = f"ghcr.io/{REPOSITORY.full_name.lower()}"
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 def published_project(root: Path, repository: Repository = REPOSITORY) -> GitHubRepo:
@@ -27,8 +27,11 @@ def published_project(root: Path, repository: Repository = REPOSITORY) -> GitHub
 
 
 def runner_for(repo: GitHubRepo, root: Path, *, images: bool = False) -> Iterator[Runner]:
-    """A hosted runner for `repo`; with `images`, one that builds with the container engine
-    (and removes what it built, and what its steps tagged from it, afterwards)."""
+    """A hosted runner for `repo`.
+
+    With `images`, one that builds with the container engine (and removes what it built, and what
+    its steps tagged from it, afterwards).
+    """
     emulators = {}
     built: list[str] = []
     if images:
@@ -45,7 +48,7 @@ def runner_for(repo: GitHubRepo, root: Path, *, images: bool = False) -> Iterato
 
 def list_images(prefix: str) -> list[str]:
     if containers.engine() == "buildah":
-        found = containers.buildah._run(["buildah", "images", "--format", "{{.Name}}:{{.Tag}}"])
+        found = buildah._run(["buildah", "images", "--format", "{{.Name}}:{{.Tag}}"])
     else:
         found = containers._docker("images", "--format", "{{.Repository}}:{{.Tag}}")
     return [line for line in found.stdout.split() if line.startswith(prefix)]

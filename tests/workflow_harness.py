@@ -62,9 +62,11 @@ GITHUB_ONLY = (
 # `run:` steps that only talk to GitHub's API, isolated so that everything else runs.
 GITHUB_ONLY_STEPS = ("Create the GitHub release", "Start the retrain workflow")
 TESTS = Path(__file__).resolve().parent
+# A parsed workflow file (YAML 1.1 reads a bare `on` key as True).
+Workflow = Mapping[str | bool, Any]
 
 
-class StepFailed(AssertionError):
+class StepFailed(AssertionError):  # noqa: N818 - pytest reports it as what it is: a failed step
     """A step of the job failed; the message says which and shows its output."""
 
     def __init__(self, message: str, run: JobRun | None = None) -> None:
@@ -72,7 +74,7 @@ class StepFailed(AssertionError):
         self.run = run  # what the job did up to the end, for the test to inspect
 
 
-class NeedsGitHub(Exception):
+class NeedsGitHubError(Exception):
     """Raised by an emulator for what only GitHub can do."""
 
 
@@ -136,7 +138,7 @@ class JobRun:
         return {**self.contexts, "steps": steps}
 
     def outcome_of(self, step_id: str) -> str:
-        return self.contexts.get("_outcomes", {}).get(step_id, "")
+        return str(self.contexts.get("_outcomes", {}).get(step_id, ""))
 
     def substitute(self, value: Any) -> str:
         """A YAML value as the runner passes it: booleans as true/false, expressions evaluated."""
@@ -157,7 +159,8 @@ def hash_files(workspace: Path, patterns: tuple[str, ...]) -> str:
         {
             path
             for pattern in patterns
-            for path in glob.glob(str(workspace / pattern), recursive=True)
+            # glob.glob, as written: Path.glob differs on dotfiles and on a bare `**`
+            for path in glob.glob(str(workspace / pattern), recursive=True)  # noqa: PTH207
             if Path(path).is_file()
         }
     )
@@ -207,7 +210,7 @@ def matches_filters(name: str, patterns: list[str]) -> bool:
     return matched
 
 
-def on_of(document: Mapping[str, Any]) -> dict[str, Any]:
+def on_of(document: Workflow) -> dict[str, Any]:
     triggers = document.get("on", document.get(True))  # YAML 1.1 reads a bare `on` as True
     if isinstance(triggers, str):
         return {triggers: None}
@@ -216,7 +219,7 @@ def on_of(document: Mapping[str, Any]) -> dict[str, Any]:
     return dict(triggers or {})
 
 
-def triggers(document: Mapping[str, Any], event: Event) -> bool:
+def triggers(document: Workflow, event: Event) -> bool:
     """Whether `event` starts a run of this workflow (event name, branches and tags filters)."""
     spec = on_of(document)
     if event.name not in spec:
@@ -316,8 +319,10 @@ def download(run: JobRun, inputs: Mapping[str, str]) -> None:
 
 
 def image_metadata(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
-    """docker/metadata-action for the tag rules our workflows use (type=sha short, type=raw)
-    and the OCI labels it derives (source, revision, version)."""
+    """docker/metadata-action for the tag rules our workflows use (type=sha short, type=raw).
+
+    And the OCI labels it derives (source, revision, version).
+    """
     image = inputs["images"].strip()
     tags = []
     for rule in inputs["tags"].split():
@@ -342,12 +347,14 @@ def image_metadata(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
 
 
 def image_build(base_image: str | None, built: list[str] | None = None) -> Emulator:
-    """docker/build-push-action: the same context, Dockerfile, tags and build args, built by
-    the engine tests/containers.py chose. The registry is the local image store, so a push
-    publishes what the build stored (`push: true` after a `load: true` build reuses it, as
+    """docker/build-push-action, built by the engine tests/containers.py chose.
+
+    The same context, Dockerfile, tags and build args. The registry is the local image store, so a
+    push publishes what the build stored (`push: true` after a `load: true` build reuses it, as
     BuildKit reuses its cache). With buildah the Dockerfile's first FROM is replaced by
-    `base_image`: the pinned base lives in a registry out of reach here. Tags it makes are
-    added to `built`."""
+    `base_image`: the pinned base lives in a registry out of reach here. Tags it makes are added to
+    `built`.
+    """
 
     def build(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
         tags = [tag for tag in re.split(r"[\s,]+", inputs["tags"]) if tag]
@@ -376,14 +383,16 @@ def image_build(base_image: str | None, built: list[str] | None = None) -> Emula
 
 
 def create_pull_request(allowed: bool) -> Emulator:
-    """peter-evans/create-pull-request, as far as GitHub's answer goes: with the workflow's
-    own token GitHub refuses unless the repository allows Actions to create pull requests
-    (`allowed`). What would be proposed is kept in the step's inputs."""
+    """peter-evans/create-pull-request, as far as GitHub's answer goes.
+
+    With the workflow's own token GitHub refuses unless the repository allows Actions to create pull
+    requests (`allowed`). What would be proposed is kept in the step's inputs.
+    """
 
     def propose(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
         if inputs.get("token", DEFAULT_TOKEN) == DEFAULT_TOKEN and not allowed:
             raise StepFailed("GitHub Actions is not permitted to create or approve pull requests.")
-        raise NeedsGitHub("opens the pull request")
+        raise NeedsGitHubError("opens the pull request")
 
     return propose
 
@@ -401,9 +410,11 @@ EMULATED: dict[str, Emulator] = {
 
 @dataclass
 class Runner:
-    """What the hosted runner provides, here: where runs happen, the environment that differs
-    from GitHub's (a free port, short waits), repository variables and secrets, and the
-    emulators a test adds (the image build)."""
+    """What the hosted runner provides, here.
+
+    Where runs happen, the environment that differs from GitHub's (a free port, short waits),
+    repository variables and secrets, and the emulators a test adds (the image build).
+    """
 
     root: Path
     origin: Path
@@ -431,7 +442,7 @@ class Runner:
         return env
 
 
-def load(origin: Path, sha: str, name: str) -> dict[str, Any]:
+def load(origin: Path, sha: str, name: str) -> Workflow:
     """The workflow file as committed at the event's commit: what GitHub runs."""
     text = subprocess.run(
         ["git", "--git-dir", str(origin), "show", f"{sha}:.github/workflows/{name}"],
@@ -439,7 +450,8 @@ def load(origin: Path, sha: str, name: str) -> dict[str, Any]:
         text=True,
         check=True,
     ).stdout
-    return yaml.safe_load(text)
+    document: Workflow = yaml.safe_load(text)
+    return document
 
 
 def run_workflow(
@@ -452,8 +464,9 @@ def run_workflow(
     artifacts_from: Mapping[str, JobRun] | None = None,
     assumed: tuple[str, ...] = (),
 ) -> dict[str, JobRun]:
-    """Run the workflow `name` (as committed at the event's commit) for `event`: its jobs
-    (all, or those listed) in `needs` order.
+    """Run the workflow `name` for `event`: its jobs (all, or those listed) in `needs` order.
+
+    The workflow is read as committed at the event's commit.
 
     Jobs are skipped as on GitHub: by their `if:`, or because a job they need did not
     succeed (unless their `if:` asks for `always()`); a job that is not listed counts as
@@ -480,7 +493,7 @@ def run_workflow(
     for job_id in assumed:
         runs[job_id] = JobRun(job_id, store, event, store, {}, result="success")
     for job_id in ordered(document["jobs"], jobs):
-        runs[job_id] = run_job(document, job_id, event, runner, store, runs)
+        runs[job_id] = run_job(document, job_id, event, runner, store=store, previous=runs)
         if check and runs[job_id].result == "failure":
             raise StepFailed(runs[job_id].failure or f"{job_id} failed", runs[job_id])
     return runs
@@ -520,10 +533,11 @@ def needs_of(job: Mapping[str, Any]) -> list[str]:
 
 
 def run_job(
-    document: Mapping[str, Any],
+    document: Workflow,
     job_id: str,
     event: Event,
     runner: Runner,
+    *,
     store: Path,
     previous: Mapping[str, JobRun],
 ) -> JobRun:
@@ -600,7 +614,7 @@ def run_job(
         if "uses" in step:
             result = emulate(run, job_id, name, step, emulators)
         else:
-            result = run_step(run, job_id, name, step, base_env, files)
+            result = run_step(run, job_id, name, step, base_env=base_env, files=files)
         run.results.append(result)
         record(run, step, result.outcome)
         if result.outcome == "failure" and run.failure is None:
@@ -623,6 +637,7 @@ def run_step(
     job_id: str,
     name: str,
     step: Mapping[str, Any],
+    *,
     base_env: dict[str, str],
     files: Mapping[str, Path],
 ) -> StepResult:
@@ -669,7 +684,7 @@ def emulate(
     started = time.perf_counter()
     try:
         outputs = emulators[action](run, inputs)
-    except NeedsGitHub as reason:
+    except NeedsGitHubError as reason:
         return StepResult(job_id, name, "skipped (needs GitHub)", output=str(reason), inputs=inputs)
     except (StepFailed, subprocess.CalledProcessError, containers.ContainerError) as error:
         return StepResult(
@@ -710,8 +725,10 @@ def show(runs: Mapping[str, JobRun] | list[JobRun]) -> None:
 
 @dataclass
 class GitHubApi:
-    """GitHub's REST API as a test states it: answers by endpoint (`issues.listEvents`), and
-    the calls and messages a github-script step made."""
+    """GitHub's REST API as a test states it.
+
+    Answers by endpoint (`issues.listEvents`), and the calls and messages a github-script step made.
+    """
 
     answers: dict[str, Any]
     calls: list[dict[str, Any]] = field(default_factory=list)
@@ -719,8 +736,10 @@ class GitHubApi:
 
 
 def github_script(api: GitHubApi) -> Emulator:
-    """actions/github-script: the step's own script, run by node (tests/github_script.js)
-    against the run's event payload and `api`."""
+    """actions/github-script: the step's own script, run by node (tests/github_script.js).
+
+    Against the run's event payload and `api`.
+    """
     runner = TESTS / "github_script.js"
 
     def script(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
@@ -745,22 +764,25 @@ def github_script(api: GitHubApi) -> Emulator:
                 check=False,
                 env={**os.environ, **run.step_env},  # the step's `env:`, as the action gets it
             )
-            done = json.loads(state.read_text())
+            done: dict[str, Any] = json.loads(state.read_text())
         api.calls += done["calls"]
         api.messages += done["messages"]
         if result.returncode != 0:
             failed = [m["message"] for m in done["messages"] if m["level"] == "failed"]
             raise StepFailed(f"github-script failed: {failed or result.stderr}")
-        return done["outputs"]
+        outputs: dict[str, str] = done["outputs"]
+        return outputs
 
     return script
 
 
 def run_job_file(workflow: Path, job_id: str, event: Event, runner: Runner) -> JobRun:
-    """One job of a workflow file as it stands (not as committed), for jobs that check out
-    nothing (the gate-override check). Needs read as skipped."""
+    """One job of a workflow file as it stands (not as committed).
+
+    For jobs that check out nothing (the gate-override check). Needs read as skipped.
+    """
     document = yaml.safe_load(workflow.read_text())
     event = event.for_workflow(document.get("name", workflow.name))
     store = runner.root / f"job-{job_id}-{time.monotonic_ns()}"
     (store / "artifacts").mkdir(parents=True)
-    return run_job(document, job_id, event, runner, store, {})
+    return run_job(document, job_id, event, runner, store=store, previous={})
