@@ -41,7 +41,9 @@ def main() -> None:
         convert = f"import pandas as p; p.read_csv('{csv}').to_parquet('{parquet}')"
         timed(f'uv run --locked python -c "{convert}"', project)
         for path, reader in ((csv, "read_csv(f, engine='pyarrow')"), (parquet, "read_parquet(f)")):
-            drift = timed(f"uv run --locked python -m {PACKAGE}.drift --current {path}", project)
+            drift = timed(
+                f"uv run --locked python -m {PACKAGE}.monitor.drift --current {path}", project
+            )
             status = json.loads((project / "reports" / "drift.json").read_text())["status"]
             load = f"import pandas as p; f = '{path}'; p.{reader}"
             peer = timed(f'uv run --locked python -c "{load}"', project)

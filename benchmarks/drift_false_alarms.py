@@ -35,13 +35,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from {package}.contract import FEATURES
-from {package}.drift import conclude, outputs
-from {package}.features import NumericFeature
+from {package}.core.contract import FEATURES
+from {package}.monitor.drift import conclude, outputs
+from {package}.core.features import NumericFeature
 from {package}.monitor.measures import Measures, compare_predictions
-from {package}.params import load_params
-from {package}.sample_data import generate
-from {package}.serve.runtime import load_serving
+from {package}.core.params import load_params
+from {package}.pipeline.sample_data import generate
+from {package}.scoring.runtime import load_serving
 
 SIZES = (50, 200, 1_000, 10_000, 100_000)
 SEEDS = int(sys.argv[1])

@@ -39,7 +39,7 @@ PARTS = (
     ("cookiecutter (render, git init, uv lock)", r"^make(\[\d+\])?: Entering directory"),
     ("make install", r"^uv run --locked dvc repro"),
     ("make repro", r"^uv run --locked pytest"),
-    ("make test", r"^uv run --locked (dvc repro|python -m \w+\.gate)$"),
+    ("make test", r"^uv run --locked (dvc repro|python -m \w+\.gate\.check)$"),
     (
         "make gate (its no-op repro and the gate)",
         r"^uv run --locked python -m \w+\.monitor\.demo_batch",

@@ -281,8 +281,8 @@ def worse(run: Run, env: dict[str, str]) -> str:
     package = project.name.replace("-", "_")
     script = (
         "import numpy as np, pandas as pd\n"
-        f"from {package}.contract import TARGET\n"
-        f"from {package}.params import load_params\n"
+        f"from {package}.core.contract import TARGET\n"
+        f"from {package}.core.params import load_params\n"
         "path = load_params().paths.raw\n"
         "frame = pd.read_csv(path, dtype=str, keep_default_na=False)  # every value verbatim\n"
         "frame[TARGET.name] = np.random.default_rng(1).permutation(frame[TARGET.name].to_numpy())\n"

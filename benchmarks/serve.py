@@ -577,9 +577,9 @@ def golden_rows(project: Path) -> dict[str, list[Row]]:
     input frame has flags as 1.0/0.0 and a missing category as the encoder's placeholder.
     """
     script = (
-        "import json; from customer_churn.contract import FEATURES;"
-        "from customer_churn.model import features_of;"
-        "from customer_churn.validation import read_csv;"
+        "import json; from customer_churn.core.contract import FEATURES;"
+        "from customer_churn.core.model import features_of;"
+        "from customer_churn.core.validation import read_csv;"
         "golden = read_csv('data/golden/golden.csv');"
         "contract = golden[[feature.name for feature in FEATURES]];"
         "model = features_of(golden);"

@@ -61,8 +61,8 @@ def refresh_golden(task: str, where: Path) -> None:
     out = GOLDEN / f"{task}.csv"
     sh("uv sync --quiet", project)
     sh(
-        f"uv run python -m customer_churn.sample_data --rows {GOLDEN_ROWS} --seed {GOLDEN_SEED} "
-        f"--id-prefix G --out {out}",
+        "uv run python -m customer_churn.pipeline.sample_data "
+        f"--rows {GOLDEN_ROWS} --seed {GOLDEN_SEED} --id-prefix G --out {out}",
         project,
     )
 

@@ -73,9 +73,9 @@ def test_image_runs_as_non_root_with_healthcheck_port_and_labels(image: Path) ->
 def test_running_image_answers_and_predicts_like_the_pipeline(image: Path) -> None:
     golden = run(
         'uv run --locked python -c "'
-        "import json; from customer_churn.contract import feature_names;"
-        "from customer_churn.model import features_of, load;"
-        "from customer_churn.validation import read_csv;"
+        "import json; from customer_churn.core.contract import feature_names;"
+        "from customer_churn.core.model import features_of, load;"
+        "from customer_churn.core.validation import read_csv;"
         "golden = read_csv('data/golden/golden.csv');"
         "labels = load('models/model.skops').predict(features_of(golden)).tolist();"
         "rows = json.loads(golden[feature_names()].to_json(orient='records'));"

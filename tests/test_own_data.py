@@ -128,7 +128,7 @@ def test_own_table_goes_through_the_whole_project(name: str, tmp_path: Path) -> 
     for expected in (table["rows"], table["dropped"], table["task"]):
         assert expected in imported, imported
     assert "WARNING: a golden set of" in imported  # small tables get the noise warning
-    assert not (root / "src" / root.name.replace("-", "_") / "sample_data.py").exists()
+    assert not (root / "src" / root.name.replace("-", "_") / "pipeline" / "sample_data.py").exists()
 
     run("make repro baseline", root)
     generated_suite_passes_unchanged(root, fuzz=table.get("fuzz", True))
@@ -201,7 +201,7 @@ def golden_row_is_served_by_onnx_runtime(root: Path, classes: list[str] | list[i
     package = root.name.replace("-", "_")
     script = (
         "import json, pandas as p; "
-        f"from {package}.contract import FEATURES; "
+        f"from {package}.core.contract import FEATURES; "
         "g = p.read_csv('data/golden/golden.csv'); r = g[[f.name for f in FEATURES]].iloc[0]; "
         "row = {k: None if p.isna(v) else v.item() if hasattr(v, 'item') else v "
         "for k, v in r.items()}; "
@@ -316,7 +316,7 @@ def rows_as_they_come_are_measured_not_refused(root: Path, data: Path) -> None:
     package = root.name.replace("-", "_")
     script = (
         "import pandas as p, sys; "
-        f"from {package}.contract import FEATURES, TARGET; "
+        f"from {package}.core.contract import FEATURES, TARGET; "
         "t = p.read_csv(sys.argv[1]); "
         "f = next(f for f in FEATURES if hasattr(f, 'maximum')); "
         "t[f.name] = t[f.name].astype(float); "
@@ -330,7 +330,8 @@ def rows_as_they_come_are_measured_not_refused(root: Path, data: Path) -> None:
     column, labelled = written.splitlines()[:2]
 
     result = run(
-        f"uv run --locked python -m {package}.drift --current data/batches/as-they-come.csv",
+        f"uv run --locked python -m {package}.monitor.drift "
+        "--current data/batches/as-they-come.csv",
         root,
         check=False,
     )

@@ -64,6 +64,7 @@ def test_user_journey(variant: str, tmp_path: Path) -> None:
     a_contract_change_makes_every_stage_that_reads_it_stale(project)
     project_tests_pass(project)
     fresh_project_passes_lint_and_its_own_gate(project)
+    serving_that_imports_a_training_stage_fails_lint(project)
     model_registered_in_mlflow_with_challenger_alias(project)
     if variant == "default":  # the other variant's `make test` trains every kind too
         every_model_kind_runs_and_is_gated_by_editing_only_params_yaml(project)
@@ -111,7 +112,7 @@ def unchanged_pipeline_is_skipped(project: Journey) -> None:
 
 def a_contract_change_makes_every_stage_that_reads_it_stale(project: Journey) -> None:
     root = project["root"]
-    contract = root / "src" / project["answers"]["package_name"] / "contract.py"
+    contract = root / "src" / project["answers"]["package_name"] / "core" / "contract.py"
     original = contract.read_text()
     contract.write_text(original + "\n# reviewed\n")
     try:
@@ -147,6 +148,31 @@ def fresh_project_passes_lint_and_its_own_gate(project: Journey) -> None:
     assert "origin/main:metrics/baseline.json" in output
     report = json.loads((root / "reports" / "gate.json").read_text())
     assert report["passed"] is True
+
+
+def serving_that_imports_a_training_stage_fails_lint(project: Journey) -> None:
+    """`make lint`'s import contracts refuse the service importing a pipeline stage.
+
+    The serving image has no scikit-learn; the report names the contract and the import.
+    """
+    root, package = project["root"], project["answers"]["package_name"]
+    lint = run("make -n lint", root).stdout.splitlines()
+    step = next(line for line in lint if "lint-imports" in line)  # the step as make runs it
+    body = root / "src" / package / "serve" / "body.py"
+    original = body.read_text()
+    body.write_text(f"{original}\nfrom {package}.pipeline import train  # noqa: E402, F401\n")
+    try:
+        result = run(step, root, check=False)
+    finally:
+        body.write_text(original)
+
+    assert result.returncode != 0, result.stdout
+    assert "Layers: ops > pipeline | gate | monitor | serve > tracking | scoring > core BROKEN" in (
+        result.stdout
+    )
+    assert f"{package}.serve is not allowed to import {package}.pipeline" in result.stdout
+    assert f"- {package}.serve.body -> {package}.pipeline.train" in result.stdout
+    assert "Contracts: 2 kept, 1 broken." in result.stdout
 
 
 def gated_metrics(root: Path) -> dict[str, dict[str, Any]]:

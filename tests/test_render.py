@@ -257,7 +257,7 @@ def test_generated_package_passes_mypy_strict(tmp_path: Path) -> None:
         assert int(checked[1]) > 30  # the whole package
 
 
-CHECK = "tests/test_pipeline_declarations.py"
+CHECK = "tests/pipeline/test_pipeline_declarations.py"
 
 
 def declarations_check(project: Path) -> subprocess.CompletedProcess[str]:
@@ -276,16 +276,18 @@ def test_pipeline_declarations_check_catches_an_undeclared_read(tmp_path: Path) 
     package = project / "src" / "customer_churn"
     assert declarations_check(project).returncode == 0, declarations_check(project).stdout
 
-    evaluate = package / "evaluate.py"
+    evaluate = package / "pipeline" / "evaluate.py"
     planted = "\n\ndef planted(params):\n    return params.drift\n"
     evaluate.write_text(evaluate.read_text() + planted)
-    train = package / "train.py"
-    train.write_text("from customer_churn import drift  # noqa: F401\n" + train.read_text())
+    train = package / "pipeline" / "train.py"
+    train.write_text("from customer_churn.monitor import drift  # noqa: F401\n" + train.read_text())
     result = declarations_check(project)
 
     assert result.returncode != 0
     assert "stage 'evaluate' reads params.yaml sections ['drift']" in result.stdout
-    assert re.search(r"stage 'train' runs \[[^]]*'src/customer_churn/drift.py'", result.stdout)
+    assert re.search(
+        r"stage 'train' runs \[[^]]*'src/customer_churn/monitor/drift.py'", result.stdout
+    )
 
 
 def test_template_python_renders_names_not_choices() -> None:
@@ -321,7 +323,7 @@ def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(
 
     rendered = {(task, model): python_of(task, model) for task in TASKS for model in MODELS}
     reference = rendered["classification", "random_forest"]
-    contract = Path("src/customer_churn/contract.py")
+    contract = Path("src/customer_churn/core/contract.py")
     for (task, model), files in rendered.items():
         assert files.keys() == reference.keys()
         differ = {path for path in files if files[path] != reference[path]}

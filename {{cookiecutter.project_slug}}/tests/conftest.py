@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.export import export
-from {{ cookiecutter.package_name }}.model import save
-from {{ cookiecutter.package_name }}.params import Params, load_params
-from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.core.model import save
+from {{ cookiecutter.package_name }}.core.params import Params, load_params
+from {{ cookiecutter.package_name }}.pipeline.export import export
+from {{ cookiecutter.package_name }}.pipeline.train import train
 
 from .contract_data import example_table
 

@@ -13,11 +13,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET
-from {{ cookiecutter.package_name }}.features import CategoricalFeature, Feature
-from {{ cookiecutter.package_name }}.model import features_of
-from {{ cookiecutter.package_name }}.params import Validation
-from {{ cookiecutter.package_name }}.targets import BinaryTarget, MulticlassTarget
+from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
+from {{ cookiecutter.package_name }}.core.features import CategoricalFeature, Feature
+from {{ cookiecutter.package_name }}.core.model import features_of
+from {{ cookiecutter.package_name }}.core.params import Validation
+from {{ cookiecutter.package_name }}.core.targets import BinaryTarget, MulticlassTarget
 
 SIGNAL_SEED = 20_240_601  # one fixed function of the features, whatever the table's seed
 

@@ -1,8 +1,9 @@
 """Drift monitoring: how far a batch of customers has moved from the training data.
 
-`batch` reads a batch and checks it against the contract, `measures` computes the effect
-sizes, `performance` judges a labelled batch against the baseline, and `report_md` and
-`report_html` render the result. The command line is `make drift`, or:
+`drift` is the command: `batch` reads a batch and checks it against the contract, `measures`
+computes the effect sizes, `performance` judges a labelled batch against the baseline,
+`drift_report` holds what was found, and `report_md` and `report_html` render it. The command
+line is `make drift`, or:
 
-    python -m {{ cookiecutter.package_name }}.drift --help
+    python -m {{ cookiecutter.package_name }}.monitor.drift --help
 """

@@ -21,9 +21,9 @@ import pyarrow.json
 import pyarrow.parquet
 from pandera.pandas import DataFrameSchema
 
-from {{ cookiecutter.package_name }}.contract import ID, TARGET, feature_names
-from {{ cookiecutter.package_name }}.schema import table_schema
-from {{ cookiecutter.package_name }}.validation import problems_from
+from {{ cookiecutter.package_name }}.core.contract import ID, TARGET, feature_names
+from {{ cookiecutter.package_name }}.core.schema import table_schema
+from {{ cookiecutter.package_name }}.core.validation import problems_from
 
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".jsonl": "JSON lines"}  # by file suffix
 SUFFIXES = "a .csv, .parquet or .jsonl file (JSON lines: the service's prediction log)"

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.contract import FEATURES
-from {{ cookiecutter.package_name }}.features import Feature, NumericFeature
-from {{ cookiecutter.package_name }}.files import write_atomically
-from {{ cookiecutter.package_name }}.params import load_params
+from {{ cookiecutter.package_name }}.core.contract import FEATURES
+from {{ cookiecutter.package_name }}.core.features import Feature, NumericFeature
+from {{ cookiecutter.package_name }}.core.files import write_atomically
+from {{ cookiecutter.package_name }}.core.params import load_params
 
 SHIFTS = {"none": 0.0, "mild": 0.5, "severe": 2.0}  # standard deviations
 

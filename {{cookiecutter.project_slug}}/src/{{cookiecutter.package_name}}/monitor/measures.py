@@ -41,8 +41,8 @@ import pandas as pd
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import gamma, norm, wasserstein_distance
 
-from {{ cookiecutter.package_name }}.params import DriftRules
-from {{ cookiecutter.package_name }}.task import Predictions
+from {{ cookiecutter.package_name }}.core.params import DriftRules
+from {{ cookiecutter.package_name }}.core.task import Predictions
 
 EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
 REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)

@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from {{ cookiecutter.package_name }}.gate import judge
-from {{ cookiecutter.package_name }}.metrics import score
-from {{ cookiecutter.package_name }}.params import DriftRules, MetricRule
+from {{ cookiecutter.package_name }}.core.metrics import score
+from {{ cookiecutter.package_name }}.core.params import DriftRules, MetricRule
+from {{ cookiecutter.package_name }}.core.rules import judge
 
 REPLICATES = 50  # bootstrap samples: a standard deviation to within about 10%
 BOOTSTRAP_ROWS = 5_000  # rows per bootstrap sample; the spread is rescaled to the real sizes

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import plotly.io
 from plotly.offline import get_plotlyjs
 
-from {{ cookiecutter.package_name }}.formats import fixed
+from {{ cookiecutter.package_name }}.core.formats import fixed
 from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift, Histogram
 from {{ cookiecutter.package_name }}.monitor.report_md import (
     STATUS,
@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.monitor.report_md import (
 )
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.package_name }}.drift import DriftReport
+    from {{ cookiecutter.package_name }}.monitor.drift_report import DriftReport
     from {{ cookiecutter.package_name }}.monitor.performance import Performance
 
 REFERENCE_COLOR = "#57606a"

@@ -22,16 +22,16 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import Histogram
 from starlette.requests import ClientDisconnect
 
-from {{ cookiecutter.package_name }}.contract import TARGET
-from {{ cookiecutter.package_name }}.serve import body
-from {{ cookiecutter.package_name }}.serve.logs import LOG, configure_logging
-from {{ cookiecutter.package_name }}.serve.observe import RequestObserver, metrics_route
-from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
-from {{ cookiecutter.package_name }}.serve.runtime import (
+from {{ cookiecutter.package_name }}.core.contract import TARGET
+from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModel,
     ServingModelError,
     load_serving,
 )
+from {{ cookiecutter.package_name }}.serve import body
+from {{ cookiecutter.package_name }}.serve.logs import LOG, configure_logging
+from {{ cookiecutter.package_name }}.serve.observe import RequestObserver, metrics_route
+from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
 from {{ cookiecutter.package_name }}.serve.schemas import (
     Liveness,
     PredictionResponse,

@@ -29,7 +29,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from {{ cookiecutter.package_name }}.task import Predictions
+from {{ cookiecutter.package_name }}.core.task import Predictions
 
 LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
 WRITTEN = Counter("prediction_log_rows_total", "Rows written to the prediction log")

@@ -16,8 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
-from {{ cookiecutter.package_name }}.contract import FEATURES, ID, TARGET
-from {{ cookiecutter.package_name }}.task import response_of
+from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
+from {{ cookiecutter.package_name }}.core.task import response_of
 
 # Python names for the fields (a column may be called "mean radius", or "json"); the API
 # reads and documents each field by its alias, the feature's name in the contract.

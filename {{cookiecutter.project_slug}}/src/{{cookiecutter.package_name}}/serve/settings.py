@@ -13,7 +13,10 @@ from typing import Annotated
 from pydantic import Field, PlainValidator, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from {{ cookiecutter.package_name }}.settings import EnvironmentSettings, SettingsError
+from {{ cookiecutter.package_name }}.core.settings import (
+    EnvironmentSettings,
+    SettingsError,
+)
 
 __all__ = [
     "SETTINGS_STATE",

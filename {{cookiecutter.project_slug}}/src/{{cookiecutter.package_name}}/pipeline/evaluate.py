@@ -1,0 +1,77 @@
+"""DVC stage `evaluate`: score the trained model and a trivial one on the golden set.
+
+Writes the golden metrics the gate compares with the baseline, with the hashes that make
+the comparison meaningful (same golden set, same contract), and the plot data.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+import pandas as pd
+
+from {{ cookiecutter.package_name }}.core.contract import TARGET, fingerprint
+from {{ cookiecutter.package_name }}.core.files import read_json, sha256_of, write_json
+from {{ cookiecutter.package_name }}.core.metrics import (
+    evaluate,
+    predictions,
+    score,
+    trivial_model,
+)
+from {{ cookiecutter.package_name }}.core.model import load
+from {{ cookiecutter.package_name }}.core.params import Params, load_params
+from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
+from {{ cookiecutter.package_name }}.core.task import Predictions
+from {{ cookiecutter.package_name }}.core.validation import read_csv, validate
+
+# The libraries the golden scores depend on; their versions are recorded next to the scores.
+SCORING_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas")
+
+
+def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Predictions]:
+    """The golden metrics with the trivial model's and the hashes the gate checks."""
+    paths = params.paths
+    model = load(paths.model)
+    golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
+    training = pd.read_parquet(paths.prepared / "train.parquet")
+    predicted = predictions(model, golden)
+    report = {
+        "metrics": score(TARGET.task.truth(golden[TARGET.name]), predicted.score),
+        "trivial": evaluate(trivial_model(training), golden),
+        "golden": {
+            "path": paths.golden.as_posix(),
+            "sha256": sha256_of(paths.golden),
+            "rows": len(golden),
+        },
+        "contract_sha256": fingerprint(),
+        "libraries": {name: version(name) for name in SCORING_LIBRARIES},
+    }
+    return report, golden[TARGET.name], predicted
+
+
+def main() -> None:
+    """The evaluate stage: golden metrics and plots, then the MLflow log."""
+    params = load_params()
+    print(f"evaluate: scoring the model on {params.paths.golden}", flush=True)
+    report, truth, predicted = golden_report(params)
+    write_json(params.paths.golden_metrics, report)
+    TARGET.task.write_plots(truth, predicted, params.paths.reports / "plots")
+    print(f"evaluate: golden {report['metrics']} (trivial model: {report['trivial']})", flush=True)
+
+    # registry imports mlflow, which takes seconds: only once there is something to log.
+    from {{ cookiecutter.package_name }}.tracking.registry import RunInfo, log_evaluation
+
+    run = RunInfo(**read_json(params.paths.run_info))
+    tags = {"golden_sha256": report["golden"]["sha256"]}
+    tracking = TrackingSettings.from_env().applied_to(params.mlflow)
+    logged_to = log_evaluation(run, report["metrics"], tags, tracking)
+    if logged_to != run.run_id:
+        print(
+            f"evaluate: golden scores logged as run {logged_to}, which names the training run "
+            f"{run.run_id} (not in this MLflow store, or scored there on another golden set)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,328 @@
+"""`make import-data`: a table becomes the contract, the data and the settings.
+
+Or it is refused by column, with the project left exactly as it was. Runs in a copy of the
+project's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+
+from {{ cookiecutter.package_name }}.ops import project_text
+from {{ cookiecutter.package_name }}.ops.import_data import main
+
+from ..conftest import PROJECT
+
+CONTRACT = Path("src") / "{{ cookiecutter.package_name }}" / "core" / "contract.py"
+KEPT = (Path("params.yaml"), Path("dvc.yaml"), CONTRACT)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """The files import-data reads and rewrites, copied to a scratch folder."""
+    for path in KEPT:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PROJECT / path, tmp_path / path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def table(rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A table with the awkward parts: spaces in names, nulls, text labels, a boolean."""
+    rng = np.random.default_rng(seed)
+    size = rng.normal(10, 2, rows).round(2)
+    frame = pd.DataFrame(
+        {
+            "tumour size (mm)": size,
+            "visits": rng.integers(0, 9, rows).astype(float),
+            "colour": rng.choice(["red", "green", "blue"], rows).astype(object),
+            "smoker": rng.random(rows) < 0.3,
+            "outcome": np.where(size + rng.normal(0, 2, rows) > 11, "bad", "good"),
+        }
+    )
+    frame.loc[rng.random(rows) < 0.05, "colour"] = None
+    frame.loc[rng.random(rows) < 0.05, "visits"] = None
+    frame.loc[:4, "outcome"] = None  # five rows without a target
+    return pd.concat([frame, frame.iloc[10:13]], ignore_index=True)  # three duplicates
+
+
+def digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def run(frame: pd.DataFrame, *args: str, name: str = "table.csv") -> int:
+    path = Path(name)
+    frame.to_parquet(path) if path.suffix == ".parquet" else frame.to_csv(path, index=False)
+    return main(["--data", str(path), *args])
+
+
+def test_a_table_becomes_contract_data_and_settings(project, capsys):
+    status = run(table(), "--target", "outcome")
+
+    assert status == 0, capsys.readouterr().err
+    output = capsys.readouterr().out
+    assert "dropped 5 row(s) without a target and 3 exact duplicate(s)" in output
+    params = yaml.safe_load(Path("params.yaml").read_text())  # either task's sections
+    raw, golden = pd.read_csv(params["paths"]["raw"]), pd.read_csv(params["paths"]["golden"])
+    assert len(raw) + len(golden) == 400 - 5
+    assert len(golden) == 79  # 20% of 395 rows, rounded up
+    assert set(raw["outcome"]) == set(golden["outcome"]) == {"bad", "good"}  # the table's labels
+    features = ["tumour size (mm)", "visits", "colour", "smoker"]
+    assert not set(map(tuple, raw[features].astype(str).values)) & set(
+        map(tuple, golden[features].astype(str).values)
+    )
+    assert "generate:" not in Path("dvc.yaml").read_text()
+    assert (
+        "${paths.reports}/plots/roc.csv" in yaml.safe_load(Path("dvc.yaml").read_text())["plots"][0]
+    )
+    assert "sample" not in params
+    assert set(params["gate"]["metrics"]) == {"roc_auc", "average_precision", "f1", "brier_score"}
+    assert params["validation"]["min_positive_share"] < (raw["outcome"] == "bad").mean()
+
+
+def test_the_written_contract_reads_the_table_right_and_is_ruff_clean(project):
+    run(table(), "--target", "outcome")
+
+    spec = importlib.util.spec_from_file_location("imported_contract", CONTRACT)
+    contract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(contract)
+    kinds = {feature.name: feature for feature in contract.FEATURES}
+    assert contract.ID is None
+    assert kinds["tumour size (mm)"].dtype == "float"
+    assert kinds["visits"].dtype == "int"
+    assert kinds["visits"].max_null_share > 0.05
+    assert kinds["colour"].categories == ("blue", "green", "red")
+    assert kinds["colour"].nullable
+    assert type(kinds["smoker"]).__name__ == "BooleanFeature"
+    assert type(contract.TARGET).__name__ == "BinaryTarget"
+    assert contract.TARGET.classes == ("good", "bad")  # the rarer label is the positive class
+    settings = str(PROJECT / "pyproject.toml")  # the project's rules, docstrings included
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--config", settings, str(CONTRACT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout
+
+
+def test_parquet_with_an_id_column_and_a_numeric_target(project):
+    frame = table().dropna(subset=["outcome"]).drop_duplicates().reset_index(drop=True)
+    frame["patient"] = [f"P{row}" for row in range(len(frame))]
+    frame["cost"] = frame["tumour size (mm)"] * 100 + np.arange(len(frame)) % 7
+
+    args = ("--target", "cost", "--id", "patient")
+    status = run(frame.drop(columns=["outcome"]), *args, name="table.parquet")
+
+    assert status == 0
+    contract = CONTRACT.read_text()
+    assert "IdColumn('patient')" in contract or 'IdColumn("patient")' in contract
+    assert "NumericTarget(" in contract
+    gate = yaml.safe_load(Path("params.yaml").read_text())["gate"]["metrics"]
+    assert set(gate) == {"rmse", "mae", "r2"}
+    assert gate["rmse"]["tolerance"] > 1  # in the target's units (hundreds)
+    plots = yaml.safe_load(Path("dvc.yaml").read_text())["plots"]
+    assert [next(iter(plot)) for plot in plots] == ["${paths.reports}/plots/predictions.csv"]
+
+
+@pytest.mark.parametrize(
+    ("change", "args", "message"),
+    [
+        (lambda f: f.iloc[:0], ("--target", "outcome"), "no rows"),
+        (lambda f: f, ("--target", "result"), "target column 'result' is not in the table"),
+        (lambda f: f.assign(outcome="good"), ("--target", "outcome"), "one class only"),
+        (lambda f: f.assign(visits=3.0), ("--target", "outcome"), "'visits' holds one value"),
+        (lambda f: f.assign(colour=None), ("--target", "outcome"), "'colour' is empty"),
+        (
+            lambda f: f.assign(colour=[f"c{i}" for i in range(len(f))]),
+            ("--target", "outcome"),
+            "'colour' holds a different text in every row (398): if it names each row pass ID",
+        ),
+        (lambda f: f.head(40), ("--target", "outcome"), "at least 100 are needed"),
+        (lambda f: f, ("--target", "outcome", "--id", "colour"), "id column 'colour'"),
+    ],
+    ids=["empty", "no target", "one class", "constant", "all null", "free text", "few", "bad id"],
+)
+def test_a_refused_table_is_named_and_changes_nothing(project, capsys, change, args, message):
+    before = {path: digest(path) for path in KEPT}
+
+    status = run(change(table()), *args)
+
+    assert status == 2
+    error = capsys.readouterr().err
+    assert message in error
+    assert "Nothing in the project was changed" in error
+    assert {path: digest(path) for path in KEPT} == before
+    assert not Path("data").exists()
+    assert not list(project.glob(".import-data-*"))
+
+
+# Real tables (scikit-learn ships them in the project's environment), and their defects.
+
+
+def iris() -> pd.DataFrame:
+    """Iris with text labels: two of its rows are identical in every column."""
+    frame = load_iris(as_frame=True).frame
+    names = np.array(["setosa", "versicolor", "virginica"])
+    return frame.assign(target=np.where(names[frame["target"]] == "virginica", "yes", "no"))
+
+
+def diabetes() -> pd.DataFrame:
+    """The diabetes table in its own units: sex is 1 or 2, age 19 to 79."""
+    return load_diabetes(as_frame=True, scaled=False).frame
+
+
+def test_rows_with_distinct_ids_are_all_kept(project, capsys):
+    flowers = iris()
+    flowers.insert(0, "flower", [f"F{row:03d}" for row in range(len(flowers))])
+
+    assert run(flowers, "--target", "target", "--id", "flower") == 0
+
+    assert "dropped 0 row(s) without a target and 0 exact duplicate(s)" in capsys.readouterr().out
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    kept = pd.concat([pd.read_csv(params["paths"][part]) for part in ("raw", "golden")])
+    assert sorted(kept["flower"]) == sorted(flowers["flower"])
+
+
+def test_only_rows_identical_in_every_column_are_dropped(project, capsys):
+    assert run(iris(), "--target", "target") == 0
+
+    assert "0 row(s) without a target and 1 exact duplicate(s)" in capsys.readouterr().out
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    kept = sum(len(pd.read_csv(params["paths"][part])) for part in ("raw", "golden"))
+    assert kept == len(iris()) - 1
+
+
+def test_a_multiclass_golden_set_holds_each_class_in_its_share(project):
+    """The golden split is stratified for every class target, not only binary ones.
+
+    The data stage requires each class's share in the golden set (scikit-learn's wine).
+    """
+    wine = load_wine(as_frame=True).frame
+
+    assert run(wine, "--target", "target") == 0
+
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    golden = pd.read_csv(params["paths"]["golden"])["target"].value_counts()
+    expected = wine["target"].value_counts(normalize=True) * golden.sum()
+    assert ((golden - expected).abs() <= 1).all(), (golden.to_dict(), expected.to_dict())
+
+
+def written_contract() -> dict[str, object]:
+    spec = importlib.util.spec_from_file_location("imported_contract", CONTRACT)
+    contract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(contract)
+    return {feature.name: feature for feature in contract.FEATURES}
+
+
+def test_ranges_keep_a_bounded_domain_and_widen_a_tail(project):
+    table = diabetes()
+    assert run(table, "--target", "target") == 0
+
+    features = written_contract()
+    assert (features["sex"].minimum, features["sex"].maximum) == (1, 2)  # both ends common
+    assert features["sex"].dtype == "int"
+    age = features["age"]  # 19 and 79 are each a handful of rows: tails, widened
+    assert age.minimum < table["age"].min()
+    assert age.maximum > table["age"].max()
+    assert age.minimum >= 0
+
+
+@pytest.mark.parametrize("load", [load_breast_cancer, load_diabetes])
+def test_unseen_rows_of_the_same_table_fit_the_learned_ranges(project, load):
+    table = load(as_frame=True).frame
+    seen = table.sample(frac=0.7, random_state=0)
+    assert run(seen, "--target", "target") == 0
+
+    unseen = table.drop(seen.index)
+    outside = {
+        name: int((~unseen[name].between(feature.minimum, feature.maximum)).sum())
+        for name, feature in written_contract().items()
+    }
+    assert sum(outside.values()) == 0, {name: n for name, n in outside.items() if n}
+
+
+def test_a_missing_share_learned_from_the_table_holds_for_its_halves(project):
+    table = diabetes()
+    rng = np.random.default_rng(0)
+    table.loc[rng.random(len(table)) < 0.2, "bmi"] = None  # 20% missing, as in real tables
+    assert run(table, "--target", "target") == 0
+
+    limit = written_contract()["bmi"].max_null_share
+    halves = table.iloc[: len(table) // 2], table.iloc[len(table) // 2 :]
+    assert all(half["bmi"].isna().mean() < limit for half in halves)
+    assert limit < 0.4  # not twice the share: headroom is the sampling error's
+
+
+def test_every_problem_of_a_refused_table_is_named_in_one_run(project, capsys):
+    table = diabetes().astype({"bp": object})
+    table["visit"] = pd.date_range("2020-01-01", periods=len(table), freq="D").astype(str)
+    table.loc[[3, 50, 51], "bp"] = "cancelled"
+    table["patient"] = [f"P{row}" for row in range(len(table))]
+    table["constant"] = 1
+    before = {path: digest(path) for path in KEPT}
+
+    assert run(table, "--target", "target") == 2
+
+    error = capsys.readouterr().err
+    assert "refused (4 problem(s))" in error
+    assert "'bp' holds numbers written as text: 3 cells are not numbers: 'cancelled'" in error
+    assert "'visit' holds dates (2020-01-01 to 2021-03-17)" in error
+    assert "derive features" in error
+    assert "'patient' holds a different text in every row" in error
+    assert "pass ID='patient'" in error
+    assert "'constant' holds one value only (1)" in error  # as Python writes it, not numpy
+    assert {path: digest(path) for path in KEPT} == before
+
+
+def test_the_category_cap_can_be_raised(project, capsys):
+    table = diabetes().assign(age=lambda f: "aged " + f["age"].astype(int).astype(str))
+    distinct = table["age"].nunique()
+
+    assert run(table, "--target", "target", "--max-categories", "20") == 2
+    assert f"MAX_CATEGORIES={distinct}" in capsys.readouterr().err
+
+    assert run(table, "--target", "target", "--max-categories", str(distinct)) == 0
+    assert len(written_contract()["age"].categories) == distinct
+
+
+def test_after_an_import_nothing_describes_the_demo(project):
+    described = ["README.md", "pyproject.toml", "Dockerfile", str(CONTRACT.parent / "__init__.py")]
+    for name in described:
+        shutil.copyfile(PROJECT / name, project / name)
+    demo = [*project_text.DEMO_DESCRIPTIONS, "The model predicts `churned`", "| `generate` |"]
+
+    assert run(diabetes(), "--target", "target", name="diabetes.csv") == 0
+
+    texts = {name: Path(name).read_text() for name in described}
+    assert not [(name, line) for name, text in texts.items() for line in demo if line in text]
+    assert (
+        "The model predicts `target` (a number, regression) from the 10 features"
+        in texts["README.md"]
+    )
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    assert params["paths"]["raw"] == "data/raw/diabetes.csv"
+    assert (
+        len(pd.read_csv("data/raw/diabetes.csv")) + len(pd.read_csv("data/golden/golden.csv"))
+        == 442
+    )
+
+
+def test_drop_takes_any_column_name(project):
+    table = diabetes().rename(columns={"s1": "s1, total cholesterol", "s2": "s2 [ldl]"})
+
+    drop = ["--drop", '["s1, total cholesterol"]', "--drop", "s2 [ldl],s3"]
+    assert run(table, "--target", "target", *drop) == 0
+
+    assert set(written_contract()) == {"age", "sex", "bmi", "bp", "s4", "s5", "s6"}

@@ -1,0 +1,150 @@
+"""The model card: written from the serving metadata (the image's).
+
+It is judged by the checkout's baseline and rules; nothing else comes from the checkout (no
+golden.json, no dvc.lock).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.core.contract import TARGET
+from {{ cookiecutter.package_name }}.core.params import MetricRule, Params
+from {{ cookiecutter.package_name }}.ops.model_card import collect, main, render
+
+from ..conftest import PROJECT
+
+
+def passing_value(rule: MetricRule) -> float:
+    """On the good side of the rule's absolute limit, whatever its sign (r2's can be < 0)."""
+    step = 0.1 * max(1.0, abs(rule.limit))
+    if rule.direction == "higher":
+        return rule.limit + step
+    return rule.limit * 0.5 if rule.limit > 0 else rule.limit - step  # an error stays >= 0
+
+
+def golden_report(params: Params, **overrides: float | None) -> dict:
+    metrics = {name: passing_value(rule) for name, rule in params.gate.metrics.items()}
+    return {
+        "metrics": {**metrics, **overrides},
+        "trivial": dict.fromkeys(metrics, 0.0),
+        "golden": {"path": params.paths.golden.as_posix(), "sha256": "g" * 64, "rows": 500},
+        "contract_sha256": "c" * 64,
+    }
+
+
+def serving_metadata(params: Params, **overrides: float | None) -> dict:
+    """What the export stage writes next to the model (and the image carries)."""
+    return {
+        **golden_report(params, **overrides),
+        "task": TARGET.task.name,
+        "model": params.model.kind,
+        "target": "label",
+        "registered_model": params.mlflow.registered_model,
+        "version": "7",
+        "run_id": "abc123",
+        "commit": "e" * 40,
+        "lineage": {"git_commit": "f" * 40, "data_sha256": "d" * 64, "params_sha256": "p" * 64},
+        "params": {"task": TARGET.task.name, "rows": 16000, **params.model.model_dump()},
+        "model_sha256": "m" * 64,
+        "libraries": {"scikit-learn": "1.7.2"},
+        "runtime": "onnx",
+        "parity": {"passed": True, "reason": "ok", "rows": 500},
+    }
+
+
+def write_json(path: Path, content: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content))
+
+
+@pytest.fixture
+def workdir(params, tmp_path, monkeypatch) -> Path:
+    """A fresh checkout at a release tag: params.yaml, the baseline and the image's metadata.
+
+    No golden.json, no dvc.lock, no pipeline outputs.
+    """
+    monkeypatch.chdir(tmp_path)
+    shutil.copyfile(PROJECT / "params.yaml", tmp_path / "params.yaml")
+    write_json(params.paths.baseline, golden_report(params))
+    write_json(params.paths.serving / "metadata.json", serving_metadata(params))
+    return tmp_path
+
+
+def test_card_names_version_model_metrics_and_lineage(params, workdir):
+    card = render(params, collect(params), "v1.2.0", "ghcr.io/acme/churn:1.2.0")
+
+    assert card.startswith(f"# {params.mlflow.registered_model} v1.2.0\n")
+    assert "version 7" in card
+    assert "ONNX Runtime (matches scikit-learn on 500 golden rows)" in card
+    assert "`ghcr.io/acme/churn:1.2.0`" in card
+    for metric in params.gate.metrics:
+        row = next(line for line in card.splitlines() if line.startswith(f"| {metric} |"))
+        assert row.endswith("| pass |")
+    for digest in ("d" * 64, "g" * 64, "m" * 64, "p" * 64, "c" * 64, "f" * 40):
+        assert f"`{digest}`" in card
+    assert "| Golden-set rows | `500` |" in card
+    assert "scikit-learn 1.7.2" in card
+    assert "Missing inputs" not in card
+    assert "not available" not in card
+    for name in params.model.model_dump():
+        assert f"- `{name}`:" in card
+
+
+def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
+    metric, rule = next(iter(params.gate.metrics.items()))
+    step = rule.tolerance + 0.05
+    worse = passing_value(rule) - step if rule.direction == "higher" else passing_value(rule) + step
+    write_json(params.paths.serving / "metadata.json", serving_metadata(params, **{metric: worse}))
+
+    card = render(params, collect(params), "v1.2.1")
+
+    row = next(line for line in card.splitlines() if line.startswith(f"| {metric} |"))
+    assert "FAIL: worse than baseline" in row
+
+
+def test_checkout_metrics_are_not_what_the_card_reports(params, workdir):
+    """A developer's committed golden.json says nothing about the model in the image."""
+    metric = next(iter(params.gate.metrics))
+    write_json(params.paths.golden_metrics, golden_report(params, **{metric: -123.0}))
+
+    card = render(params, collect(params), "v1.2.2")
+
+    assert "-123" not in card
+
+
+def test_missing_metadata_is_named_instead_of_failing(params, workdir):
+    (params.paths.serving / "metadata.json").unlink()
+
+    card = render(params, collect(params), "v0.1.0")
+
+    assert "## Missing inputs" in card
+    assert f"`{params.paths.serving / 'metadata.json'}` is missing" in card
+    assert "| Serving runtime | not available |" in card
+    assert "Golden metrics: not available." in card
+
+
+def test_metadata_from_an_older_export_is_named(params, workdir):
+    old = serving_metadata(params)
+    del old["lineage"], old["params"]
+    write_json(params.paths.serving / "metadata.json", old)
+
+    card = render(params, collect(params), "v0.1.1")
+
+    assert "lacks lineage, params: it was written by an older export stage" in card
+
+
+def test_command_line_writes_the_card_with_the_given_metadata(params, workdir, capsys):
+    other = workdir / "image-metadata.json"
+    other.write_text(json.dumps({"runtime": "sklearn", "parity": {"reason": "labels differ"}}))
+
+    main(["--output", "out/card.md", "--metadata", str(other), "--version", "v2.0.0"])
+
+    card = (workdir / "out" / "card.md").read_text()
+    assert "v2.0.0" in card
+    assert "scikit-learn via skops (ONNX not used: labels differ)" in card
+    assert "wrote out/card.md" in capsys.readouterr().out
