@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
-from {{ cookiecutter.package_name }}.core.features import CategoricalFeature, Feature
+from {{ cookiecutter.package_name }}.core.features import CategoricalFeature, Feature, NumericFeature
 from {{ cookiecutter.package_name }}.core.model import features_of
 from {{ cookiecutter.package_name }}.core.params import Validation
 from {{ cookiecutter.package_name }}.core.targets import BinaryTarget, MulticlassTarget
@@ -23,19 +23,32 @@ SIGNAL_SEED = 20_240_601  # one fixed function of the features, whatever the tab
 
 
 def signal(frame: pd.DataFrame) -> np.ndarray:
-    """A random but fixed linear score of the features (standardized numbers, one-hot codes)."""
+    """A random but fixed linear score of the features (scaled numbers, a weight per category).
+
+    Fixed by the contract alone, never by the frame: a 50-row batch lacking a rare category,
+    or with other means, gets the function the model learned from 16,000 rows (with one-hot
+    codes of the categories present, or the frame's own mean and SD, a small batch got another
+    function and, on a contract with many categories, labels the model could not know).
+    """
     rng = np.random.default_rng(SIGNAL_SEED)
     score = np.zeros(len(frame))
     for feature, (_, column) in zip(FEATURES, features_of(frame).items(), strict=True):
         if isinstance(feature, CategoricalFeature):
-            codes = pd.get_dummies(column).astype(float)
-            score += codes.to_numpy() @ rng.normal(0, 1, codes.shape[1])
+            weights = dict(zip(feature.categories, rng.normal(0, 1, len(feature.categories))))
+            score += column.map(weights).to_numpy(dtype=float, na_value=0.0)
         else:
+            centre, spread = scale_of(feature)
             numbers = column.to_numpy(dtype=float)
-            spread = np.nanstd(numbers) or 1.0
-            standard = np.nan_to_num((numbers - np.nanmean(numbers)) / spread)
-            score += rng.normal(0, 1) * standard
+            score += rng.normal(0, 1) * np.nan_to_num((numbers - centre) / spread)
     return score / np.sqrt(max(len(FEATURES), 1))
+
+
+def scale_of(feature: Feature) -> tuple[float, float]:
+    """Centre and SD of `examples`' draws: uniform over a number's range, a fair coin flag."""
+    if isinstance(feature, NumericFeature):
+        span = feature.maximum - feature.minimum
+        return (feature.minimum + feature.maximum) / 2, (span / math.sqrt(12)) or 1.0
+    return 0.5, 0.5
 
 
 def target_values(score: np.ndarray, rules: Validation, rng: np.random.Generator) -> np.ndarray:
