@@ -34,7 +34,8 @@ def signal(frame: pd.DataFrame) -> np.ndarray:
     score = np.zeros(len(frame))
     for feature, (_, column) in zip(FEATURES, features_of(frame).items(), strict=True):
         if isinstance(feature, CategoricalFeature):
-            weights = dict(zip(feature.categories, rng.normal(0, 1, len(feature.categories))))
+            draws = rng.normal(0, 1, len(feature.categories))
+            weights = dict(zip(feature.categories, draws, strict=True))
             score += column.map(weights).to_numpy(dtype=float, na_value=0.0)
         else:
             centre, spread = scale_of(feature)
