@@ -94,6 +94,19 @@ def test_labels_encode_to_codes_and_decode_back():
         target.encode(["benign", "maybe"])
 
 
+def test_a_boolean_target_reads_batches_written_as_the_table_writes_it():
+    """A True/False target (like scikit-survival's flchain `death`) imports as classes 0/1.
+
+    A batch of the table's own rows still writes True/False (text in a CSV).
+    """
+    malignant = labelled(load_breast_cancer) == "malignant"
+    target = declared(malignant)
+
+    assert target.classes == (0, 1)
+    codes = target.encode(["True", "False", True, False, " true", 1, "0"]).tolist()
+    assert codes == [1, 0, 1, 0, 1, 1, 0]
+
+
 @pytest.mark.parametrize("golden_rows", [36, 3_000])
 def test_the_trivial_model_fails_the_limits_an_import_writes(golden_rows):
     """Limits sit beyond the trivial model's score, at any golden-set size."""

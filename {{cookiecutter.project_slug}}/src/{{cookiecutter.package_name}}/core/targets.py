@@ -19,12 +19,15 @@ from {{ cookiecutter.package_name }}.core.task import (
     Regression,
 )
 
+BOOLEAN_TEXT = {"true": "1", "false": "0"}
+
 
 def encode_labels(classes: tuple[Label, ...], values: Iterable[object]) -> np.ndarray:
     """Codes (positions in `classes`) of labels in the table's form; unknown labels raise.
 
-    Integer classes also accept whole floats and numeric text (a CSV or JSON may hold 1.0 or
-    "1"); text classes compare as text. A missing value is unknown: drop those rows first.
+    Integer classes also accept whole floats, numeric text and booleans (a CSV or JSON may
+    hold 1.0, "1" or True); text classes compare as text. A missing value is unknown: drop
+    those rows first.
     """
     position = {str(label): code for code, label in enumerate(classes)}
     numeric = all(isinstance(label, int) for label in classes)
@@ -42,7 +45,14 @@ def encode_labels(classes: tuple[Label, ...], values: Iterable[object]) -> np.nd
 
 
 def whole(text: str) -> str:
-    """A whole number written as 1.0 or " 1" as "1"; any other text unchanged."""
+    """A whole number as "1" (written 1.0 or " 1"), a boolean as "1" or "0"; other text as is.
+
+    A True/False column imports as the classes 0 and 1, and its batches still write it
+    True/False.
+    """
+    flag = BOOLEAN_TEXT.get(text.strip().lower())
+    if flag is not None:
+        return flag
     try:
         number = float(text)
     except ValueError:
