@@ -14,6 +14,7 @@ from {{ cookiecutter.package_name }}.cli import COMMANDS, EXIT_STATUSES, availab
 
 from .conftest import PROJECT
 
+PACKAGE = "{{ cookiecutter.package_name }}"
 SCRIPT = str(Path(sys.executable).with_name("{{ cookiecutter.project_slug }}"))
 
 
@@ -106,7 +107,7 @@ def test_the_readme_documents_every_exit_status():
 
 def test_python_dash_m_runs_the_same_command_line():
     result = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "--help"],
+        [sys.executable, "-m", PACKAGE, "--help"],
         capture_output=True,
         text=True,
         check=False,
@@ -119,10 +120,10 @@ def test_python_dash_m_runs_the_same_command_line():
 
 def test_a_command_whose_module_is_gone_is_not_offered(tmp_path):
     # `make import-data` removes the demo's generator: its command leaves the list with it.
-    package = tmp_path / "{{ cookiecutter.package_name }}"
-    shutil.copytree(PROJECT / "src" / "{{ cookiecutter.package_name }}", package)
+    package = tmp_path / PACKAGE
+    shutil.copytree(PROJECT / "src" / PACKAGE, package)
     (package / "pipeline" / "sample_data.py").unlink(missing_ok=True)
-    probe = "from {{ cookiecutter.package_name }}.cli import available; print(sorted(available()))"
+    probe = f"from {PACKAGE} import cli; print(sorted(cli.available()))"
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=tmp_path,

@@ -1,4 +1,4 @@
-"""`python -m {{ cookiecutter.package_name }} <command>`: the same as `{{ cookiecutter.project_slug }} <command>`."""
+"""`python -m <package> <command>`: the same as the project's command line (cli.py)."""
 
 import sys
 

@@ -2,7 +2,7 @@
 
 `dvc repro` re-runs a stage when any of it changes, and the gate never judges stale metrics.
 
-For every stage run as `{{ cookiecutter.project_slug }} <command>`, read from the source of the command's module
+For every stage run as `<project> <command>`, read from the source of the command's module
 (cli.py's COMMANDS names it; the command line itself only dispatches, so it is not a dep):
 - each project module it imports, directly or through other project modules (imports inside
   functions included), must be among the stage's `deps`;

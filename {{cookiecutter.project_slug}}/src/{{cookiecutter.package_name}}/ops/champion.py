@@ -5,7 +5,8 @@ copies it out), never from the checkout, so the champion is exactly the model be
 The store is MLFLOW_TRACKING_URI (else params.yaml); a version that belongs to another
 store's run is refused by name rather than mislabelled.
 
-    {{ cookiecutter.project_slug }} champion [--metadata FILE] [--release vX.Y.Z] [--image REF]
+    {{ cookiecutter.project_slug }} champion
+        [--metadata FILE] [--release vX.Y.Z] [--image REF]
 """
 
 from __future__ import annotations

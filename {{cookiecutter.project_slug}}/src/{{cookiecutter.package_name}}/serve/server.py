@@ -1,4 +1,4 @@
-"""Run the service as `make serve` and the image do (`{{ cookiecutter.project_slug }} serve`).
+"""Run the service as `make serve` and the image do (the command line's `serve`).
 
 What this adds to plain uvicorn:
 - worker processes, one per core the process is given (SERVE_WORKERS overrides), with
