@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import importlib
 import re
 import shutil
 import subprocess
@@ -10,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.cli import COMMANDS, EXIT_STATUSES, available
+from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }}.gate import baseline
 
 from .conftest import PROJECT
 
@@ -39,8 +42,8 @@ def test_help_lists_every_command():
 
     assert result.returncode == 0, result.stderr
     listed = set(re.findall(r"(?m)^    ([a-z-]+) ", result.stdout))
-    assert listed == set(available())
-    assert set(available()) <= set(COMMANDS)
+    assert listed == set(cli.available())
+    assert set(cli.available()) <= set(cli.COMMANDS)
 
 
 def test_an_unknown_command_is_a_usage_error():
@@ -98,9 +101,9 @@ def test_serving_loads_no_training_library():
 def test_the_readme_documents_every_exit_status():
     readme = (PROJECT / "README.md").read_text()
 
-    for status in EXIT_STATUSES:
+    for status in cli.EXIT_STATUSES:
         assert re.search(rf"(?m)^\| {status.code} \| .*`{status.error}`", readme), status
-    codes = [status.code for status in EXIT_STATUSES]
+    codes = [status.code for status in cli.EXIT_STATUSES]
     assert len(set(codes)) == len(codes)  # distinct: a script can tell them apart
     assert not {0, 1, 2} & set(codes)  # the commands' own statuses
 
@@ -136,3 +139,24 @@ def test_a_command_whose_module_is_gone_is_not_offered(tmp_path):
 
     assert "'sample-data'" not in result.stdout
     assert "'train'" in result.stdout
+
+
+def test_every_exit_status_names_an_error_class_that_exists():
+    # A renamed class would silently lose its status: the boundary looks classes up by name.
+    for status in cli.EXIT_STATUSES:
+        where = importlib.import_module(f"{PACKAGE}.{status.module}") if status.module else builtins
+        kind = getattr(where, status.error, None)
+        assert isinstance(kind, type), status
+        assert issubclass(kind, Exception), status
+
+
+def test_an_unexpected_error_keeps_its_traceback(monkeypatch, capsys):
+    def broken(args: object) -> int:
+        raise RuntimeError("a bug, not a known error")
+
+    monkeypatch.setattr(baseline, "run", broken)
+
+    assert cli.main(["baseline"]) == cli.BUG
+    errors = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in errors
+    assert errors.rstrip().endswith("RuntimeError: a bug, not a known error")
