@@ -71,7 +71,9 @@ EXIT_STATUSES = (
     ExitStatus(5, "", "FileNotFoundError", "an input file is missing (make repro writes most)"),
     ExitStatus(6, "core.files", "JsonFileError", "a JSON file is missing or malformed"),
     ExitStatus(7, "core.validation", "DataValidationError", "the data breaks the contract"),
-    ExitStatus(8, "core.target_branch", "GateInputError", "the gate's baseline or rules"),
+    ExitStatus(
+        8, "core.target_branch", "GateInputError", "the target branch gives no baseline or rules"
+    ),
     ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
@@ -99,10 +101,18 @@ def parser_for(commands: dict[str, Command]) -> tuple[Parser, dict[str, Parser]]
         default=argparse.SUPPRESS,
         help="print the traceback of an error too",
     )
+    statuses = [
+        "0  done",
+        "1  the answer is no: gate refused the model, drift found drift",
+        "2  a wrong command line, or input the command refused (drift, batch, import-data, serve)",
+        *(f"{s.code:<2} {s.error}: {s.meaning}" for s in EXIT_STATUSES),
+        f"{BUG} a bug: an unexpected error, with its traceback",
+    ]
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=__doc__.splitlines()[0] if __doc__ else None,
-        epilog="Exit statuses: see the README (Commands). `<command> --help` for its options.",
+        epilog="`<command> --help` shows its options. Exit statuses:\n  " + "\n  ".join(statuses),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[verbose],
     )
     sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
