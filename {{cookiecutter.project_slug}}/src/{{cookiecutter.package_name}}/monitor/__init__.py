@@ -4,5 +4,5 @@
 sizes, `performance` judges a labelled batch against the baseline, and `report_md` and
 `report_html` render the result. The command line is `make drift`, or:
 
-    python -m {{ cookiecutter.package_name }}.monitor.drift --help
+    {{ cookiecutter.project_slug }} drift --help
 """

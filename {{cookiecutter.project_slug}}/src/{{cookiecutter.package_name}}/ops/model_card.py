@@ -8,7 +8,7 @@ complete too. Only what the model is judged by comes from the checkout: the base
 (metrics/baseline.json) and the gate rules (params.yaml). It runs without the pipeline's heavy
 dependencies. A missing input is named in the card instead of failing it.
 
-    python -m {{ cookiecutter.package_name }}.ops.model_card
+    {{ cookiecutter.project_slug }} model-card
         [--output FILE] [--metadata FILE] [--version vX.Y.Z] [--image REF]
 """
 
