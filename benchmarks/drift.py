@@ -22,7 +22,6 @@ from pathlib import Path
 from _project import bake, timed
 
 ROWS = 1_000_000
-PACKAGE = "customer_churn"
 WIDTHS = (34, 10, 10, 10)
 
 
@@ -41,9 +40,7 @@ def main() -> None:
         convert = f"import pandas as p; p.read_csv('{csv}').to_parquet('{parquet}')"
         timed(f'uv run --locked python -c "{convert}"', project)
         for path, reader in ((csv, "read_csv(f, engine='pyarrow')"), (parquet, "read_parquet(f)")):
-            drift = timed(
-                f"uv run --locked python -m {PACKAGE}.monitor.drift --current {path}", project
-            )
+            drift = timed(f"uv run --locked customer-churn drift --current {path}", project)
             status = json.loads((project / "reports" / "drift.json").read_text())["status"]
             load = f"import pandas as p; f = '{path}'; p.{reader}"
             peer = timed(f'uv run --locked python -c "{load}"', project)

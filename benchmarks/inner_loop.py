@@ -6,7 +6,7 @@
 2. A no-op `make repro` (median of three).
 3. `make repro` after one hyperparameter change (the model's first one, plus one): it must
    re-run exactly train, evaluate and export.
-4. Each stage's start-up: from DVC starting `python -m <package>.<stage>` to the stage's
+4. Each stage's start-up: from DVC starting `<project> <command>` (cli.py) to the stage's
    first line of output (imports and params; every stage prints before its work).
 5. The machine's load average, before and after: other work on the machine stretches the
    wall-clock times; each command's CPU time (user + system, all its processes) it does not.
@@ -39,10 +39,10 @@ PARTS = (
     ("cookiecutter (render, git init, uv lock)", r"^make(\[\d+\])?: Entering directory"),
     ("make install", r"^uv run --locked dvc repro"),
     ("make repro", r"^uv run --locked pytest"),
-    ("make test", r"^uv run --locked (dvc repro|python -m \w+\.gate\.check)$"),
+    ("make test", r"^uv run --locked (dvc repro|[\w-]+ gate)$"),
     (
         "make gate (its no-op repro and the gate)",
-        r"^uv run --locked python -m \w+\.monitor\.demo_batch",
+        r"^uv run --locked [\w-]+ batch ",
     ),
     ("make batch", r"^drift: checking"),
 )
@@ -120,12 +120,12 @@ def parts_of(total: float, lines: Lines) -> list[tuple[str, float]]:
 
 
 def startups(lines: Lines) -> dict[str, float]:
-    """Per stage: seconds from DVC's `> python -m <module>` to the stage's first line."""
+    """Per stage: seconds from DVC's `> <project> <command>` to the stage's first line."""
     found, stage = {}, ""
     for (started, line), (first, _) in itertools.pairwise(lines):
         if match := STAGE_RUN.match(line):
             stage = match.group(1)
-        elif line.startswith("> python -m "):
+        elif line.startswith("> "):
             found[stage] = first - started
     return found
 

@@ -649,7 +649,7 @@ def main() -> None:
         venv = project / ".venv" / "bin"
         ours = Server(
             "ours (FastAPI + ONNX Runtime)",
-            [str(venv / "python"), "-m", "customer_churn.serve.server", "--port", "{port}"],
+            [str(venv / "customer-churn"), "serve", "--port", "{port}"],
             {"SERVE_MODEL_DIR": "models/serving", "SERVE_WORKERS": str(args.workers)},
             "/ready",
             "/health",
@@ -671,11 +671,16 @@ def main() -> None:
         )
         servers = [ours, mlflow]
         if args.before:
-            # The ref's own serve package, server.py included (its workers and sockets).
+            # The ref's own serve package, server.py included (its workers and sockets), run
+            # by its command line (`python -m customer_churn serve`), or by server.py's own
+            # main on a ref from before it.
+            source = service_before(args.before, Path(tmp))
+            entry = "" if (source / "customer_churn" / "cli.py").is_file() else ".serve.server"
+            serve = ["serve"] if not entry else []
             before = Server(
                 f"ours at {args.before}",
-                ours.command,
-                {**ours.env, "PYTHONPATH": str(service_before(args.before, Path(tmp)))},
+                [str(venv / "python"), "-m", f"customer_churn{entry}", *serve, "--port", "{port}"],
+                {**ours.env, "PYTHONPATH": str(source)},
                 *("/ready", "/health", "/predict", None),
             )
             servers.insert(1, before)

@@ -60,11 +60,12 @@ def refresh_golden(task: str, where: Path) -> None:
     project = render(where / f"golden-{task}", hooks=False, task=task)
     out = GOLDEN / f"{task}.csv"
     sh("uv sync --quiet", project)
-    sh(
-        "uv run python -m customer_churn.pipeline.sample_data "
-        f"--rows {GOLDEN_ROWS} --seed {GOLDEN_SEED} --id-prefix G --out {out}",
-        project,
+    script = (
+        "from customer_churn.pipeline.sample_data import generate; "
+        f"generate(rows={GOLDEN_ROWS}, seed={GOLDEN_SEED}, id_prefix='G')"
+        f".to_csv('{out}', index=False)"
     )
+    sh(f'uv run python -c "{script}"', project)
 
 
 def refresh_baseline(task: str, model: str, where: Path) -> None:

@@ -18,7 +18,7 @@ from .conftest import bake, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("drift-cli")]
 
-DRIFT = "uv run --locked python -m customer_churn.monitor.drift"
+DRIFT = "uv run --locked customer-churn drift"
 RED = (0xCF, 0x22, 0x2E)  # the banner of a report that found drift (report_html.py)
 
 

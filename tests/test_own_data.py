@@ -330,8 +330,7 @@ def rows_as_they_come_are_measured_not_refused(root: Path, data: Path) -> None:
     column, labelled = written.splitlines()[:2]
 
     result = run(
-        f"uv run --locked python -m {package}.monitor.drift "
-        "--current data/batches/as-they-come.csv",
+        f"uv run --locked {root.name} drift --current data/batches/as-they-come.csv",
         root,
         check=False,
     )

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-SERVER = "{{ cookiecutter.package_name }}.serve.server"
+# The command `make serve` and the image run: the project's console script (cli.py).
+SERVE = [str(Path(sys.executable).with_name("{{ cookiecutter.project_slug }}")), "serve"]
 
 
 def metric_value(exposition: str, name: str, **labels: str) -> float:
@@ -53,7 +54,7 @@ def free_port() -> int:
 
 @contextmanager
 def running_service(serving_dir: Path, output: Path, **settings: str) -> Iterator[str]:
-    """`python -m <package>.serve.server` on a free port until the block ends.
+    """`{{ cookiecutter.project_slug }} serve` on a free port until the block ends.
 
     `settings` are SERVE_* variables, its log goes to `output`. Yields the base URL once
     /ready answers.
@@ -71,7 +72,7 @@ def serving_process(
     env = {**os.environ, "SERVE_MODEL_DIR": str(serving_dir), **settings}
     with output.open("w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", SERVER, "--port", str(port)],
+            [*SERVE, "--port", str(port)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from pandera.engines import pandas_engine
 
+from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
 from {{ cookiecutter.package_name }}.core.params import Params
 from {{ cookiecutter.package_name }}.core.validation import (
@@ -22,7 +23,6 @@ from {{ cookiecutter.package_name }}.core.validation import (
     check_no_leakage,
     validate,
 )
-from {{ cookiecutter.package_name }}.pipeline import prepare
 
 from ..conftest import PROJECT
 
@@ -164,11 +164,10 @@ def test_data_stage_writes_no_split_and_a_report_when_data_is_bad(
         frame.to_csv(path, index=False)
 
     # When the data stage runs
-    with pytest.raises(SystemExit) as stopped:
-        prepare.main()
+    status = cli.main(["data"])
 
-    # Then it stops naming the column, writes no split, and leaves a report
-    assert f"'{feature.name}'" in str(stopped.value)
+    # Then it stops with the status of invalid data, writes no split, and leaves a report
+    assert status == 7  # DataValidationError (cli.py)
     assert not params.paths.prepared.exists()
     report = json.loads(Path(params.paths.reports / "data_validation.json").read_text())
     assert report["status"] == "failed"

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract import (
     FEATURES,
     ID,
@@ -24,7 +25,7 @@ from {{ cookiecutter.package_name }}.core.contract import (
 from {{ cookiecutter.package_name }}.core.metrics import score
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.monitor.demo_batch import demo_batch
-from {{ cookiecutter.package_name }}.monitor.drift import main, outputs
+from {{ cookiecutter.package_name }}.monitor.drift import outputs
 from {{ cookiecutter.package_name }}.monitor.measures import (
     bin_shares,
     js_distance,
@@ -74,7 +75,7 @@ def monitored(tmp_path_factory, serving_dir) -> Path:
 
 @pytest.fixture
 def drift(monitored, tmp_path, monkeypatch, capsys):
-    """Run `python -m ...drift` on a frame; return (exit status, drift.json or None, stderr)."""
+    """Run the drift command on a frame; return (exit status, drift.json or None, stderr)."""
     monkeypatch.chdir(monitored)
 
     def run(frame, suffix: str = ".parquet", *args: str) -> tuple[int, dict | None, str]:
@@ -86,7 +87,7 @@ def drift(monitored, tmp_path, monkeypatch, capsys):
         else:
             frame.to_parquet(batch)
         output = tmp_path / "reports"
-        status = main(["--current", str(batch), "--output", str(output), *args])
+        status = main(["drift", "--current", str(batch), "--output", str(output), *args])
         report = output / "drift.json"
         content = json.loads(report.read_text()) if report.exists() else None
         return status, content, capsys.readouterr().err
@@ -392,7 +393,7 @@ def test_demo_batch_draws_held_out_rows_and_moves_only_the_chosen_features():
 
 def test_help_explains_the_command(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["--help"])
+        main(["drift", "--help"])
 
     assert exit_info.value.code == 0
     assert "--current" in capsys.readouterr().out

@@ -19,8 +19,8 @@ import pytest
 import yaml
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
+from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.ops import project_text
-from {{ cookiecutter.package_name }}.ops.import_data import main
 
 from ..conftest import PROJECT
 
@@ -64,7 +64,7 @@ def digest(path: Path) -> str | None:
 def run(frame: pd.DataFrame, *args: str, name: str = "table.csv") -> int:
     path = Path(name)
     frame.to_parquet(path) if path.suffix == ".parquet" else frame.to_csv(path, index=False)
-    return main(["--data", str(path), *args])
+    return main(["import-data", "--data", str(path), *args])
 
 
 def test_a_table_becomes_contract_data_and_settings(project, capsys):

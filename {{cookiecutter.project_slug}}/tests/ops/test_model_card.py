@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.params import MetricRule, Params
-from {{ cookiecutter.package_name }}.ops.model_card import collect, main, render
+from {{ cookiecutter.package_name }}.ops.model_card import collect, render
 
 from ..conftest import PROJECT
 
@@ -142,7 +143,7 @@ def test_command_line_writes_the_card_with_the_given_metadata(params, workdir, c
     other = workdir / "image-metadata.json"
     other.write_text(json.dumps({"runtime": "sklearn", "parity": {"reason": "labels differ"}}))
 
-    main(["--output", "out/card.md", "--metadata", str(other), "--version", "v2.0.0"])
+    main(["model-card", "--output", "out/card.md", "--metadata", str(other), "--version", "v2.0.0"])
 
     card = (workdir / "out" / "card.md").read_text()
     assert "v2.0.0" in card

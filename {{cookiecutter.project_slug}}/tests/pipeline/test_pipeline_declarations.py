@@ -2,7 +2,8 @@
 
 `dvc repro` re-runs a stage when any of it changes, and the gate never judges stale metrics.
 
-For every stage run as `python -m <package>.<module>`, read from the source:
+For every stage run as `<project> <command>`, read from the source of the command's module
+(cli.py's COMMANDS names it; the command line itself only dispatches, so it is not a dep):
 - each project module it imports, directly or through other project modules (imports inside
   functions included), must be among the stage's `deps`;
 - each params.yaml section it reads (`params.<section>`) must be among its `params`;
@@ -26,6 +27,26 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = PROJECT / "src"
 STAGES: dict[str, dict] = yaml.safe_load((PROJECT / "dvc.yaml").read_text())["stages"]
 SECTIONS = set(yaml.safe_load((PROJECT / "params.yaml").read_text())) - {"paths"}
+
+
+def command_modules() -> dict[str, str]:
+    """cli.py's COMMANDS: each command's module, read from the source (this runs without it)."""
+    tree = ast.parse((SOURCE / PACKAGE / "cli.py").read_text())
+    table = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(target, ast.Name) and target.id == "COMMANDS" for target in node.targets)
+    )
+    assert isinstance(table, ast.Dict)
+    return {
+        ast.literal_eval(key): f"{PACKAGE}.{ast.literal_eval(value.args[0])}"
+        for key, value in zip(table.keys, table.values, strict=True)
+        if key is not None and isinstance(value, ast.Call)
+    }
+
+
+COMMAND = "{{ cookiecutter.project_slug }} "
 
 
 def module_file(module: str) -> Path | None:
@@ -58,8 +79,8 @@ def project_imports(path: Path) -> set[Path]:
 
 
 def modules_of(stage: dict) -> set[Path]:
-    """Every project file a stage's `python -m <module>` runs, transitively."""
-    module = stage["cmd"].split("python -m ", 1)[1].split()[0]
+    """Every project file a stage's command runs, transitively."""
+    module = command_modules()[stage["cmd"].removeprefix(COMMAND).split()[0]]
     start = module_file(module)
     assert start is not None, f"{module} is not a module of src/"
     seen: set[Path] = set()
@@ -114,7 +135,7 @@ def declared_files(stage: dict) -> str:
     return "\n".join(entries)
 
 
-PYTHON_STAGES = [name for name, stage in STAGES.items() if "python -m " in stage["cmd"]]
+PYTHON_STAGES = [name for name, stage in STAGES.items() if stage["cmd"].startswith(COMMAND)]
 
 
 @pytest.mark.parametrize("name", PYTHON_STAGES)

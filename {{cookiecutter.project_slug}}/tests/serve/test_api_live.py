@@ -13,7 +13,6 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -29,7 +28,7 @@ from {{ cookiecutter.package_name }}.serve.server import supervise
 from {{ cookiecutter.package_name }}.serve.settings import ServeSettings
 
 from ..live_service import (
-    SERVER,
+    SERVE,
     free_port,
     metric_value,
     running_service,
@@ -202,7 +201,7 @@ def test_a_second_service_on_the_same_port_is_refused(live, serving_dir):
 
     # when another one is started on that port,
     second = subprocess.run(
-        [sys.executable, "-m", SERVER, "--port", str(live["port"])],
+        [*SERVE, "--port", str(live["port"])],
         env=env,
         capture_output=True,
         text=True,
@@ -224,9 +223,7 @@ def test_unwritable_prediction_log_stops_the_start_in_one_line(serving_dir, tmp_
         "SERVE_PREDICTION_LOG": str(tmp_path / "a-file" / "logs" / "predictions.jsonl"),
     }
 
-    start = subprocess.run(
-        [sys.executable, "-m", SERVER], env=env, capture_output=True, text=True, check=False
-    )
+    start = subprocess.run(SERVE, env=env, capture_output=True, text=True, check=False)
 
     assert start.returncode == 2
     assert start.stderr.count("\n") == 1

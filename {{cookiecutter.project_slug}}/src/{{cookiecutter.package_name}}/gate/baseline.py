@@ -6,6 +6,7 @@ committed on the target branch.
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 
@@ -14,18 +15,16 @@ from {{ cookiecutter.package_name }}.core.files import read_json, write_json
 from {{ cookiecutter.package_name }}.core.params import load_params
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> int:
     """Copy the golden metrics to the baseline, stamped with the commit; refuse NaN or infinity."""
     paths = load_params().paths
     if not paths.golden_metrics.is_file():
-        sys.exit(f"baseline: {paths.golden_metrics} is missing: run `make repro` first")
+        raise FileNotFoundError(f"{paths.golden_metrics} is missing: run `make repro` first")
     current = read_json(paths.golden_metrics)
     bad = [name for name, value in current["metrics"].items() if not math.isfinite(value)]
     if bad:
-        sys.exit(f"baseline: refusing a baseline with non-finite metrics: {', '.join(bad)}")
+        print(f"baseline: refusing non-finite metrics: {', '.join(bad)}", file=sys.stderr)
+        return 1
     write_json(paths.baseline, {**current, "measured_at_commit": git.commit()})
     print(f"wrote {paths.baseline}; review `git diff {paths.baseline}` and commit it")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

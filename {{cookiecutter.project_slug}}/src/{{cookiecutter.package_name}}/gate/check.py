@@ -12,6 +12,7 @@ report says who and why.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,7 +23,6 @@ from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json, wr
 from {{ cookiecutter.package_name }}.core.formats import fixed
 from {{ cookiecutter.package_name }}.core.params import (
     Params,
-    ParamsError,
     load_params,
 )
 from {{ cookiecutter.package_name }}.core.rules import MetricVerdict, judge_metrics
@@ -236,12 +236,9 @@ def to_json(decision: GateDecision) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    """`make gate`: write the reports; exit non-zero unless the candidate is accepted."""
-    try:
-        params = load_params()
-    except ParamsError as error:
-        sys.exit(f"gate: {error}")
+def run(args: argparse.Namespace) -> int:
+    """`make gate`: write the reports; exit status 1 unless the candidate is accepted."""
+    params = load_params()
     settings = GateSettings.from_env()
     decision = decide(params, Override.from_settings(settings), settings.baseline_ref)
     markdown = to_markdown(decision)
@@ -250,8 +247,9 @@ def main() -> None:
     write_json(reports / "gate.json", to_json(decision))
     print(markdown)
     if not decision.passed:
-        sys.exit(f"gate: the candidate model is not accepted (details in {reports / 'gate.md'})")
-
-
-if __name__ == "__main__":
-    main()
+        print(
+            f"gate: the candidate model is not accepted (details in {reports / 'gate.md'})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -5,5 +5,5 @@ computes the effect sizes, `performance` judges a labelled batch against the bas
 `drift_report` holds what was found, and `report_md` and `report_html` render it. The command
 line is `make drift`, or:
 
-    python -m {{ cookiecutter.package_name }}.monitor.drift --help
+    {{ cookiecutter.project_slug }} drift --help
 """

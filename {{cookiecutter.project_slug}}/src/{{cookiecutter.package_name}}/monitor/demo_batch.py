@@ -52,15 +52,17 @@ def demo_batch(
     return batch
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`make batch`: exit 2 when the held-out split or a named feature is missing."""
-    parser = argparse.ArgumentParser(description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The size, seed and shift of the batch, and where to write it."""
     parser.add_argument("--rows", type=int, help="rows to write (default: the held-out rows)")
     parser.add_argument("--seed", type=int, default=7, help="random seed")
     parser.add_argument("--drift", choices=list(SHIFTS), default="none", help="shift")
     parser.add_argument("--features", default="", help="features to shift, comma-separated")
     parser.add_argument("--out", type=Path, required=True, help="CSV or Parquet to write")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`make batch`: exit 2 when the held-out split or a named feature is missing."""
     held_out = load_params().paths.prepared / "test.parquet"
     if not held_out.is_file():
         print(f"batch: {held_out} not found: run `make repro` first", file=sys.stderr)
@@ -82,7 +84,3 @@ def main(argv: list[str] | None = None) -> int:
     repeats = " (rows repeat: more than the held-out split has)" if len(batch) > len(rows) else ""
     print(f"batch: wrote {len(batch):,} held-out rows to {args.out}{moved}{repeats}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -263,13 +263,8 @@ def write_invalid(folder: Path, current: Path, problem: str) -> None:
     (folder / "drift.html").unlink(missing_ok=True)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The batch, and where to compare it from and write the reports to."""
-    parser = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.package_name }}.monitor.drift",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
     parser.add_argument(
         "--current",
         type=Path,
@@ -289,12 +284,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help=f"folder for {', '.join(REPORTS)} (default: paths.reports)",
     )
-    return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """`make drift`: the exit status is documented at the top of this module."""
-    args = parse_args(argv)
     try:
         params = load_params()
     except ParamsError as error:
@@ -316,7 +309,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"drift: {'; '.join(result.reasons)}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -507,13 +507,8 @@ def next_steps(imported: Imported, params: Params) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The table, its target column, and the columns to treat as an id or leave out."""
-    parser = argparse.ArgumentParser(
-        prog=f"python -m {PACKAGE}.ops.import_data",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
     parser.add_argument("--data", type=Path, required=True, help="the table (.csv or .parquet)")
     parser.add_argument("--target", required=True, help="the column the model predicts")
     parser.add_argument("--id", help="a column that names each row (optional)")
@@ -535,12 +530,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=TASKS,
         help="binary, multiclass or regression: overrides what the target's values make",
     )
-    return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """`make import-data`: exit 2, with the project unchanged, when the table is refused."""
-    args = parse_args(argv)
     try:
         drop = drop_list(args.drop)
         params = load_params()
@@ -561,7 +554,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(next_steps(imported, params))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

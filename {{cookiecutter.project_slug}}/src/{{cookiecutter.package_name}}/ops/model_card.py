@@ -8,7 +8,7 @@ complete too. Only what the model is judged by comes from the checkout: the base
 (metrics/baseline.json) and the gate rules (params.yaml). It runs without the pipeline's heavy
 dependencies. A missing input is named in the card instead of failing it.
 
-    python -m {{ cookiecutter.package_name }}.ops.model_card
+    {{ cookiecutter.project_slug }} model-card
         [--output FILE] [--metadata FILE] [--version vX.Y.Z] [--image REF]
 """
 
@@ -28,7 +28,7 @@ from {{ cookiecutter.package_name }}.core.files import (
     write_text,
 )
 from {{ cookiecutter.package_name }}.core.formats import fixed
-from {{ cookiecutter.package_name }}.core.params import Params, ParamsError, load_params
+from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.core.rules import judge_metrics
 
 MISSING = "not available"
@@ -186,23 +186,17 @@ def render(params: Params, sources: Sources, version: str, image: str | None = N
     return "\n".join(lines).rstrip() + "\n"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Where to write the card, from which metadata, and the release's name."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, help="write here instead of standard output")
     parser.add_argument("--metadata", type=Path, help="serving metadata.json (default: params)")
     parser.add_argument("--version", help="release name, e.g. v1.2.0 (default: git describe)")
     parser.add_argument("--image", help="container image reference to name in the card")
-    return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
+def run(args: argparse.Namespace) -> int:
     """Print or write the card; missing inputs are warnings, not failures."""
-    args = parse_args(argv)
-    try:
-        params = load_params()
-    except ParamsError as error:
-        sys.exit(f"model-card: {error}")
+    params = load_params()
     sources = collect(params, args.metadata)
     card = render(params, sources, args.version or git.describe(), args.image)
     if args.output is None:
@@ -212,7 +206,4 @@ def main(argv: list[str] | None = None) -> None:
         print(f"model-card: wrote {args.output}")
     for problem in sources.problems:
         print(f"model-card: warning: {problem}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()
+    return 0

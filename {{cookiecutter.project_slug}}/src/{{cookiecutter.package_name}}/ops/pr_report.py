@@ -87,12 +87,14 @@ def compose(*, gate: str, metrics: str, params: str, data: str, base: str, plots
     )
 
 
-def main() -> None:
-    """Write reports/pr-report.md, comparing with the target branch `--base`."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The target branch to compare with, and the link to the plots."""
     parser.add_argument("--base", required=True, help="git ref of the target branch")
     parser.add_argument("--plots-url", default="", help="link to the uploaded plots")
-    args = parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write reports/pr-report.md, comparing with the target branch `--base`."""
     paths = load_params().paths
     gate = paths.reports / "gate.md"
     text = compose(
@@ -106,7 +108,4 @@ def main() -> None:
     output = paths.reports / "pr-report.md"
     write_text(output, text)
     print(f"pr-report: wrote {output}")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

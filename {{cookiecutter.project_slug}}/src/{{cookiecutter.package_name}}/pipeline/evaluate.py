@@ -6,6 +6,7 @@ the comparison meaningful (same golden set, same contract), and the plot data.
 
 from __future__ import annotations
 
+import argparse
 from importlib.metadata import version
 from typing import Any
 
@@ -50,7 +51,7 @@ def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Prediction
     return report, golden[TARGET.name], predicted
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> int:
     """The evaluate stage: golden metrics and plots, then the MLflow log."""
     params = load_params()
     print(f"evaluate: scoring the model on {params.paths.golden}", flush=True)
@@ -71,7 +72,4 @@ def main() -> None:
             f"evaluate: golden scores logged as run {logged_to}, which names the training run "
             f"{run.run_id} (not in this MLflow store, or scored there on another golden set)"
         )
-
-
-if __name__ == "__main__":
-    main()
+    return 0

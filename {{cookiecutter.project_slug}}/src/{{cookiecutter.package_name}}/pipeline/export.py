@@ -12,6 +12,7 @@ the image rather than files in the tag's checkout.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 from dataclasses import asdict
 from pathlib import Path
@@ -111,7 +112,7 @@ def export(
     return metadata
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> int:
     """The export stage: the serving folder, the runtime that passed parity and the metadata."""
     params = load_params()
     paths = params.paths
@@ -147,7 +148,4 @@ def main() -> None:
         print(f"export: WARNING serving the scikit-learn model, not ONNX: {parity['reason']}")
     write_json(paths.export_metrics, {"onnx": metadata["runtime"] == "onnx", **parity})
     print(f"export: runtime {metadata['runtime']}, parity {parity['reason']}")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

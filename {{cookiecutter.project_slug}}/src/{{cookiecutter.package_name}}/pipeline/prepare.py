@@ -6,7 +6,7 @@ reports/data_validation.json either way, so CI can upload it.
 
 from __future__ import annotations
 
-import sys
+import argparse
 from dataclasses import asdict
 
 import pandas as pd
@@ -69,7 +69,7 @@ def prepare(params: Params) -> dict[str, object]:
     }
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> int:
     """The data stage: the report is written whether the checks pass or fail."""
     params = load_params()
     report = params.paths.reports / "data_validation.json"
@@ -77,13 +77,9 @@ def main() -> None:
         summary = prepare(params)
     except DataValidationError as error:
         write_json(report, {"status": "failed", "problems": [asdict(p) for p in error.problems]})
-        sys.exit(f"{error}\nFull list: {report}")
-    except FileNotFoundError as error:
-        sys.exit(str(error))
+        error.add_note(f"Full list: {report}")
+        raise
     write_json(report, {"status": "passed", "problems": []})
     write_json(params.paths.data_metrics, summary)
     print(f"data: {summary['rows']}")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

@@ -8,8 +8,8 @@ demo uses this module: `make import-data` removes it with the `generate` stage.
 
 from __future__ import annotations
 
+import argparse
 import re
-import sys
 from typing import Literal
 
 import numpy as np
@@ -17,7 +17,7 @@ import pandas as pd
 
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.files import write_atomically
-from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.core.params import ParamsError, load_params
 
 DriftLevel = Literal["none", "mild", "severe"]
 DRIFT_STRENGTH: dict[DriftLevel, float] = {"none": 0.0, "mild": 0.3, "severe": 1.0}
@@ -98,18 +98,15 @@ def generate(
     return frame
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> int:
     """The generate stage: write the demo's table to paths.raw."""
     params = load_params()
     sample = params.sample
     if sample is None:
-        sys.exit("sample_data: params.yaml has no `sample` section (the demo's data settings)")
+        raise ParamsError("params.yaml has no `sample` section (the demo's data settings)")
     out = params.paths.raw
     print(f"sample_data: making {sample.rows:,} customers for {out}", flush=True)
     frame = generate(rows=sample.rows, seed=sample.seed, drift=sample.drift)
     write_atomically(out, lambda tmp: frame.to_csv(tmp, index=False))
     print(f"sample_data: wrote {len(frame):,} rows to {out}")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

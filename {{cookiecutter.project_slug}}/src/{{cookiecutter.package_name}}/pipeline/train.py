@@ -7,6 +7,7 @@ hash).
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import asdict
 
 import pandas as pd
@@ -31,7 +32,7 @@ def train(frame: pd.DataFrame, kind: ModelKind) -> Pipeline:
     return build(kind).fit(features_of(frame), TARGET.task.truth(frame[TARGET.name]))
 
 
-def main() -> None:
+def run(args: argparse.Namespace) -> int:
     """The train stage: fit, save the model and its test metrics, then log the run to MLflow."""
     params = load_params()
     paths = params.paths
@@ -70,7 +71,4 @@ def main() -> None:
     )
     write_json(paths.run_info, asdict(run))
     print(f"train: registered {run.registered_model} v{run.version}")
-
-
-if __name__ == "__main__":
-    main()
+    return 0

@@ -1,4 +1,4 @@
-"""Run the service as `make serve` and the image do (`python -m <package>.serve.server`).
+"""Run the service as `make serve` and the image do (the command line's `serve`).
 
 What this adds to plain uvicorn:
 - worker processes, one per core the process is given (SERVE_WORKERS overrides), with
@@ -262,21 +262,21 @@ def supervise(
             signal.signal(number, handler)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Serve with uvicorn; wrong SERVE_* settings exit 2 before any worker starts."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where to listen; the rest are SERVE_* settings."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve with uvicorn; wrong SERVE_* settings exit 2 before any worker starts."""
     try:
         settings = ServeSettings.from_env()
         if settings.prediction_log:
             check_writable(settings.prediction_log)
     except SettingsError as error:
-        parser.exit(2, f"serve: {error}\n")
+        print(f"serve: {error}", file=sys.stderr)
+        return 2
     with metrics_across(settings.workers):
         supervise(settings.workers, args.host, args.port, settings.keep_alive_timeout)
-
-
-if __name__ == "__main__":
-    main()
+    return 0

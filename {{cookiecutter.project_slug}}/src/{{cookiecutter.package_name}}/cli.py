@@ -1,0 +1,183 @@
+"""`{{ cookiecutter.project_slug }} <command>`: the one entry point of the project.
+
+dvc.yaml, the Makefile, the workflows and the serving image all call it. Each command lives in
+its module (`add_arguments(parser)` for its options, `run(args) -> int` for the work), imported
+only when that command runs: `--help` stays fast, and `serve` loads no training library.
+
+Errors the project knows (a wrong params.yaml, a missing input, data that breaks the contract)
+are one message on stderr, `<command>: <what is wrong and the fix>`, and an exit status of
+their own (EXIT_STATUSES, the README's table); `--verbose` adds the traceback. Anything else
+is a bug: its traceback, and exit status 70.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = __name__.rpartition(".")[0]
+Parser = argparse.ArgumentParser
+PROG = "{{ cookiecutter.project_slug }}"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command: the module that does it (under the package), and one line for `--help`."""
+
+    module: str
+    summary: str
+
+
+COMMANDS = {
+    "sample-data": Command("pipeline.sample_data", "DVC stage generate: the demo's table"),
+    "data": Command("pipeline.prepare", "DVC stage data: validate, then split train/test"),
+    "train": Command("pipeline.train", "DVC stage train: fit, save and log the model"),
+    "evaluate": Command("pipeline.evaluate", "DVC stage evaluate: score on the golden set"),
+    "export": Command("pipeline.export", "DVC stage export: the serving model (ONNX or skops)"),
+    "gate": Command("gate.check", "judge the model by the target branch's baseline (make gate)"),
+    "baseline": Command("gate.baseline", "accept the golden metrics as the baseline"),
+    "batch": Command("monitor.demo_batch", "write a demo batch of held-out rows (make batch)"),
+    "drift": Command("monitor.drift", "compare a batch with the training data (make drift)"),
+    "serve": Command("serve.server", "run the scoring service (make serve)"),
+    "import-data": Command("ops.import_data", "make your table the project's data"),
+    "model-card": Command("ops.model_card", "write the model card (release notes)"),
+    "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
+    "pr-report": Command("ops.pr_report", "write the pull request's report"),
+}
+
+
+@dataclass(frozen=True)
+class ExitStatus:
+    """An exit status: the error class it stands for (by module, not imported), and why."""
+
+    code: int
+    module: str  # "" for a built-in exception
+    error: str
+    meaning: str
+
+
+# Statuses 1 and 2 are the commands' own: 1 the answer is no (`gate` refused the model, `drift`
+# found drift, `baseline` refused non-finite metrics), 2 a wrong command line, or input a
+# command refused as its section of the README says (`drift`, `batch`, `import-data`, `serve`).
+EXIT_STATUSES = (
+    ExitStatus(3, "core.params", "ParamsError", "params.yaml is missing or has a wrong value"),
+    ExitStatus(4, "core.settings", "SettingsError", "an environment variable has a wrong value"),
+    ExitStatus(5, "", "FileNotFoundError", "an input file is missing (make repro writes most)"),
+    ExitStatus(6, "core.files", "JsonFileError", "a JSON file is missing or malformed"),
+    ExitStatus(7, "core.validation", "DataValidationError", "the data breaks the contract"),
+    ExitStatus(
+        8, "core.target_branch", "GateInputError", "the target branch gives no baseline or rules"
+    ),
+    ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
+    ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
+    ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
+)
+BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
+
+
+def available() -> dict[str, Command]:
+    """The commands whose module this project has (`make import-data` removes the demo's)."""
+    here = Path(__file__).parent
+    return {
+        name: command
+        for name, command in COMMANDS.items()
+        if here.joinpath(*command.module.split(".")).with_suffix(".py").is_file()
+    }
+
+
+def parser_for(commands: dict[str, Command]) -> tuple[Parser, dict[str, Parser]]:
+    """The top parser, and one bare sub-parser per command (options come from its module)."""
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the traceback of an error too",
+    )
+    statuses = [
+        "0  done",
+        "1  the answer is no: gate refused the model, drift found drift",
+        "2  a wrong command line, or input the command refused (drift, batch, import-data, serve)",
+        *(f"{s.code:<2} {s.error}: {s.meaning}" for s in EXIT_STATUSES),
+        f"{BUG} a bug: an unexpected error, with its traceback",
+    ]
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog="`<command> --help` shows its options. Exit statuses:\n  " + "\n  ".join(statuses),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[verbose],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    parsers = {
+        name: sub.add_parser(
+            name,
+            help=command.summary,
+            description=command.summary,
+            parents=[verbose],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        for name, command in commands.items()
+    }
+    return parser, parsers
+
+
+def error_class(status: ExitStatus) -> type | None:
+    """The class of a status, if its module was imported (else no error of it was raised).
+
+    Looking it up in sys.modules keeps the modules behind it (pandas, pandera, mlflow) out of
+    this one.
+    """
+    if not status.module:
+        kind = getattr(builtins, status.error)
+    else:
+        module = sys.modules.get(f"{PACKAGE}.{status.module}")
+        kind = getattr(module, status.error, None)
+    return kind if isinstance(kind, type) else None
+
+
+def known_status(error: Exception) -> int | None:
+    """The exit status of a known error; None for any other."""
+    for status in EXIT_STATUSES:
+        kind = error_class(status)
+        if kind is not None and isinstance(error, kind):
+            return status.code
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run the command, turn a known error into its message and status."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    commands = available()
+    parser, parsers = parser_for(commands)
+    name = next((word for word in arguments if not word.startswith("-")), None)
+    module = None
+    if name in commands:
+        module = importlib.import_module(f"{PACKAGE}.{commands[name].module}")
+        if module.__doc__:
+            parsers[name].description = module.__doc__
+        add_arguments = getattr(module, "add_arguments", None)
+        if add_arguments is not None:
+            add_arguments(parsers[name])
+    args = parser.parse_args(arguments)
+    assert module is not None  # argparse exits on an unknown or missing command
+    try:
+        status: int = module.run(args)
+    except Exception as error:
+        code = known_status(error)
+        if code is None:
+            traceback.print_exc()
+            return BUG
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        for line in [str(error), *getattr(error, "__notes__", [])]:
+            print(f"{args.command}: {line}", file=sys.stderr)
+        return code
+    return status
