@@ -14,7 +14,11 @@ import numpy as np
 import pandas as pd
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
-from {{ cookiecutter.package_name }}.core.features import CategoricalFeature, Feature, NumericFeature
+from {{ cookiecutter.package_name }}.core.features import (
+    CategoricalFeature,
+    Feature,
+    NumericFeature,
+)
 from {{ cookiecutter.package_name }}.core.model import features_of
 from {{ cookiecutter.package_name }}.core.params import Validation
 from {{ cookiecutter.package_name }}.core.targets import BinaryTarget, MulticlassTarget
