@@ -119,6 +119,8 @@ def test_a_null_in_a_column_that_allows_none_is_reported(table, params, feature)
 
 
 def test_constant_target_breaks_the_dataset_rule_of_params_yaml(table, params):
+    if getattr(params.validation, "min_class_share", None) == 0:
+        pytest.skip("min_class_share is 0: the import named a class the golden set cannot hold")
     # All negatives (classification: no positive share) or one value (regression: no spread).
     table[TARGET.name] = table[TARGET.name].min()
 
