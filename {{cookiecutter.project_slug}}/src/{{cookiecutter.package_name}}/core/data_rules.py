@@ -165,16 +165,22 @@ def gate_rules(
 
 
 def validation_rules(
-    task: str, target: pd.Series, golden_size: int, classes: int = 2
+    task: str, target: pd.Series, golden: pd.Series, classes: int = 2
 ) -> dict[str, float]:
-    """params.yaml `validation`: bounds that catch a broken target column (codes for classes)."""
+    """params.yaml `validation`: bounds that catch a broken target column (codes for classes).
+
+    A class the golden set cannot hold (one combination of features: import_data.py) leaves
+    no share every class keeps: min_class_share 0.
+    """
     if task == "multiclass":
+        if golden.nunique() < classes:
+            return {"min_class_share": 0.0}
         smallest = float(np.bincount(target.to_numpy(dtype=np.int64), minlength=classes).min())
         # significant digits, not decimals: a class of 0.06% (pizzaplace's XXL) keeps a rule
         return {"min_class_share": round_to(smallest / len(target) / 2)}
     if task == "classification":
         share = float(target.mean())
-        slack = max(0.1, 3 * math.sqrt(share * (1 - share) / golden_size))
+        slack = max(0.1, 3 * math.sqrt(share * (1 - share) / len(golden)))
         low = max(0.0, math.floor((share - slack) * 100) / 100)
         high = min(1.0, math.ceil((share + slack) * 100) / 100)
         return {"min_positive_share": low, "max_positive_share": high}

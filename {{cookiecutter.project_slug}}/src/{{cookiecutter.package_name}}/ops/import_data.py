@@ -179,38 +179,31 @@ def target_codes(values: pd.Series, inferred: Inferred) -> pd.Series:
 
 def split_golden(
     frame: pd.DataFrame, inferred: Inferred, seed: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(training, golden): disjoint, and rows with identical features on the same side.
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Label]]:
+    """(training, golden, training-only classes), with identical features on one side.
 
     The golden set takes a share of the feature combinations, stratified by label for
     classes. A class seen with one combination only stays in training: the golden set could
-    test it only by leaking it (see `single_combination_classes`).
+    test it only by leaking it (pizzaplace: the one XXL pizza).
     """
-    keys = feature_keys(frame, inferred)
+    features = [declared.name for declared in inferred.features]
+    keys = pd.util.hash_pandas_object(frame[features], index=False)
     first = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
     first = first.drop_duplicates("key")
-    first = first[~first["label"].isin(single_combination_classes(frame, inferred))]
+    alone = single_combination_classes(first["label"]) if inferred.target.classes else []
+    first = first[~first["label"].isin(alone)]
     size = data_rules.golden_rows(len(frame)) / len(frame)
     stratify = first["label"] if inferred.target.classes else None  # binary and multiclass
     _, chosen = train_test_split(first["key"], test_size=size, random_state=seed, stratify=stratify)
     in_golden = keys.isin(set(chosen))
-    return frame[~in_golden].reset_index(drop=True), frame[in_golden].reset_index(drop=True)
+    training, golden = frame[~in_golden], frame[in_golden]
+    return training.reset_index(drop=True), golden.reset_index(drop=True), alone
 
 
-def feature_keys(frame: pd.DataFrame, inferred: Inferred) -> pd.Series:
-    """One hash per row of its feature values: rows with equal keys are one combination."""
-    features = [declared.name for declared in inferred.features]
-    return pd.util.hash_pandas_object(frame[features], index=False)
-
-
-def single_combination_classes(frame: pd.DataFrame, inferred: Inferred) -> list[Label]:
-    """Classes whose rows all share one combination of features (pizzaplace: one XXL pizza)."""
-    if not inferred.target.classes:
-        return []
-    keys = feature_keys(frame, inferred)
-    labels = pd.DataFrame({"key": keys, "label": frame[inferred.target.name]})
-    combinations = labels.drop_duplicates("key")["label"].value_counts()
-    alone: list[Label] = combinations.index[combinations < 2].tolist()
+def single_combination_classes(labels: pd.Series) -> list[Label]:
+    """Classes found once in `labels`, the label of each combination of features."""
+    counts = labels.value_counts()
+    alone: list[Label] = counts.index[counts < 2].tolist()
     return sorted(alone)
 
 
@@ -252,9 +245,7 @@ def scaled_params(
     task, target, classes = inferred.task, inferred.target.name, len(inferred.target.classes)
     train_values = target_codes(training[target], inferred)
     golden_values = target_codes(golden[target], inferred)
-    validation = data_rules.validation_rules(task, train_values, len(golden), classes)
-    if task == "multiclass" and golden_values.nunique() < classes:  # a training-only class
-        validation["min_class_share"] = 0.0
+    validation = data_rules.validation_rules(task, train_values, golden_values, classes)
     text = replace_block(text, "validation", [f"{k}: {v}" for k, v in validation.items()])
     text = replace_block(text, "sample", None)
     export = yaml.safe_load(text).get("export") or {}
@@ -388,7 +379,7 @@ def import_table(
     if problems:
         raise TableRefusedError(*problems)
     rows = with_labels(rows, inferred)
-    training, golden = split_golden(rows, inferred, params.split.seed)
+    training, golden, training_only = split_golden(rows, inferred, params.split.seed)
     imported = Imported(
         source=str(data),
         training_path=raw_path(params.paths.raw, data).as_posix(),
@@ -399,7 +390,7 @@ def import_table(
         golden_noise=data_rules.golden_noise(
             inferred.task, target_codes(golden[inferred.target.name], inferred)
         ),
-        training_only_classes=single_combination_classes(rows, inferred),
+        training_only_classes=training_only,
         task=inferred.task,
         target=inferred.target,
         id=id_column,
