@@ -82,6 +82,22 @@ def shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["MYPY_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "mypy-cache")
 
 
+# The xdist group of the modules sharing `trained_project`: one worker builds it once.
+TRAINED = "trained-project"
+
+
+@pytest.fixture(scope="session")
+def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A default project, installed and through `make repro`, shared by every module of TRAINED.
+
+    Session-scoped and used only by tests in the TRAINED xdist group, so it is built once (about a
+    minute) for all of them. Tests write their outputs under their own names, never edit its inputs.
+    """
+    root = bake(tmp_path_factory.mktemp("trained"))
+    run("make install repro", root)
+    return root
+
+
 def bake(where: Path, *, offline: bool = False, **answers: str) -> Path:
     """Render the template with the given answers (the rest default) and return the project.
 

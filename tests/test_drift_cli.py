@@ -14,18 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import bake, run
+from .conftest import TRAINED, run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("drift-cli")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(TRAINED)]
 
 DRIFT = "uv run --locked customer-churn drift"
 RED = (0xCF, 0x22, 0x2E)  # the banner of a report that found drift (report_html.py)
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = bake(tmp_path_factory.mktemp("drift"))
-    run("make install repro", root)
+def project(trained_project: Path) -> Path:
+    root = trained_project
     for shift in ("none", "severe"):
         run(f"make batch DRIFT={shift} ROWS=3000", root)
     return root
