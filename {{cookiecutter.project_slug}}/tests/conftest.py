@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.pipeline.export import export
 from {{ cookiecutter.package_name }}.pipeline.train import train
 
 from .contract_data import example_table
+from .records_data import serving_details
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -65,6 +66,6 @@ def serving_dir(params, trained_model_path, tmp_path_factory) -> Path:
         out,
         kind=params.model,
         rules=params.export,
-        details={"version": "test"},
+        details=serving_details(version="test"),
     )
     return out

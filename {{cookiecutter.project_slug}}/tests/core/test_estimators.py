@@ -14,6 +14,8 @@ from {{ cookiecutter.package_name }}.core.model import load, save
 from {{ cookiecutter.package_name }}.pipeline.export import export
 from {{ cookiecutter.package_name }}.pipeline.train import train
 
+from ..records_data import serving_details
+
 # Fewer trees than the defaults: the same code paths, in a fraction of the time.
 SMALLER = {"random_forest": {"n_estimators": 20}, "gradient_boosting": {"max_iter": 20}}
 
@@ -25,10 +27,11 @@ def test_each_kind_runs_from_training_to_serving(name, table, unseen_table, para
 
     save(train(table, kind), path)
     serving = tmp_path / "serving"
-    metadata = export(path, unseen_table, serving, kind=kind, rules=params.export, details={})
+    details = serving_details()
+    metadata = export(path, unseen_table, serving, kind=kind, rules=params.export, details=details)
 
     metric, rule = next(iter(params.gate.metrics.items()))
     model_score = evaluate(load(path), unseen_table)[metric]
     trivial_score = evaluate(trivial_model(table), unseen_table)[metric]
     assert (model_score > trivial_score) == (rule.direction == "higher")
-    assert metadata["runtime"] == "onnx", metadata["parity"]["reason"]
+    assert metadata.runtime == "onnx", metadata.parity.reason

@@ -5,7 +5,6 @@ It judges against the target branch's baseline and rules.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import subprocess
@@ -14,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.core.contract import fingerprint
 from {{ cookiecutter.package_name }}.core.files import sha256_of
 from {{ cookiecutter.package_name }}.core.params import MetricRule, Params, load_params
+from {{ cookiecutter.package_name }}.core.records import GoldenReport, GoldenSet
 from {{ cookiecutter.package_name }}.core.rules import judge, judge_metrics
 from {{ cookiecutter.package_name }}.core.settings import GateSettings
 from {{ cookiecutter.package_name }}.core.target_branch import (
@@ -33,6 +32,7 @@ from {{ cookiecutter.package_name }}.gate.check import (
 )
 
 from ..conftest import PROJECT
+from ..records_data import baseline, golden_report
 
 CI_BASE = "main"  # GATE_BASELINE_REF as CI sets it: the pull request's base
 
@@ -40,8 +40,8 @@ HIGHER = MetricRule(direction="higher", tolerance=0.01, limit=0.7)
 LOWER = MetricRule(direction="lower", tolerance=0.01, limit=0.2)
 
 
-def result(**metrics: float) -> dict:
-    return {"metrics": metrics, "golden": {"sha256": "g1"}, "contract_sha256": "c1"}
+def result(**metrics: float) -> GoldenReport:
+    return golden_report(metrics, sha256="g1", contract_sha256="c1")
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,8 @@ def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit():
 
 
 def test_different_golden_set_fails_closed():
-    candidate = result(auc=0.9) | {"golden": {"sha256": "other"}}
+    other = GoldenSet(path="data/golden.csv", sha256="other", rows=500)
+    candidate = result(auc=0.9).model_copy(update={"golden": other})
 
     _, problems = judge_metrics(result(auc=0.8), candidate, {"auc": HIGHER})
 
@@ -106,7 +107,7 @@ def test_different_golden_set_fails_closed():
 
 
 def test_different_contract_fails_closed():
-    candidate = result(auc=0.9) | {"contract_sha256": "c2"}
+    candidate = result(auc=0.9).model_copy(update={"contract_sha256": "c2"})
 
     _, problems = judge_metrics(result(auc=0.8), candidate, {"auc": HIGHER})
 
@@ -234,13 +235,10 @@ def write_metrics(params: Params, path: Path, worse: frozenset[str] = frozenset(
         name: worse_value(rule) if name in worse else passing_value(rule)
         for name, rule in rules.items()
     }
-    report = {
-        "metrics": metrics,
-        "golden": {"sha256": sha256_of(params.paths.golden)},
-        "contract_sha256": fingerprint(),
-    }
+    report = golden_report(metrics, sha256=sha256_of(params.paths.golden))
+    record = baseline(report) if path == params.paths.baseline else report
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report))
+    path.write_text(record.model_dump_json())
 
 
 def edit_rules(repository, path: Path, edit) -> Params:
@@ -255,7 +253,7 @@ def edit_rules(repository, path: Path, edit) -> Params:
 def test_baseline_and_rules_come_from_the_ref_not_the_working_tree(repository, tmp_path):
     params = load_params(tmp_path / "params.yaml")
     target_rules = dict(params.gate.metrics)
-    params.paths.baseline.write_text(json.dumps(result(auc=0.1)))
+    params.paths.baseline.write_text(baseline(result(auc=0.1)).model_dump_json())
 
     def anything_goes(rules: dict) -> None:
         rules.clear()
@@ -266,7 +264,7 @@ def test_baseline_and_rules_come_from_the_ref_not_the_working_tree(repository, t
     reference = load_reference("main")
 
     assert reference.rules == target_rules
-    assert reference.baseline["metrics"] != {"auc": 0.1}
+    assert reference.baseline.metrics != {"auc": 0.1}
     assert reference.ref == "main"
     assert reference.source() == "`main:metrics/baseline.json`; rules from `main:params.yaml`"
 
@@ -381,12 +379,12 @@ def test_stale_golden_metrics_fail_closed(repository, tmp_path):
 
 def test_a_lowered_baseline_committed_on_a_branch_is_ignored(repository, tmp_path):
     params = load_params(tmp_path / "params.yaml")
-    params.paths.baseline.write_text(json.dumps(result(auc=0.1)))
+    params.paths.baseline.write_text(baseline(result(auc=0.1)).model_dump_json())
     repository("commit", "--quiet", "-am", "lower the bar")
 
     reference = load_reference("origin/main", CI_BASE)
 
-    assert "auc" not in reference.baseline["metrics"]
+    assert "auc" not in reference.baseline.metrics
 
 
 def test_unknown_explicit_ref_fails_closed(repository):

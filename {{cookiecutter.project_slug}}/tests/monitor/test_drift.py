@@ -39,6 +39,7 @@ from {{ cookiecutter.package_name }}.scoring.runtime import load_serving
 
 from ..conftest import PROJECT
 from ..contract_data import drift_features, example_table, shifted
+from ..records_data import baseline, golden_report
 
 RULES: Params = load_params(PROJECT / "params.yaml")
 SHIFTED = drift_features(RULES.drift.dataset_drift_share)
@@ -68,8 +69,8 @@ def monitored(tmp_path_factory, serving_dir) -> Path:
     golden = example_table(3000, seed=8, rules=RULES.validation, id_prefix="G")
     model, _ = load_serving(serving_dir)
     metrics = score(TARGET.task.truth(golden[TARGET.name]), outputs(model, golden).score)
-    baseline = {"metrics": metrics, "golden": {"rows": len(golden)}}
-    (root / "baseline.json").write_text(json.dumps(baseline))
+    accepted = baseline(golden_report(metrics, rows=len(golden)))
+    (root / "baseline.json").write_text(accepted.model_dump_json())
     return root
 
 

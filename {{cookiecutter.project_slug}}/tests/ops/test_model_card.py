@@ -15,9 +15,11 @@ import pytest
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.params import MetricRule, Params
+from {{ cookiecutter.package_name }}.core.records import GoldenReport
 from {{ cookiecutter.package_name }}.ops.model_card import collect, render
 
 from ..conftest import PROJECT
+from ..records_data import baseline, golden_report, serving_metadata
 
 
 def passing_value(rule: MetricRule) -> float:
@@ -28,34 +30,20 @@ def passing_value(rule: MetricRule) -> float:
     return rule.limit * 0.5 if rule.limit > 0 else rule.limit - step  # an error stays >= 0
 
 
-def golden_report(params: Params, **overrides: float | None) -> dict:
+def golden(params: Params, **overrides: float) -> GoldenReport:
     metrics = {name: passing_value(rule) for name, rule in params.gate.metrics.items()}
-    return {
-        "metrics": {**metrics, **overrides},
-        "trivial": dict.fromkeys(metrics, 0.0),
-        "golden": {"path": params.paths.golden.as_posix(), "sha256": "g" * 64, "rows": 500},
-        "contract_sha256": "c" * 64,
-    }
+    return golden_report({**metrics, **overrides}, contract_sha256="c" * 64)
 
 
-def serving_metadata(params: Params, **overrides: float | None) -> dict:
+def metadata(params: Params, runtime: str = "onnx", **overrides: float) -> dict:
     """What the export stage writes next to the model (and the image carries)."""
-    return {
-        **golden_report(params, **overrides),
-        "task": TARGET.task.name,
-        "model": params.model.kind,
-        "target": "label",
-        "registered_model": params.mlflow.registered_model,
-        "version": "7",
-        "run_id": "abc123",
-        "commit": "e" * 40,
-        "lineage": {"git_commit": "f" * 40, "data_sha256": "d" * 64, "params_sha256": "p" * 64},
-        "params": {"task": TARGET.task.name, "rows": 16000, **params.model.model_dump()},
-        "model_sha256": "m" * 64,
-        "libraries": {"scikit-learn": "1.7.2"},
-        "runtime": "onnx",
-        "parity": {"passed": True, "reason": "ok", "rows": 500},
-    }
+    return serving_metadata(
+        golden(params, **overrides),
+        runtime,
+        model=params.model.kind,
+        registered_model=params.mlflow.registered_model,
+        params={"task": TARGET.task.name, "rows": 16000, **params.model.model_dump()},
+    )
 
 
 def write_json(path: Path, content: dict) -> None:
@@ -71,8 +59,8 @@ def workdir(params, tmp_path, monkeypatch) -> Path:
     """
     monkeypatch.chdir(tmp_path)
     shutil.copyfile(PROJECT / "params.yaml", tmp_path / "params.yaml")
-    write_json(params.paths.baseline, golden_report(params))
-    write_json(params.paths.serving / "metadata.json", serving_metadata(params))
+    write_json(params.paths.baseline, baseline(golden(params)).model_dump(mode="json"))
+    write_json(params.paths.serving / "metadata.json", metadata(params))
     return tmp_path
 
 
@@ -100,7 +88,7 @@ def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
     metric, rule = next(iter(params.gate.metrics.items()))
     step = rule.tolerance + 0.05
     worse = passing_value(rule) - step if rule.direction == "higher" else passing_value(rule) + step
-    write_json(params.paths.serving / "metadata.json", serving_metadata(params, **{metric: worse}))
+    write_json(params.paths.serving / "metadata.json", metadata(params, **{metric: worse}))
 
     card = render(params, collect(params), "v1.2.1")
 
@@ -111,7 +99,7 @@ def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
 def test_checkout_metrics_are_not_what_the_card_reports(params, workdir):
     """A developer's committed golden.json says nothing about the model in the image."""
     metric = next(iter(params.gate.metrics))
-    write_json(params.paths.golden_metrics, golden_report(params, **{metric: -123.0}))
+    write_json(params.paths.golden_metrics, golden(params, **{metric: -123.0}).model_dump())
 
     card = render(params, collect(params), "v1.2.2")
 
@@ -130,18 +118,21 @@ def test_missing_metadata_is_named_instead_of_failing(params, workdir):
 
 
 def test_metadata_from_an_older_export_is_named(params, workdir):
-    old = serving_metadata(params)
+    old = metadata(params)
     del old["lineage"], old["params"]
     write_json(params.paths.serving / "metadata.json", old)
 
     card = render(params, collect(params), "v0.1.1")
 
-    assert "lacks lineage, params: it was written by an older export stage" in card
+    assert "is not a valid serving metadata (" in card
+    assert "lineage: Field required" in card
+    assert "run `make repro` (export stage)" in card
 
 
 def test_command_line_writes_the_card_with_the_given_metadata(params, workdir, capsys):
     other = workdir / "image-metadata.json"
-    other.write_text(json.dumps({"runtime": "sklearn", "parity": {"reason": "labels differ"}}))
+    parity = {"passed": False, "reason": "labels differ", "rows": 500}
+    other.write_text(json.dumps(metadata(params, "sklearn") | {"parity": parity}))
 
     main(["model-card", "--output", "out/card.md", "--metadata", str(other), "--version", "v2.0.0"])
 

@@ -17,6 +17,8 @@ from {{ cookiecutter.package_name }}.scoring.runtime import (
     load_serving,
 )
 
+from ..records_data import serving_details, serving_metadata
+
 
 @pytest.fixture
 def stricter_than_float32(params):
@@ -34,8 +36,8 @@ def test_exported_onnx_model_matches_scikit_learn_on_unseen_rows(
 ):
     model, metadata = load_serving(serving_dir)
 
-    assert metadata["runtime"] == "onnx"
-    assert metadata["parity"]["passed"] is True
+    assert metadata.runtime == "onnx"
+    assert metadata.parity.passed is True
     assert isinstance(model, OnnxModel)
     served = model.predict(columns_of(unseen_table))
     expected = TARGET.task.predict(load(trained_model_path), features_of(unseen_table))
@@ -60,11 +62,11 @@ def test_failed_conversion_falls_back_to_the_skops_model(
         tmp_path / "out",
         kind=params.model,
         rules=params.export,
-        details={},
+        details=serving_details(),
     )
 
-    assert metadata["runtime"] == "sklearn"
-    assert "no converter for this estimator" in metadata["parity"]["reason"]
+    assert metadata.runtime == "sklearn"
+    assert "no converter for this estimator" in metadata.parity.reason
     model, _ = load_serving(tmp_path / "out")
     assert isinstance(model, SklearnModel)
     assert len(model.predict(columns_of(unseen_table)).values) == len(unseen_table)
@@ -79,12 +81,12 @@ def test_parity_beyond_tolerance_falls_back_and_says_why(
         tmp_path / "out",
         kind=params.model,
         rules=stricter_than_float32,
-        details={},
+        details=serving_details(),
     )
 
-    assert metadata["runtime"] == "sklearn"
+    assert metadata.runtime == "sklearn"
     assert not (tmp_path / "out" / "model.onnx").exists()
-    assert "differ" in metadata["parity"]["reason"]
+    assert "differ" in metadata.parity.reason
 
 
 def test_missing_serving_artifact_says_how_to_make_it(tmp_path):
@@ -93,7 +95,7 @@ def test_missing_serving_artifact_says_how_to_make_it(tmp_path):
 
 
 def test_corrupt_onnx_file_is_refused_clearly(serving_dir, tmp_path):
-    (tmp_path / "metadata.json").write_text(json.dumps({"runtime": "onnx"}))
+    (tmp_path / "metadata.json").write_text(json.dumps(serving_metadata(runtime="onnx")))
     (tmp_path / "model.onnx").write_bytes(b"not a model")
 
     with pytest.raises(ServingModelError, match="not a loadable ONNX model"):
@@ -103,8 +105,8 @@ def test_corrupt_onnx_file_is_refused_clearly(serving_dir, tmp_path):
 def test_onnx_inputs_are_mapped_from_the_contract_names(serving_dir):
     _, metadata = load_serving(serving_dir)
 
-    assert set(metadata["onnx_inputs"]) == set(feature_names())
-    assert all(name.isidentifier() for name in metadata["onnx_inputs"].values())
+    assert set(metadata.onnx_inputs) == set(feature_names())
+    assert all(name.isidentifier() for name in metadata.onnx_inputs.values())
 
 
 def test_missing_values_are_served_like_the_pipeline_serves_them(

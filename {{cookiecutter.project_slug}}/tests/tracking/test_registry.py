@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 from {{ cookiecutter.package_name }}.core.params import Tracking
+from {{ cookiecutter.package_name }}.core.records import RunInfo
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 from {{ cookiecutter.package_name }}.tracking.registry import (
     CHAMPION,
     RegistryError,
-    RunInfo,
     log_evaluation,
     set_champion,
 )
@@ -45,16 +45,28 @@ def training_run(store: Tracking, model_version: str | None = None) -> RunInfo:
         created = client.create_model_version(
             store.registered_model, f"runs:/{run.info.run_id}/model", run_id=run.info.run_id
         )
-        model_version = created.version
+        model_version = str(created.version)
     return RunInfo(
-        run.info.run_id, store.tracking_uri, store.registered_model, model_version or "1", {}, {}
+        run_id=run.info.run_id,
+        tracking_uri=store.tracking_uri,
+        registered_model=store.registered_model,
+        version=model_version or "1",
+        lineage={},
+        params={},
     )
 
 
 def test_evaluation_of_a_model_trained_elsewhere_gets_its_own_run(store):
     import mlflow
 
-    elsewhere = RunInfo("0" * 32, "sqlite:///other.db", "tests-model", "9", {}, {})
+    elsewhere = RunInfo(
+        run_id="0" * 32,
+        tracking_uri="sqlite:///other.db",
+        registered_model="tests-model",
+        version="9",
+        lineage={},
+        params={},
+    )
 
     logged = log_evaluation(elsewhere, {"score": 0.8}, {"golden_sha256": "g" * 64}, store)
 
@@ -91,7 +103,7 @@ def test_champion_is_set_on_the_version_its_run_trained(store):
 
     client = mlflow.MlflowClient(store.tracking_uri)
     champion = client.get_model_version_by_alias(trained.registered_model, CHAMPION)
-    assert champion.version == trained.version
+    assert str(champion.version) == trained.version
     assert champion.tags["release"] == "v1"
 
 

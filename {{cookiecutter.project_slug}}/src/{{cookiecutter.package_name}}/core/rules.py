@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from {{ cookiecutter.package_name }}.core.params import MetricRule
+from {{ cookiecutter.package_name }}.core.records import GoldenReport
 
 EPSILON = 1e-12  # float noise below this is a tie
 
@@ -45,12 +45,6 @@ class MetricVerdict:
         if self.baseline is None or self.candidate is None:
             return None
         return self.candidate - self.baseline
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
 
 
 def within_limit(rule: MetricRule, value: float) -> bool:
@@ -102,8 +96,8 @@ def judge(
 
 
 def judge_metrics(
-    baseline: dict[str, Any],
-    candidate: dict[str, Any],
+    baseline: GoldenReport | None,
+    candidate: GoldenReport,
     rules: dict[str, MetricRule],
     *,
     added: frozenset[str] = frozenset(),
@@ -111,33 +105,31 @@ def judge_metrics(
     """Verdicts per metric, plus the problems that make any comparison void.
 
     Metrics in `added` were introduced by the change itself: without a baseline value they
-    are judged by their limit alone.
+    are judged by their limit alone. No baseline at all (None) fails every metric that needs one.
     """
     problems = []
-    base_golden = (baseline.get("golden") or {}).get("sha256")
-    cand_golden = (candidate.get("golden") or {}).get("sha256")
-    if not base_golden or base_golden != cand_golden:
+    base_golden = baseline.golden.sha256 if baseline else None
+    cand_golden = candidate.golden.sha256
+    if base_golden != cand_golden:
         problems.append(
             f"golden set differs from the baseline's (baseline {base_golden}, candidate "
             f"{cand_golden}): scores on different golden sets are not comparable. To re-baseline, "
             "run `make baseline`, commit metrics/baseline.json in this change for review and "
             "override the gate for it (README: 'Changing the baseline')."
         )
-    if baseline.get("contract_sha256") != candidate.get("contract_sha256"):
+    if baseline and baseline.contract_sha256 != candidate.contract_sha256:
         problems.append(
             "the feature contract differs from the one the baseline was measured with: "
             "re-baseline as above once the contract change is reviewed."
         )
-    base_metrics = baseline.get("metrics") or {}
-    cand_metrics = candidate.get("metrics") or {}
-    trivial = candidate.get("trivial") or {}
+    base_metrics = baseline.metrics if baseline else {}
     verdicts = [
         judge(
             name,
             rule,
-            _number(base_metrics.get(name)),
-            _number(cand_metrics.get(name)),
-            _number(trivial.get(name)),
+            base_metrics.get(name),
+            candidate.metrics.get(name),
+            candidate.trivial.get(name),
             baseline_required=name not in added,
         )
         for name, rule in rules.items()

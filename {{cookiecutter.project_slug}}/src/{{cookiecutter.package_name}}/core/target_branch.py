@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.core import git
-from {{ cookiecutter.package_name }}.core.files import JsonFileError, parse_json_object
+from {{ cookiecutter.package_name }}.core.files import JsonFileError
 from {{ cookiecutter.package_name }}.core.params import Gate, MetricRule
+from {{ cookiecutter.package_name }}.core.records import BASELINE, Baseline
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -31,7 +31,7 @@ class GateInputError(ValueError):
 class Reference:
     """The target ref's baseline and rules, and where they were read."""
 
-    baseline: dict[str, Any]
+    baseline: Baseline
     rules: dict[str, MetricRule]
     ref: str | None  # e.g. "origin/main"; None before the first commit (the working tree)
     baseline_path: Path
@@ -53,10 +53,10 @@ class RuleChange:
     loosens: bool
 
 
-def read_json(text: str, source: str) -> dict[str, Any]:
-    """The JSON object in `text` (files.py reads it); anything else fails the gate closed."""
+def read_baseline(text: str, source: str) -> Baseline:
+    """The baseline in `text` (records.py reads it); anything else fails the gate closed."""
     try:
-        return parse_json_object(text, source)
+        return BASELINE.loads(text, source)
     except JsonFileError as error:
         raise GateInputError(str(error)) from None
 
@@ -106,7 +106,7 @@ def load_reference(configured_ref: str, baseline_ref: str | None = None) -> Refe
         rules, baseline_path = rules_from(PARAMS_FILE.read_text(), str(PARAMS_FILE))
         if not baseline_path.is_file():
             raise GateInputError(f"{baseline_path} is missing: run `make baseline` and commit it")
-        baseline = read_json(baseline_path.read_text(), str(baseline_path))
+        baseline = read_baseline(baseline_path.read_text(), str(baseline_path))
         return Reference(baseline, rules, None, baseline_path, notes)
     params_text = git.show(ref, PARAMS_FILE)
     if params_text is None:
@@ -118,7 +118,8 @@ def load_reference(configured_ref: str, baseline_ref: str | None = None) -> Refe
             f"{baseline_path} does not exist on {ref}: the target branch needs a committed "
             "baseline (run `make baseline` there and commit it)"
         )
-    return Reference(read_json(text, f"{ref}:{baseline_path}"), rules, ref, baseline_path, notes)
+    baseline = read_baseline(text, f"{ref}:{baseline_path}")
+    return Reference(baseline, rules, ref, baseline_path, notes)
 
 
 def rule_changes(target: dict[str, MetricRule], change: dict[str, MetricRule]) -> list[RuleChange]:

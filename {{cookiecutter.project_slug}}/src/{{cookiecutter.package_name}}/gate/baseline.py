@@ -11,8 +11,8 @@ import math
 import sys
 
 from {{ cookiecutter.package_name }}.core import git
-from {{ cookiecutter.package_name }}.core.files import read_json, write_json
 from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.core.records import BASELINE, GOLDEN_REPORT, Baseline
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,11 +20,12 @@ def run(args: argparse.Namespace) -> int:
     paths = load_params().paths
     if not paths.golden_metrics.is_file():
         raise FileNotFoundError(f"{paths.golden_metrics} is missing: run `make repro` first")
-    current = read_json(paths.golden_metrics)
-    bad = [name for name, value in current["metrics"].items() if not math.isfinite(value)]
+    current = GOLDEN_REPORT.load(paths.golden_metrics)
+    bad = [name for name, value in current.metrics.items() if not math.isfinite(value)]
     if bad:
         print(f"baseline: refusing non-finite metrics: {', '.join(bad)}", file=sys.stderr)
         return 1
-    write_json(paths.baseline, {**current, "measured_at_commit": git.commit()})
+    accepted = Baseline(**dict(current), measured_at_commit=git.commit())
+    BASELINE.save(paths.baseline, accepted)
     print(f"wrote {paths.baseline}; review `git diff {paths.baseline}` and commit it")
     return 0

@@ -19,12 +19,13 @@ from typing import Any
 
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
-from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json, write_text
+from {{ cookiecutter.package_name }}.core.files import JsonFileError, sha256_of, write_json, write_text
 from {{ cookiecutter.package_name }}.core.formats import fixed
 from {{ cookiecutter.package_name }}.core.params import (
     Params,
     load_params,
 )
+from {{ cookiecutter.package_name }}.core.records import BASELINE, GOLDEN_REPORT, GoldenReport
 from {{ cookiecutter.package_name }}.core.rules import MetricVerdict, judge_metrics
 from {{ cookiecutter.package_name }}.core.settings import GateSettings
 from {{ cookiecutter.package_name }}.core.target_branch import (
@@ -32,7 +33,6 @@ from {{ cookiecutter.package_name }}.core.target_branch import (
     Reference,
     RuleChange,
     load_reference,
-    read_json,
     rule_changes,
     strictest,
 )
@@ -88,17 +88,16 @@ class GateDecision:
         return not self.failed or self.override.reason is not None
 
 
-def stale_inputs(params: Params, candidate: dict[str, Any]) -> list[str]:
+def stale_inputs(params: Params, candidate: GoldenReport) -> list[str]:
     """Golden metrics computed from another golden file or contract than the working tree's."""
     problems = []
     golden = params.paths.golden
-    recorded = (candidate.get("golden") or {}).get("sha256")
-    if golden.is_file() and recorded != sha256_of(golden):
+    if golden.is_file() and candidate.golden.sha256 != sha256_of(golden):
         problems.append(
             f"{params.paths.golden_metrics} was not computed from the current {golden}: "
             "run `make repro`"
         )
-    if candidate.get("contract_sha256") != fingerprint():
+    if candidate.contract_sha256 != fingerprint():
         problems.append(
             f"{params.paths.golden_metrics} was computed under another feature contract than "
             "the current contract.py: run `make repro` (and check that dvc.yaml declares "
@@ -107,10 +106,9 @@ def stale_inputs(params: Params, candidate: dict[str, Any]) -> list[str]:
     return problems
 
 
-def library_notes(baseline: dict[str, Any], candidate: dict[str, Any]) -> list[str]:
+def library_notes(baseline: GoldenReport, candidate: GoldenReport) -> list[str]:
     """Library versions that differ from the baseline's: a likely cause of small score changes."""
-    before = baseline.get("libraries") or {}
-    after = candidate.get("libraries") or {}
+    before, after = baseline.libraries, candidate.libraries
     changed = [
         f"{name} {before[name]} -> {after.get(name, 'absent')}"
         for name in sorted(before)
@@ -126,9 +124,9 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
     try:
         if not paths.golden_metrics.is_file():
             raise GateInputError(f"{paths.golden_metrics} is missing: run `make repro` first")
-        candidate = read_json(paths.golden_metrics.read_text(), str(paths.golden_metrics))
+        candidate = GOLDEN_REPORT.load(paths.golden_metrics)
         reference: Reference = load_reference(params.gate.baseline_ref, baseline_ref)
-    except GateInputError as error:
+    except (GateInputError, JsonFileError) as error:
         return GateDecision([], [str(error)], "unavailable", commit, None, override)
     changes = rule_changes(reference.rules, params.gate.metrics)
     rules = strictest(reference.rules, params.gate.metrics)
@@ -144,7 +142,7 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
     if override.reason and (problems or not all(v.passed for v in verdicts)):
         override = rebaselined(params, candidate, override)
     notes = reference.notes + library_notes(reference.baseline, candidate)
-    golden = (candidate.get("golden") or {}).get("sha256")
+    golden = candidate.golden.sha256
     return GateDecision(
         verdicts,
         problems,
@@ -157,7 +155,7 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
     )
 
 
-def rebaselined(params: Params, candidate: dict[str, Any], override: Override) -> Override:
+def rebaselined(params: Params, candidate: GoldenReport, override: Override) -> Override:
     """The override, if the change's own metrics/baseline.json accepts the candidate; else refused.
 
     An override lets this change merge; after the merge the target branch's gate judges the
@@ -166,11 +164,12 @@ def rebaselined(params: Params, candidate: dict[str, Any], override: Override) -
     """
     path = params.paths.baseline
     try:
-        own = read_json(path.read_text(), str(path)) if path.is_file() else {}
-    except GateInputError as error:
-        own = {"unreadable": str(error)}
+        own, unreadable = BASELINE.load(path), []
+    except JsonFileError as error:
+        own, unreadable = None, [str(error)]
     verdicts, problems = judge_metrics(own, candidate, params.gate.metrics)
-    broken = problems[:1] + [f"{v.metric}: {v.reason}" for v in verdicts if not v.passed]
+    failed = [f"{v.metric}: {v.reason}" for v in verdicts if not v.passed]
+    broken = unreadable + problems[:1] + failed
     if not broken:
         return override
     return Override(

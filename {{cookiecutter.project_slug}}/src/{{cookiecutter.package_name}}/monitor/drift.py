@@ -43,7 +43,7 @@ from {{ cookiecutter.package_name }}.core.params import (
     ParamsError,
     load_params,
 )
-from {{ cookiecutter.package_name }}.core.target_branch import GateInputError, read_json
+from {{ cookiecutter.package_name }}.core.target_branch import GateInputError, read_baseline
 from {{ cookiecutter.package_name }}.core.task import Predictions
 from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
 from {{ cookiecutter.package_name }}.monitor.drift_report import (
@@ -109,7 +109,7 @@ def performance_of(
         raise GateInputError(
             f"{params.paths.baseline} not found: run `make baseline` (labelled batches need it)"
         )
-    baseline = read_json(params.paths.baseline.read_text(), str(params.paths.baseline))
+    baseline = read_baseline(params.paths.baseline.read_text(), str(params.paths.baseline))
     try:
         return measure_performance(
             truth,
@@ -235,7 +235,7 @@ def measure(
         notes=notes,
         reference=source(reference_path, len(reference)),
         current=source(current_path, len(current)),
-        model={key: str(metadata.get(key)) for key in ("runtime", "version", "model")},
+        model={"runtime": metadata.runtime, "version": metadata.version, "model": metadata.model},
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
 

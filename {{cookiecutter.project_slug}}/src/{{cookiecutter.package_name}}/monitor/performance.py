@@ -15,12 +15,13 @@ import math
 import warnings
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from {{ cookiecutter.package_name }}.core.metrics import score
 from {{ cookiecutter.package_name }}.core.params import DriftRules, MetricRule
+from {{ cookiecutter.package_name }}.core.records import Baseline
 from {{ cookiecutter.package_name }}.core.rules import judge
 
 REPLICATES = 50  # bootstrap samples: a standard deviation to within about 10%
@@ -120,16 +121,16 @@ def measure_performance(
     truth: np.ndarray,
     predicted: np.ndarray,
     *,
-    baseline: dict[str, Any],
+    baseline: Baseline,
     source: str,
     rules: dict[str, MetricRule],
     drift: DriftRules,
 ) -> Performance:
     """Score the batch and judge each gated metric against the baseline."""
     current = {name: number(value) for name, value in score(truth, predicted).items()}
-    accepted = baseline.get("metrics") or {}
+    accepted = baseline.metrics
     judged = len(truth) >= drift.min_rows
-    golden_rows = number((baseline.get("golden") or {}).get("rows"))
+    golden_rows = baseline.golden.rows
     noise = allowances(truth, predicted, golden_rows, drift) if judged else {}
     checks = []
     for name, rule in rules.items():

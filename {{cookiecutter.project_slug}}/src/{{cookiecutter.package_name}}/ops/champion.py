@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.core.files import JsonFileError, read_json
+from {{ cookiecutter.package_name }}.core.files import JsonFileError
 from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.core.records import SERVING_METADATA
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
-
-REQUIRED = ("registered_model", "version", "run_id")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,16 +34,13 @@ def run(args: argparse.Namespace) -> int:
     params = load_params()
     path = args.metadata or params.paths.serving / "metadata.json"
     try:
-        metadata = read_json(path)
+        metadata = SERVING_METADATA.load(path)
     except JsonFileError as error:
         error.add_note("run `make image-metadata` first")
         raise
-    missing = [key for key in REQUIRED if not metadata.get(key)]
-    if missing:
-        raise JsonFileError(f"{path} lacks {', '.join(missing)}: it names no registered model")
     recorded = {"release": args.release, "image": args.image}
     tags = {key: value for key, value in recorded.items() if value}
-    name, version, run_id = (str(metadata[key]) for key in REQUIRED)
+    name, version, run_id = metadata.registered_model, metadata.version, metadata.run_id
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
     uri = set_champion(name, version, run_id, tags, tracking)
     print(f"champion: {name} version {version} (run {run_id}) is `{CHAMPION}` in {uri}")

@@ -16,39 +16,43 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from {{ cookiecutter.package_name }}.core import git
-from {{ cookiecutter.package_name }}.core.files import (
-    JsonFileError,
-    read_json,
-    write_text,
-)
+from {{ cookiecutter.package_name }}.core.files import JsonFileError, write_text
 from {{ cookiecutter.package_name }}.core.formats import fixed
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
+from {{ cookiecutter.package_name }}.core.records import (
+    BASELINE,
+    SERVING_METADATA,
+    Baseline,
+    OnnxServing,
+    RecordFile,
+    SklearnServing,
+)
 from {{ cookiecutter.package_name }}.core.rules import judge_metrics
 
 MISSING = "not available"
-# What the card reads from the serving metadata; an older or partial file is named as such.
-CARD_FIELDS = ("version", "run_id", "lineage", "params", "metrics", "trivial", "golden", "runtime")
+Serving = OnnxServing | SklearnServing
+R = TypeVar("R")
+MODEL_ROWS = ("Task", "Estimator", "Target", "Registered model", "MLflow run", "Serving runtime")
 
 
 @dataclass(frozen=True)
 class Sources:
     """Everything the card is written from; None where a file is missing or unreadable."""
 
-    serving: dict[str, Any] | None
-    baseline: dict[str, Any] | None
+    serving: Serving | None
+    baseline: Baseline | None
     problems: tuple[str, ...] = ()
 
 
-def read_or_note(path: Path, problems: list[str]) -> dict[str, Any] | None:
-    """The JSON object in `path`, or None (with the reason added to `problems`)."""
+def read_or_note(record: RecordFile[R], path: Path, problems: list[str]) -> R | None:
+    """The record in `path`, or None (with the reason added to `problems`)."""
     try:
-        return read_json(path)
+        return record.load(path)
     except JsonFileError as error:
         problems.append(str(error).replace(str(path), f"`{path}`", 1))
         return None
@@ -58,17 +62,9 @@ def collect(params: Params, metadata: Path | None = None) -> Sources:
     """The card's inputs; what is missing or outdated is noted, not raised."""
     problems: list[str] = []
     metadata = metadata or params.paths.serving / "metadata.json"
-    serving = read_or_note(metadata, problems)
-    if serving is not None:
-        absent = [name for name in CARD_FIELDS if name not in serving]
-        if absent:
-            problems.append(
-                f"`{metadata}` lacks {', '.join(absent)}: it was written by an older export "
-                "stage; run `make repro` (or release an image built since)"
-            )
     return Sources(
-        serving=serving,
-        baseline=read_or_note(params.paths.baseline, problems),
+        serving=read_or_note(SERVING_METADATA, metadata, problems),
+        baseline=read_or_note(BASELINE, params.paths.baseline, problems),
         problems=tuple(problems),
     )
 
@@ -83,41 +79,47 @@ def _code(value: object) -> str:
     return MISSING if value in (None, "") else f"`{value}`"
 
 
-def model_section(
-    params: Params, serving: Mapping[str, Any] | None, image: str | None
-) -> list[str]:
+def model_section(serving: Serving | None, image: str | None) -> list[str]:
     """What the model is, where it was trained, and how it is served."""
-    serving = serving or {}
-    parity = serving.get("parity") or {}
-    runtime = serving.get("runtime")
-    if runtime == "onnx":
-        runtime = f"ONNX Runtime (matches scikit-learn on {parity.get('rows', '?')} golden rows)"
-    elif runtime == "sklearn":
-        runtime = f"scikit-learn via skops (ONNX not used: {parity.get('reason', 'unknown')})"
-    version = serving.get("version")
-    registered = serving.get("registered_model", params.mlflow.registered_model)
-    rows = [
-        ("Task", serving.get("task", MISSING)),
-        ("Estimator", serving.get("model", MISSING)),
-        ("Target", _code(serving.get("target"))),
-        ("Registered model", f"`{registered}` version {version}" if version else MISSING),
-        ("MLflow run", _code(serving.get("run_id"))),
-        ("Trained at commit", _code((serving.get("lineage") or {}).get("git_commit"))),
-        ("Exported at commit", _code(serving.get("commit"))),
-        ("Serving runtime", runtime or MISSING),
-        ("Container image", _code(image)),
-    ]
+    if serving is None:
+        return model_rows([(name, MISSING) for name in MODEL_ROWS], image)
+    return model_rows(
+        [
+            ("Task", serving.task),
+            ("Estimator", serving.model),
+            ("Target", _code(serving.target)),
+            ("Registered model", f"`{serving.registered_model}` version {serving.version}"),
+            ("MLflow run", _code(serving.run_id)),
+            ("Trained at commit", _code(serving.lineage.get("git_commit"))),
+            ("Exported at commit", _code(serving.commit)),
+            ("Serving runtime", runtime_of(serving)),
+        ],
+        image,
+    )
+
+
+def model_rows(rows: list[tuple[str, str]], image: str | None) -> list[str]:
+    """The model section's table, ending with the container image."""
+    rows = [*rows, ("Container image", _code(image))]
     return ["## Model", "", "| | |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows), ""]
+
+
+def runtime_of(serving: Serving) -> str:
+    """Which runtime serves the model, and why not ONNX when it is scikit-learn."""
+    if isinstance(serving, OnnxServing):
+        return f"ONNX Runtime (matches scikit-learn on {serving.parity.rows} golden rows)"
+    return f"scikit-learn via skops (ONNX not used: {serving.parity.reason})"
 
 
 def metrics_section(params: Params, sources: Sources) -> list[str]:
     """The model's golden-set scores judged by the gate's rules against the baseline."""
     lines = ["## Golden-set metrics", ""]
-    scored = sources.serving or {}
-    if not scored.get("metrics"):
+    scored = sources.serving
+    if scored is None or not scored.metrics:
         return [*lines, f"Golden metrics: {MISSING}.", ""]
-    baseline = sources.baseline or {}
-    verdicts, problems = judge_metrics(baseline, scored, params.gate.metrics)
+    verdicts, problems = judge_metrics(
+        sources.baseline, scored.golden_report(), params.gate.metrics
+    )
     lines += [
         "| metric | better | this model | baseline | tolerance | limit | trivial model | gate |",
         "|---|---|---|---|---|---|---|---|",
@@ -128,9 +130,9 @@ def metrics_section(params: Params, sources: Sources) -> list[str]:
             f"| {v.metric} | {v.direction} | {_number(v.candidate)} | {_number(v.baseline)} "
             f"| {v.tolerance:g} | {v.limit:g} | {_number(v.trivial)} | {verdict} |"
         )
-    others = sorted(set(scored["metrics"]) - set(params.gate.metrics))
+    others = sorted(set(scored.metrics) - set(params.gate.metrics))
     if others:
-        values = ", ".join(f"{name} {_number(scored['metrics'][name])}" for name in others)
+        values = ", ".join(f"{name} {_number(scored.metrics[name])}" for name in others)
         lines += ["", f"Not gated: {values}."]
     lines += ["", *(f"- **Problem:** {problem}" for problem in problems)]
     if problems:
@@ -141,17 +143,20 @@ def metrics_section(params: Params, sources: Sources) -> list[str]:
 def data_section(params: Params, sources: Sources) -> list[str]:
     """The sha256 of each input the model was built from, and the library versions."""
     paths = params.paths
-    serving = sources.serving or {}
-    lineage = serving.get("lineage") or {}
-    golden = serving.get("golden") or {}
-    libraries = serving.get("libraries") or {}
-    rows = [
+    serving = sources.serving
+    lineage = serving.lineage if serving else {}
+    golden = serving.golden if serving else None
+    libraries = serving.libraries if serving else {}
+    rows: list[tuple[str, object]] = [
         (f"Training split `{paths.prepared.as_posix()}/train.parquet`", lineage.get("data_sha256")),
-        (f"Golden set `{golden.get('path', paths.golden.as_posix())}`", golden.get("sha256")),
-        ("Golden-set rows", golden.get("rows")),
-        (f"Model `{paths.model.as_posix()}`", serving.get("model_sha256")),
+        (
+            f"Golden set `{golden.path if golden else paths.golden.as_posix()}`",
+            golden.sha256 if golden else None,
+        ),
+        ("Golden-set rows", golden.rows if golden else None),
+        (f"Model `{paths.model.as_posix()}`", serving.model_sha256 if serving else None),
         ("Hyperparameters (`params.yaml: model`)", lineage.get("params_sha256")),
-        ("Feature contract", serving.get("contract_sha256")),
+        ("Feature contract", serving.contract_sha256 if serving else None),
     ]
     lines = ["## Lineage", "", "| what | sha256 or value |", "|---|---|"]
     lines += [f"| {what} | {_code(value)} |" for what, value in rows]
@@ -163,7 +168,7 @@ def data_section(params: Params, sources: Sources) -> list[str]:
 
 def params_section(sources: Sources) -> list[str]:
     """The hyperparameters the model was trained with."""
-    settings = (sources.serving or {}).get("params") or {}
+    settings = sources.serving.params if sources.serving else {}
     lines = ["## Training parameters", ""]
     if not settings:
         return [*lines, f"Parameters: {MISSING}.", ""]
@@ -176,7 +181,7 @@ def render(params: Params, sources: Sources, version: str, image: str | None = N
     lines = [
         f"# {params.mlflow.registered_model} {version}",
         "",
-        *model_section(params, sources.serving, image),
+        *model_section(sources.serving, image),
         *metrics_section(params, sources),
         *data_section(params, sources),
         *params_section(sources),

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 from importlib.metadata import version
-from typing import Any
 
 import pandas as pd
 
 from {{ cookiecutter.package_name }}.core.contract import TARGET, fingerprint
-from {{ cookiecutter.package_name }}.core.files import read_json, sha256_of, write_json
+from {{ cookiecutter.package_name }}.core.files import sha256_of
 from {{ cookiecutter.package_name }}.core.metrics import (
     evaluate,
     predictions,
@@ -22,6 +21,7 @@ from {{ cookiecutter.package_name }}.core.metrics import (
 )
 from {{ cookiecutter.package_name }}.core.model import load
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
+from {{ cookiecutter.package_name }}.core.records import GOLDEN_REPORT, RUN_INFO, GoldenReport, GoldenSet
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 from {{ cookiecutter.package_name }}.core.task import Predictions
 from {{ cookiecutter.package_name }}.core.validation import read_csv, validate
@@ -30,24 +30,22 @@ from {{ cookiecutter.package_name }}.core.validation import read_csv, validate
 SCORING_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas")
 
 
-def golden_report(params: Params) -> tuple[dict[str, Any], pd.Series, Predictions]:
+def golden_report(params: Params) -> tuple[GoldenReport, pd.Series, Predictions]:
     """The golden metrics with the trivial model's and the hashes the gate checks."""
     paths = params.paths
     model = load(paths.model)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
     training = pd.read_parquet(paths.prepared / "train.parquet")
     predicted = predictions(model, golden)
-    report = {
-        "metrics": score(TARGET.task.truth(golden[TARGET.name]), predicted.score),
-        "trivial": evaluate(trivial_model(training), golden),
-        "golden": {
-            "path": paths.golden.as_posix(),
-            "sha256": sha256_of(paths.golden),
-            "rows": len(golden),
-        },
-        "contract_sha256": fingerprint(),
-        "libraries": {name: version(name) for name in SCORING_LIBRARIES},
-    }
+    report = GoldenReport(
+        metrics=score(TARGET.task.truth(golden[TARGET.name]), predicted.score),
+        trivial=evaluate(trivial_model(training), golden),
+        golden=GoldenSet(
+            path=paths.golden.as_posix(), sha256=sha256_of(paths.golden), rows=len(golden)
+        ),
+        contract_sha256=fingerprint(),
+        libraries={name: version(name) for name in SCORING_LIBRARIES},
+    )
     return report, golden[TARGET.name], predicted
 
 
@@ -56,17 +54,17 @@ def run(args: argparse.Namespace) -> int:
     params = load_params()
     print(f"evaluate: scoring the model on {params.paths.golden}", flush=True)
     report, truth, predicted = golden_report(params)
-    write_json(params.paths.golden_metrics, report)
+    GOLDEN_REPORT.save(params.paths.golden_metrics, report)
     TARGET.task.write_plots(truth, predicted, params.paths.reports / "plots")
-    print(f"evaluate: golden {report['metrics']} (trivial model: {report['trivial']})", flush=True)
+    print(f"evaluate: golden {report.metrics} (trivial model: {report.trivial})", flush=True)
 
     # registry imports mlflow, which takes seconds: only once there is something to log.
-    from {{ cookiecutter.package_name }}.tracking.registry import RunInfo, log_evaluation
+    from {{ cookiecutter.package_name }}.tracking.registry import log_evaluation
 
-    run = RunInfo(**read_json(params.paths.run_info))
-    tags = {"golden_sha256": report["golden"]["sha256"]}
+    run = RUN_INFO.load(params.paths.run_info)
+    tags = {"golden_sha256": report.golden.sha256}
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
-    logged_to = log_evaluation(run, report["metrics"], tags, tracking)
+    logged_to = log_evaluation(run, report.metrics, tags, tracking)
     if logged_to != run.run_id:
         print(
             f"evaluate: golden scores logged as run {logged_to}, which names the training run "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,16 @@ from {{ cookiecutter.package_name }}.core.contract import (
     fingerprint,
 )
 from {{ cookiecutter.package_name }}.core.estimators import ModelKind
-from {{ cookiecutter.package_name }}.core.files import (
-    read_json,
-    sha256_of,
-    write_atomically,
-    write_json,
-)
+from {{ cookiecutter.package_name }}.core.files import sha256_of, write_atomically, write_json
 from {{ cookiecutter.package_name }}.core.model import features_of, load
 from {{ cookiecutter.package_name }}.core.params import Export, load_params
+from {{ cookiecutter.package_name }}.core.records import (
+    GOLDEN_REPORT,
+    RUN_INFO,
+    SERVING_METADATA,
+    OnnxServing,
+    SklearnServing,
+)
 from {{ cookiecutter.package_name }}.core.task import Parity
 from {{ cookiecutter.package_name }}.core.validation import read_csv, validate
 from {{ cookiecutter.package_name }}.scoring.runtime import (
@@ -86,9 +89,12 @@ def export(
     *,
     kind: ModelKind,
     rules: Export,
-    details: dict[str, Any],
-) -> dict[str, Any]:
-    """Write the serving artifact and its metadata into `out`; return the metadata."""
+    details: Mapping[str, Any],
+) -> OnnxServing | SklearnServing:
+    """Write the serving artifact and its metadata into `out`; return the metadata.
+
+    `details` are the metadata fields the export itself does not decide (ServingBase's).
+    """
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -100,15 +106,15 @@ def export(
         parity = check_parity(model, onnx_path, golden, rules)
     except Exception as error:  # any converter gap means: serve the scikit-learn model
         parity = Parity(False, f"ONNX conversion failed: {type(error).__name__}: {error}")
+    metadata: OnnxServing | SklearnServing
     if parity.passed:
-        runtime = "onnx"
-        details = {**details, "onnx_inputs": onnx_input_names(onnx_path)}
+        inputs = onnx_input_names(onnx_path)
+        metadata = OnnxServing(**details, parity=parity, runtime="onnx", onnx_inputs=inputs)
     else:
-        runtime = "sklearn"
         onnx_path.unlink(missing_ok=True)
         shutil.copyfile(model_path, out / SKOPS_FILE)
-    metadata = {**details, "runtime": runtime, "parity": asdict(parity)}
-    write_json(out / METADATA_FILE, metadata)
+        metadata = SklearnServing(**details, parity=parity, runtime="sklearn")
+    SERVING_METADATA.save(out / METADATA_FILE, metadata)
     return metadata
 
 
@@ -118,34 +124,34 @@ def run(args: argparse.Namespace) -> int:
     paths = params.paths
     print(f"export: building {paths.serving} from {paths.model}", flush=True)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
-    run = read_json(paths.run_info)
-    golden_report = read_json(paths.golden_metrics)
+    run = RUN_INFO.load(paths.run_info)
+    golden_report = GOLDEN_REPORT.load(paths.golden_metrics)
     commit = git.commit()
     details = {
         "task": TARGET.task.name,
         "model": params.model.kind,
         "target": TARGET.name,
-        "registered_model": run["registered_model"],
-        "version": run["version"],
-        "run_id": run["run_id"],
+        "registered_model": run.registered_model,
+        "version": run.version,
+        "run_id": run.run_id,
         "commit": commit,
         "commit_note": git.commit_note(commit),
-        "lineage": run["lineage"],
-        "params": run["params"],
+        "lineage": run.lineage,
+        "params": run.params,
         "model_sha256": sha256_of(paths.model),
-        "metrics": golden_report["metrics"],
-        "trivial": golden_report["trivial"],
-        "golden": golden_report["golden"],
-        "golden_sha256": golden_report["golden"]["sha256"],
-        "libraries": golden_report["libraries"],
+        "metrics": golden_report.metrics,
+        "trivial": golden_report.trivial,
+        "golden": golden_report.golden,
+        "golden_sha256": golden_report.golden.sha256,
+        "libraries": golden_report.libraries,
         "contract_sha256": fingerprint(),
     }
     metadata = export(
         paths.model, golden, paths.serving, kind=params.model, rules=params.export, details=details
     )
-    parity = metadata["parity"]
-    if metadata["runtime"] == "sklearn":
-        print(f"export: WARNING serving the scikit-learn model, not ONNX: {parity['reason']}")
-    write_json(paths.export_metrics, {"onnx": metadata["runtime"] == "onnx", **parity})
-    print(f"export: runtime {metadata['runtime']}, parity {parity['reason']}")
+    parity = metadata.parity
+    if metadata.runtime == "sklearn":
+        print(f"export: WARNING serving the scikit-learn model, not ONNX: {parity.reason}")
+    write_json(paths.export_metrics, {"onnx": metadata.runtime == "onnx", **asdict(parity)})
+    print(f"export: runtime {metadata.runtime}, parity {parity.reason}")
     return 0

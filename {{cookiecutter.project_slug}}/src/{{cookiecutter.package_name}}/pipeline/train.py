@@ -8,7 +8,6 @@ hash).
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -24,6 +23,7 @@ from {{ cookiecutter.package_name }}.core.files import (
 from {{ cookiecutter.package_name }}.core.metrics import evaluate
 from {{ cookiecutter.package_name }}.core.model import build, features_of, save
 from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.core.records import RUN_INFO
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 
 
@@ -69,6 +69,6 @@ def run(args: argparse.Namespace) -> int:
         },
         settings=TrackingSettings.from_env().applied_to(params.mlflow),
     )
-    write_json(paths.run_info, asdict(run))
+    RUN_INFO.save(paths.run_info, run)
     print(f"train: registered {run.registered_model} v{run.version}")
     return 0

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, TARGET
-from {{ cookiecutter.package_name }}.core.files import JsonFileError, read_json
+from {{ cookiecutter.package_name }}.core.files import JsonFileError
+from {{ cookiecutter.package_name }}.core.records import SERVING_METADATA, OnnxServing, SklearnServing
 from {{ cookiecutter.package_name }}.core.task import Predictions
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class SklearnModel:
         return TARGET.task.predict(self.pipeline, frame)
 
 
-def load_serving(model_dir: Path) -> tuple[ServingModel, dict[str, Any]]:
+def load_serving(model_dir: Path) -> tuple[ServingModel, OnnxServing | SklearnServing]:
     """The model the export stage chose, with its metadata (runtime, version, metrics)."""
     metadata_path = Path(model_dir) / METADATA_FILE
     if not metadata_path.is_file():
@@ -104,12 +105,9 @@ def load_serving(model_dir: Path) -> tuple[ServingModel, dict[str, Any]]:
             f"{metadata_path} not found: run `make repro` (export stage) or set SERVE_MODEL_DIR"
         )
     try:
-        metadata = read_json(metadata_path)
+        metadata = SERVING_METADATA.load(metadata_path)
     except JsonFileError as error:
         raise ServingModelError(str(error)) from None
-    runtime = metadata.get("runtime")
-    if runtime == "onnx":
+    if isinstance(metadata, OnnxServing):
         return OnnxModel(Path(model_dir) / ONNX_FILE), metadata
-    if runtime == "sklearn":
-        return SklearnModel(Path(model_dir) / SKOPS_FILE), metadata
-    raise ServingModelError(f"{metadata_path}: unknown runtime {runtime!r} (onnx or sklearn)")
+    return SklearnModel(Path(model_dir) / SKOPS_FILE), metadata

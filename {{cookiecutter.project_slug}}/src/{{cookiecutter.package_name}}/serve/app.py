@@ -23,6 +23,7 @@ from prometheus_client import Histogram
 from starlette.requests import ClientDisconnect
 
 from {{ cookiecutter.package_name }}.core.contract import TARGET
+from {{ cookiecutter.package_name }}.core.records import OnnxServing, SklearnServing
 from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModel,
     ServingModelError,
@@ -62,7 +63,7 @@ class Service:
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
         self.model: ServingModel | None = None
-        self.metadata: dict[str, Any] = {}
+        self.metadata: OnnxServing | SklearnServing | None = None
         self.prediction_log: PredictionLog | None = None
 
     def start(self) -> None:
@@ -84,20 +85,22 @@ class Service:
         if self.prediction_log:
             self.prediction_log.close()
 
-    def ready_model(self) -> ServingModel:
-        """The loaded model, or a 503 while there is none."""
-        if self.model is None:
+    def ready(self) -> tuple[ServingModel, OnnxServing | SklearnServing]:
+        """The loaded model and its metadata, or a 503 while there is none."""
+        if self.model is None or self.metadata is None:
             raise HTTPException(status_code=503, detail=NOT_LOADED)
-        return self.model
+        return self.model, self.metadata
 
-    def score(self, model: ServingModel, payload: bytes) -> tuple[Response, int]:
+    def score(
+        self, model: ServingModel, metadata: OnnxServing | SklearnServing, payload: bytes
+    ) -> tuple[Response, int]:
         """Decode, validate, predict and queue the rows for the log: CPU work."""
         records = body.parse_records(body.decode(payload), self.settings.max_batch_rows)
         columns = columns_of(records)
         result = model.predict(columns)
         PREDICTIONS.observe(result.typical)
         predictions = predictions_of(records, result.records())
-        version = str(self.metadata.get("version"))
+        version = metadata.version
         if self.prediction_log:
             self.prediction_log.record(columns, result, version)
         answer = PredictionResponse(model_version=version, predictions=predictions)
@@ -127,19 +130,15 @@ async def liveness() -> Liveness:
 @health.get("/ready", response_model=Readiness, responses={503: {"description": "No model"}})
 async def readiness(service: ServiceDep) -> Readiness:
     """A model is loaded: requests to /predict will be scored."""
-    service.ready_model()
-    return Readiness(
-        status="ready",
-        model_version=str(service.metadata.get("version")),
-        runtime=str(service.metadata.get("runtime")),
-    )
+    _, metadata = service.ready()
+    return Readiness(status="ready", model_version=metadata.version, runtime=metadata.runtime)
 
 
 @scoring.get("/metadata", responses={503: {"description": "No model"}})
 async def model_metadata(service: ServiceDep) -> dict[str, Any]:
     """Model version, runtime, commit, golden-set metrics and the input contract."""
-    service.ready_model()
-    return {**service.metadata, "input_schema": Record.model_json_schema()}
+    _, metadata = service.ready()
+    return {**metadata.model_dump(mode="json"), "input_schema": Record.model_json_schema()}
 
 
 @scoring.post(
@@ -154,13 +153,13 @@ async def model_metadata(service: ServiceDep) -> dict[str, Any]:
 )
 async def predict(request: Request, service: ServiceDep) -> Response:
     """Score one record or a list of records."""
-    model = service.ready_model()
+    model, metadata = service.ready()
     body.require_json(request)
     payload = await body.read_body(request, service.settings.max_body_bytes)
     if len(payload) <= INLINE_BYTES:
-        answer, rows = service.score(model, payload)
+        answer, rows = service.score(model, metadata, payload)
     else:
-        answer, rows = await run_in_threadpool(service.score, model, payload)
+        answer, rows = await run_in_threadpool(service.score, model, metadata, payload)
     request.state.rows = rows
     return answer
 

@@ -11,7 +11,6 @@ pulled from the DVC remote may have been trained, and logged, on another machine
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from sklearn.pipeline import Pipeline
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.model import TRUSTED_TYPES
 from {{ cookiecutter.package_name }}.core.params import Tracking
+from {{ cookiecutter.package_name }}.core.records import RunInfo
 
 CHALLENGER = "challenger"  # the newest trained model
 CHAMPION = "champion"  # the model the latest release serves
@@ -28,18 +28,6 @@ RUNTIME_PACKAGES = ("scikit-learn", "skops", "numpy", "pandas")
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What models/run.json records about the training run (and travels with the model)."""
-
-    run_id: str
-    tracking_uri: str
-    registered_model: str
-    version: str
-    lineage: dict[str, str]  # git_commit, data_sha256, params_sha256, contract_sha256
-    params: dict[str, object]  # the model's hyperparameters
 
 
 def log_training(
@@ -84,7 +72,14 @@ def log_training(
     for key, value in lineage.items():
         client.set_model_version_tag(settings.registered_model, model_version, key, value)
     client.set_registered_model_alias(settings.registered_model, CHALLENGER, model_version)
-    return RunInfo(run.info.run_id, uri, settings.registered_model, model_version, lineage, params)
+    return RunInfo(
+        run_id=run.info.run_id,
+        tracking_uri=uri,
+        registered_model=settings.registered_model,
+        version=model_version,
+        lineage=lineage,
+        params=params,
+    )
 
 
 def log_evaluation(
