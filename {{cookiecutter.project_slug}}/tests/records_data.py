@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.contract import TARGET, fingerprint
-from {{ cookiecutter.package_name }}.core.records import Baseline, GoldenReport, GoldenSet
+from {{ cookiecutter.package_name }}.core.records import (
+    Baseline,
+    GoldenReport,
+    GoldenSet,
+)
 
 
 def golden_report(

@@ -8,14 +8,12 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.core.records import (
-    BASELINE,
-    GOLDEN_REPORT,
-    SERVING_METADATA,
     Baseline,
     GoldenReport,
     GoldenSet,
     OnnxServing,
     SklearnServing,
+    load_serving_metadata,
 )
 from {{ cookiecutter.package_name }}.core.task import Parity
 
@@ -56,10 +54,10 @@ def serving(runtime: str) -> dict[str, object]:
 
 def test_a_record_reads_back_as_it_was_saved(tmp_path: Path) -> None:
     path = tmp_path / "golden.json"
-    GOLDEN_REPORT.save(path, GOLDEN)
+    GOLDEN.save(path)
 
     assert json.loads(path.read_text())["schema_version"] == 1
-    assert GOLDEN_REPORT.load(path) == GOLDEN
+    assert GoldenReport.load(path) == GOLDEN
 
 
 def test_a_file_written_before_versions_reads_as_version_1(tmp_path: Path) -> None:
@@ -67,7 +65,7 @@ def test_a_file_written_before_versions_reads_as_version_1(tmp_path: Path) -> No
     content = {**GOLDEN.model_dump(mode="json"), "measured_at_commit": "a" * 40}
     path.write_text(json.dumps(content))
 
-    assert BASELINE.load(path) == Baseline(**dict(GOLDEN), measured_at_commit="a" * 40)
+    assert Baseline.load(path) == Baseline(**dict(GOLDEN), measured_at_commit="a" * 40)
 
 
 def test_another_version_is_refused_with_its_path_and_the_fix(tmp_path: Path) -> None:
@@ -75,7 +73,7 @@ def test_another_version_is_refused_with_its_path_and_the_fix(tmp_path: Path) ->
     path.write_text(json.dumps({**GOLDEN.model_dump(mode="json"), "schema_version": 2}))
 
     with pytest.raises(ValueError, match="schema version 2") as refused:
-        GOLDEN_REPORT.load(path)
+        GoldenReport.load(path)
     assert str(path) in str(refused.value)
     assert "make repro" in str(refused.value)
 
@@ -95,12 +93,12 @@ def test_a_wrong_shape_names_the_field(
     path.write_text(json.dumps({**GOLDEN.model_dump(mode="json"), **change}))
 
     with pytest.raises(ValueError, match=field.replace(".", r"\.")):
-        GOLDEN_REPORT.load(path)
+        GoldenReport.load(path)
 
 
 def test_a_missing_file_says_how_to_write_it(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="make baseline"):
-        BASELINE.load(tmp_path / "baseline.json")
+        Baseline.load(tmp_path / "baseline.json")
 
 
 @pytest.mark.parametrize(("runtime", "kind"), [("onnx", OnnxServing), ("sklearn", SklearnServing)])
@@ -110,7 +108,7 @@ def test_the_runtime_decides_the_serving_metadata_type(
     path = tmp_path / "metadata.json"
     path.write_text(json.dumps(serving(runtime)))
 
-    metadata = SERVING_METADATA.load(path)
+    metadata = load_serving_metadata(path)
 
     assert isinstance(metadata, kind)
     assert metadata.parity == Parity(passed=runtime == "onnx", reason="ok", rows=400)
@@ -121,10 +119,10 @@ def test_an_unknown_runtime_or_an_onnx_model_without_inputs_is_refused(tmp_path:
     path = tmp_path / "metadata.json"
     path.write_text(json.dumps({**serving("onnx"), "runtime": "tensorrt"}))
     with pytest.raises(ValueError, match="runtime"):
-        SERVING_METADATA.load(path)
+        load_serving_metadata(path)
 
     content = serving("onnx")
     del content["onnx_inputs"]
     path.write_text(json.dumps(content))
     with pytest.raises(ValueError, match="onnx_inputs"):
-        SERVING_METADATA.load(path)
+        load_serving_metadata(path)

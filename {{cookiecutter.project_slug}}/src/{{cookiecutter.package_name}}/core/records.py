@@ -1,22 +1,23 @@
 """The files one step writes and another reads, as typed records with a schema version.
 
-Each file has one `RecordFile`: `save` writes the record with its `schema_version`, `load`
-reads it back typed, and refuses a file of another version or shape with its path, the
-problem and the fix (`RecordError`, a `JsonFileError`: exit status 6). A file without a
+Each record class has one `save` and one `load` (`loads` for text read from git): the file
+carries its `schema_version`, and a file of another version or shape is refused with its path,
+the field and the fix (`RecordError`, a `JsonFileError`: exit status 6). A file without a
 `schema_version` was written before records had one, in the shape of version 1.
 
-    run info         models/run.json          train -> evaluate, export
-    golden report    metrics/golden.json      evaluate -> gate, baseline, export
-    baseline         metrics/baseline.json    baseline -> gate, drift, model card
-    serving metadata models/serving/...json   export -> service, batch, champion, model card
+    RunInfo          models/run.json                train -> evaluate, export
+    GoldenReport     metrics/golden.json            evaluate -> gate, baseline, export
+    Baseline         metrics/baseline.json          baseline -> gate, drift, model card
+    OnnxServing or   models/serving/metadata.json   export -> service, champion, model card
+    SklearnServing   (`load_serving_metadata`: the file's runtime decides which)
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -29,8 +30,8 @@ from {{ cookiecutter.package_name }}.core.files import (
 from {{ cookiecutter.package_name }}.core.task import Parity
 
 VERSION_KEY = "schema_version"
-T = TypeVar("T")
 Name = Annotated[str, Field(min_length=1)]  # what a registry or a run is looked up by
+SERVING_FIX = "run `make repro` (export stage) or point at a serving folder it wrote"
 
 
 class RecordError(JsonFileError):
@@ -38,13 +39,43 @@ class RecordError(JsonFileError):
 
 
 class Record(BaseModel):
-    """A record: immutable, every field typed, no field it does not declare."""
+    """A record: immutable, typed, no field it does not declare; saved with its version."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    NAME: ClassVar[str] = "record"  # what error messages call the file
+    FIX: ClassVar[str] = "write it again"  # how to write the file again
+    VERSION: ClassVar[int] = 1
+
+    def save(self, path: Path) -> None:
+        """Write the record (atomically) with its schema version."""
+        write_json(path, {VERSION_KEY: self.VERSION, **self.model_dump()})
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        """The record in the file at `path`."""
+        content = read_content(path, cls.FIX)
+        return cls.parse(content, str(path))
+
+    @classmethod
+    def loads(cls, text: str, source: str) -> Self:
+        """The record in `text`, read from `source` (e.g. `origin/main:metrics/baseline.json`)."""
+        return cls.parse(parse_json_object(text, source), source)
+
+    @classmethod
+    def parse(cls, content: dict[str, Any], source: str) -> Self:
+        """Check the version, then the shape (strictly: no number is read from text)."""
+        body = versioned(content, source, cls.NAME, cls.FIX, cls.VERSION)
+        record: Self = validated(
+            lambda: cls.model_validate_json(body, strict=True), source, cls.NAME, cls.FIX
+        )
+        return record
 
 
 class RunInfo(Record):
     """The training run (models/run.json): where it was logged and what it was trained from."""
+
+    NAME: ClassVar[str] = "run info"
+    FIX: ClassVar[str] = "run `make repro` (train stage)"
 
     run_id: Name
     tracking_uri: str
@@ -65,6 +96,9 @@ class GoldenSet(Record):
 class GoldenReport(Record):
     """The model's and a trivial model's scores on the golden set, and what they depend on."""
 
+    NAME: ClassVar[str] = "golden report"
+    FIX: ClassVar[str] = "run `make repro` (evaluate stage)"
+
     metrics: dict[str, float]
     trivial: dict[str, float]
     golden: GoldenSet
@@ -75,11 +109,17 @@ class GoldenReport(Record):
 class Baseline(GoldenReport):
     """An accepted golden report, stamped with the commit it was measured at (if known)."""
 
+    NAME: ClassVar[str] = "baseline"
+    FIX: ClassVar[str] = "run `make baseline` and commit metrics/baseline.json"
+
     measured_at_commit: str | None = None  # a golden report copied by hand has none
 
 
 class ServingBase(Record):
     """What the export stage knows about the model it exported, whichever runtime serves it."""
+
+    NAME: ClassVar[str] = "serving metadata"
+    FIX: ClassVar[str] = SERVING_FIX
 
     task: str
     model: str
@@ -125,63 +165,47 @@ class SklearnServing(ServingBase):
 
 
 ServingMetadata = Annotated[OnnxServing | SklearnServing, Field(discriminator="runtime")]
+SERVING_METADATA: TypeAdapter[OnnxServing | SklearnServing] = TypeAdapter(ServingMetadata)
 
 
-@dataclass(frozen=True)
-class RecordFile(Generic[T]):
-    """One kind of record file: its type, its schema version and how to write it again."""
-
-    name: str
-    adapter: TypeAdapter[T]
-    fix: str
-    version: int = 1
-
-    def save(self, path: Path, record: T) -> None:
-        """Write the record (atomically) with its schema version."""
-        content = self.adapter.dump_python(record, mode="json")
-        write_json(path, {VERSION_KEY: self.version, **content})
-
-    def load(self, path: Path) -> T:
-        """The record in the file at `path`."""
-        try:
-            content = read_json(path)
-        except JsonFileError as error:
-            raise RecordError(f"{error}: {self.fix}") from None
-        return self.parse(content, str(path))
-
-    def loads(self, text: str, source: str) -> T:
-        """The record in `text`, read from `source` (e.g. `origin/main:metrics/baseline.json`)."""
-        return self.parse(parse_json_object(text, source), source)
-
-    def parse(self, content: dict[str, Any], source: str) -> T:
-        """Check the version, then the shape; either error names the source and the fix."""
-        version = content.pop(VERSION_KEY, 1)
-        if version != self.version:
-            raise RecordError(
-                f"{source} is a {self.name} of schema version {version!r}, this code reads "
-                f"version {self.version}: {self.fix}"
-            )
-        try:
-            # Strict JSON validation: numbers stay numbers, nothing is coerced from text.
-            return self.adapter.validate_json(json.dumps(content), strict=True)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in item['loc']) or 'the file'}: {item['msg']}"
-                for item in error.errors(include_url=False)[:5]
-            )
-            invalid = f"{source} is not a valid {self.name} ({problems})"
-            raise RecordError(f"{invalid}: {self.fix}") from None
+def load_serving_metadata(path: Path) -> OnnxServing | SklearnServing:
+    """The serving metadata at `path`, typed by its runtime."""
+    body = versioned(read_content(path, SERVING_FIX), str(path), ServingBase.NAME, SERVING_FIX, 1)
+    metadata: OnnxServing | SklearnServing = validated(
+        lambda: SERVING_METADATA.validate_json(body, strict=True),
+        str(path),
+        ServingBase.NAME,
+        SERVING_FIX,
+    )
+    return metadata
 
 
-RUN_INFO = RecordFile("run info", TypeAdapter(RunInfo), "run `make repro` (train stage)")
-GOLDEN_REPORT = RecordFile(
-    "golden report", TypeAdapter(GoldenReport), "run `make repro` (evaluate stage)"
-)
-BASELINE = RecordFile(
-    "baseline", TypeAdapter(Baseline), "run `make baseline` and commit metrics/baseline.json"
-)
-SERVING_METADATA: RecordFile[OnnxServing | SklearnServing] = RecordFile(
-    "serving metadata",
-    TypeAdapter(ServingMetadata),
-    "run `make repro` (export stage) or point at a serving folder it wrote",
-)
+def read_content(path: Path, fix: str) -> dict[str, Any]:
+    """The JSON object in the file at `path`; a missing or broken file names the fix."""
+    try:
+        return read_json(path)
+    except JsonFileError as error:
+        raise RecordError(f"{error}: {fix}") from None
+
+
+def versioned(content: dict[str, Any], source: str, name: str, fix: str, version: int) -> str:
+    """The content without its schema version, as JSON text; another version is refused."""
+    found = content.pop(VERSION_KEY, 1)
+    if found != version:
+        raise RecordError(
+            f"{source} is a {name} of schema version {found!r}, this code reads version "
+            f"{version}: {fix}"
+        )
+    return json.dumps(content)
+
+
+def validated(validate: Callable[[], Any], source: str, name: str, fix: str) -> Any:
+    """`validate()`'s record; its validation errors become one RecordError naming each field."""
+    try:
+        return validate()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']) or 'the file'}: {item['msg']}"
+            for item in error.errors(include_url=False)[:5]
+        )
+        raise RecordError(f"{source} is not a valid {name} ({problems}): {fix}") from None

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.files import JsonFileError
 from {{ cookiecutter.package_name }}.core.params import Gate, MetricRule
-from {{ cookiecutter.package_name }}.core.records import BASELINE, Baseline
+from {{ cookiecutter.package_name }}.core.records import Baseline
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -56,7 +56,7 @@ class RuleChange:
 def read_baseline(text: str, source: str) -> Baseline:
     """The baseline in `text` (records.py reads it); anything else fails the gate closed."""
     try:
-        return BASELINE.loads(text, source)
+        return Baseline.loads(text, source)
     except JsonFileError as error:
         raise GateInputError(str(error)) from None
 

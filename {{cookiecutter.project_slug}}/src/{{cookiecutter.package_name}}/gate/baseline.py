@@ -12,7 +12,7 @@ import sys
 
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.params import load_params
-from {{ cookiecutter.package_name }}.core.records import BASELINE, GOLDEN_REPORT, Baseline
+from {{ cookiecutter.package_name }}.core.records import Baseline, GoldenReport
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,12 +20,12 @@ def run(args: argparse.Namespace) -> int:
     paths = load_params().paths
     if not paths.golden_metrics.is_file():
         raise FileNotFoundError(f"{paths.golden_metrics} is missing: run `make repro` first")
-    current = GOLDEN_REPORT.load(paths.golden_metrics)
+    current = GoldenReport.load(paths.golden_metrics)
     bad = [name for name, value in current.metrics.items() if not math.isfinite(value)]
     if bad:
         print(f"baseline: refusing non-finite metrics: {', '.join(bad)}", file=sys.stderr)
         return 1
     accepted = Baseline(**dict(current), measured_at_commit=git.commit())
-    BASELINE.save(paths.baseline, accepted)
+    accepted.save(paths.baseline)
     print(f"wrote {paths.baseline}; review `git diff {paths.baseline}` and commit it")
     return 0

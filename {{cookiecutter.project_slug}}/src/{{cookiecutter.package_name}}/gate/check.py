@@ -19,13 +19,21 @@ from typing import Any
 
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
-from {{ cookiecutter.package_name }}.core.files import JsonFileError, sha256_of, write_json, write_text
+from {{ cookiecutter.package_name }}.core.files import (
+    JsonFileError,
+    sha256_of,
+    write_json,
+    write_text,
+)
 from {{ cookiecutter.package_name }}.core.formats import fixed
 from {{ cookiecutter.package_name }}.core.params import (
     Params,
     load_params,
 )
-from {{ cookiecutter.package_name }}.core.records import BASELINE, GOLDEN_REPORT, GoldenReport
+from {{ cookiecutter.package_name }}.core.records import (
+    Baseline,
+    GoldenReport,
+)
 from {{ cookiecutter.package_name }}.core.rules import MetricVerdict, judge_metrics
 from {{ cookiecutter.package_name }}.core.settings import GateSettings
 from {{ cookiecutter.package_name }}.core.target_branch import (
@@ -124,7 +132,7 @@ def decide(params: Params, override: Override, baseline_ref: str | None = None) 
     try:
         if not paths.golden_metrics.is_file():
             raise GateInputError(f"{paths.golden_metrics} is missing: run `make repro` first")
-        candidate = GOLDEN_REPORT.load(paths.golden_metrics)
+        candidate = GoldenReport.load(paths.golden_metrics)
         reference: Reference = load_reference(params.gate.baseline_ref, baseline_ref)
     except (GateInputError, JsonFileError) as error:
         return GateDecision([], [str(error)], "unavailable", commit, None, override)
@@ -164,7 +172,7 @@ def rebaselined(params: Params, candidate: GoldenReport, override: Override) -> 
     """
     path = params.paths.baseline
     try:
-        own, unreadable = BASELINE.load(path), []
+        own, unreadable = Baseline.load(path), []
     except JsonFileError as error:
         own, unreadable = None, [str(error)]
     verdicts, problems = judge_metrics(own, candidate, params.gate.metrics)

@@ -43,7 +43,10 @@ from {{ cookiecutter.package_name }}.core.params import (
     ParamsError,
     load_params,
 )
-from {{ cookiecutter.package_name }}.core.target_branch import GateInputError, read_baseline
+from {{ cookiecutter.package_name }}.core.target_branch import (
+    GateInputError,
+    read_baseline,
+)
 from {{ cookiecutter.package_name }}.core.task import Predictions
 from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
 from {{ cookiecutter.package_name }}.monitor.drift_report import (

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.core.files import JsonFileError
 from {{ cookiecutter.package_name }}.core.params import load_params
-from {{ cookiecutter.package_name }}.core.records import SERVING_METADATA
+from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     params = load_params()
     path = args.metadata or params.paths.serving / "metadata.json"
     try:
-        metadata = SERVING_METADATA.load(path)
+        metadata = load_serving_metadata(path)
     except JsonFileError as error:
         error.add_note("run `make image-metadata` first")
         raise

@@ -18,25 +18,21 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.files import JsonFileError, write_text
 from {{ cookiecutter.package_name }}.core.formats import fixed
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.core.records import (
-    BASELINE,
-    SERVING_METADATA,
     Baseline,
     OnnxServing,
-    RecordFile,
     SklearnServing,
+    load_serving_metadata,
 )
 from {{ cookiecutter.package_name }}.core.rules import judge_metrics
 
 MISSING = "not available"
 Serving = OnnxServing | SklearnServing
-R = TypeVar("R")
 MODEL_ROWS = ("Task", "Estimator", "Target", "Registered model", "MLflow run", "Serving runtime")
 
 
@@ -49,24 +45,26 @@ class Sources:
     problems: tuple[str, ...] = ()
 
 
-def read_or_note(record: RecordFile[R], path: Path, problems: list[str]) -> R | None:
-    """The record in `path`, or None (with the reason added to `problems`)."""
-    try:
-        return record.load(path)
-    except JsonFileError as error:
-        problems.append(str(error).replace(str(path), f"`{path}`", 1))
-        return None
+def noted(error: JsonFileError, path: Path) -> str:
+    """The error as the card lists it, with the path as code."""
+    return str(error).replace(str(path), f"`{path}`", 1)
 
 
 def collect(params: Params, metadata: Path | None = None) -> Sources:
     """The card's inputs; what is missing or outdated is noted, not raised."""
     problems: list[str] = []
     metadata = metadata or params.paths.serving / "metadata.json"
-    return Sources(
-        serving=read_or_note(SERVING_METADATA, metadata, problems),
-        baseline=read_or_note(BASELINE, params.paths.baseline, problems),
-        problems=tuple(problems),
-    )
+    serving: Serving | None = None
+    baseline: Baseline | None = None
+    try:
+        serving = load_serving_metadata(metadata)
+    except JsonFileError as error:
+        problems.append(noted(error, metadata))
+    try:
+        baseline = Baseline.load(params.paths.baseline)
+    except JsonFileError as error:
+        problems.append(noted(error, params.paths.baseline))
+    return Sources(serving=serving, baseline=baseline, problems=tuple(problems))
 
 
 def _number(value: object) -> str:

@@ -21,7 +21,11 @@ from {{ cookiecutter.package_name }}.core.metrics import (
 )
 from {{ cookiecutter.package_name }}.core.model import load
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
-from {{ cookiecutter.package_name }}.core.records import GOLDEN_REPORT, RUN_INFO, GoldenReport, GoldenSet
+from {{ cookiecutter.package_name }}.core.records import (
+    GoldenReport,
+    GoldenSet,
+    RunInfo,
+)
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 from {{ cookiecutter.package_name }}.core.task import Predictions
 from {{ cookiecutter.package_name }}.core.validation import read_csv, validate
@@ -54,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
     params = load_params()
     print(f"evaluate: scoring the model on {params.paths.golden}", flush=True)
     report, truth, predicted = golden_report(params)
-    GOLDEN_REPORT.save(params.paths.golden_metrics, report)
+    report.save(params.paths.golden_metrics)
     TARGET.task.write_plots(truth, predicted, params.paths.reports / "plots")
     print(f"evaluate: golden {report.metrics} (trivial model: {report.trivial})", flush=True)
 
     # registry imports mlflow, which takes seconds: only once there is something to log.
     from {{ cookiecutter.package_name }}.tracking.registry import log_evaluation
 
-    run = RUN_INFO.load(params.paths.run_info)
+    run = RunInfo.load(params.paths.run_info)
     tags = {"golden_sha256": report.golden.sha256}
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
     logged_to = log_evaluation(run, report.metrics, tags, tracking)

@@ -31,14 +31,17 @@ from {{ cookiecutter.package_name }}.core.contract import (
     fingerprint,
 )
 from {{ cookiecutter.package_name }}.core.estimators import ModelKind
-from {{ cookiecutter.package_name }}.core.files import sha256_of, write_atomically, write_json
+from {{ cookiecutter.package_name }}.core.files import (
+    sha256_of,
+    write_atomically,
+    write_json,
+)
 from {{ cookiecutter.package_name }}.core.model import features_of, load
 from {{ cookiecutter.package_name }}.core.params import Export, load_params
 from {{ cookiecutter.package_name }}.core.records import (
-    GOLDEN_REPORT,
-    RUN_INFO,
-    SERVING_METADATA,
+    GoldenReport,
     OnnxServing,
+    RunInfo,
     SklearnServing,
 )
 from {{ cookiecutter.package_name }}.core.task import Parity
@@ -114,7 +117,7 @@ def export(
         onnx_path.unlink(missing_ok=True)
         shutil.copyfile(model_path, out / SKOPS_FILE)
         metadata = SklearnServing(**details, parity=parity, runtime="sklearn")
-    SERVING_METADATA.save(out / METADATA_FILE, metadata)
+    metadata.save(out / METADATA_FILE)
     return metadata
 
 
@@ -124,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
     paths = params.paths
     print(f"export: building {paths.serving} from {paths.model}", flush=True)
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
-    run = RUN_INFO.load(paths.run_info)
-    golden_report = GOLDEN_REPORT.load(paths.golden_metrics)
+    run = RunInfo.load(paths.run_info)
+    golden_report = GoldenReport.load(paths.golden_metrics)
     commit = git.commit()
     details = {
         "task": TARGET.task.name,

@@ -23,7 +23,6 @@ from {{ cookiecutter.package_name }}.core.files import (
 from {{ cookiecutter.package_name }}.core.metrics import evaluate
 from {{ cookiecutter.package_name }}.core.model import build, features_of, save
 from {{ cookiecutter.package_name }}.core.params import load_params
-from {{ cookiecutter.package_name }}.core.records import RUN_INFO
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 
 
@@ -69,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
         },
         settings=TrackingSettings.from_env().applied_to(params.mlflow),
     )
-    RUN_INFO.save(paths.run_info, run)
+    run.save(paths.run_info)
     print(f"train: registered {run.registered_model} v{run.version}")
     return 0

@@ -14,7 +14,11 @@ import numpy as np
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.core.files import JsonFileError
-from {{ cookiecutter.package_name }}.core.records import SERVING_METADATA, OnnxServing, SklearnServing
+from {{ cookiecutter.package_name }}.core.records import (
+    OnnxServing,
+    SklearnServing,
+    load_serving_metadata,
+)
 from {{ cookiecutter.package_name }}.core.task import Predictions
 
 if TYPE_CHECKING:
@@ -105,7 +109,7 @@ def load_serving(model_dir: Path) -> tuple[ServingModel, OnnxServing | SklearnSe
             f"{metadata_path} not found: run `make repro` (export stage) or set SERVE_MODEL_DIR"
         )
     try:
-        metadata = SERVING_METADATA.load(metadata_path)
+        metadata = load_serving_metadata(metadata_path)
     except JsonFileError as error:
         raise ServingModelError(str(error)) from None
     if isinstance(metadata, OnnxServing):
