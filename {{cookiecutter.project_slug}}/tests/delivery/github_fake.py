@@ -487,6 +487,7 @@ class FakeGitHub:
     page_size: int = 2  # stands for GitHub's 100: every listing spans pages
     refuse_after: int | None = None  # requests answered before the rate limit is spent
     retry_after: int | None = None  # the first request gets 429 with this retry-after
+    repository: str = REPO  # the one it knows (others: 404)
     paths: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -510,7 +511,7 @@ class FakeGitHub:
             )
         parsed = urllib.parse.urlsplit(target)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query).items()}
-        found = self.route(parsed.path.removeprefix(f"/repos/{REPO}"), query)
+        found = self.route(parsed.path.removeprefix(f"/repos/{self.repository}"), query)
         if found is None:
             return (
                 404,
@@ -593,7 +594,7 @@ def serving(fake: FakeGitHub) -> Iterator[FakeGitHub]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield fake
@@ -603,14 +604,13 @@ def serving(fake: FakeGitHub) -> Iterator[FakeGitHub]:
 
 
 if __name__ == "__main__":
-    # `python -m tests.delivery.github_fake`: serve the known scenario until stopped; prints
-    # GITHUB_API_URL (the template's tests run `make delivery-kpis` against it).
+    # `python -m tests.delivery.github_fake [owner/name]`: serve the known scenario as that
+    # repository's until stopped; prints GITHUB_API_URL (the template's tests use it).
     import sys
     import time
 
-    with serving(FakeGitHub(known_scenario())) as running:
+    repository = sys.argv[1] if len(sys.argv) > 1 else REPO
+    with serving(FakeGitHub(known_scenario(), repository=repository)) as running:
         print(running.url, flush=True)
-        if "--responses" in sys.argv:
-            print(json.dumps(running.scenario.responses()), flush=True)
         while True:
             time.sleep(3600)

@@ -23,19 +23,21 @@ def draw(kpis: Kpis, folder: Path) -> dict[str, Path]:
     import matplotlib as mpl
 
     mpl.use("Agg")  # no display: files only
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     paths = {}
     for metric in kpis.metrics:
-        figure, axes = plt.subplots(figsize=(7, 3.2), dpi=100)
+        # A bare Figure (no pyplot state) with fixed margins: no layout pass to compute.
+        figure = Figure(figsize=(7, 3.2), dpi=100)
+        figure.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.2)
+        axes = figure.add_subplot()
         _plot(axes, metric)
         axes.set_xlim(_days(kpis.since), _days(kpis.until))
         axes.xaxis_date()
-        figure.autofmt_xdate()
-        figure.tight_layout()
+        axes.xaxis.set_major_locator(MaxNLocator(6))
         path = folder / f"delivery-{metric.key.replace('_', '-')}.png"
         write_atomically(path, partial(_save, figure))
-        plt.close(figure)
         paths[metric.key] = path
     return paths
 
