@@ -199,3 +199,4 @@ def test_delivery_reports_from_the_github_api_and_updates_its_issue(
     assert update["issue_number"] == 8  # the issue, not the pull request carrying the label
     assert update["body"].startswith("## Delivery metrics")
     assert "/actions/runs/" in update["body"]
+    assert "| Deployment frequency | " in update["body"]  # no dead links to the charts

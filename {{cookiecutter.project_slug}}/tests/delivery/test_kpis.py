@@ -14,8 +14,9 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.delivery.github import GitHub
-from {{ cookiecutter.package_name }}.delivery.history import read_history
-from {{ cookiecutter.package_name }}.delivery.measures import Kpis, measure
+from {{ cookiecutter.package_name }}.delivery.history import Deployment, History, Status, read_history
+from {{ cookiecutter.package_name }}.delivery.measures import Kpis, delivered, measure
+from {{ cookiecutter.package_name }}.delivery.report import as_markdown
 
 from .github_fake import REPO, WINDOW, FakeGitHub, known_scenario, serving, sha
 
@@ -126,6 +127,7 @@ def test_a_spent_rate_limit_stops_with_the_numbers_so_far() -> None:
     assert kpis.unread == ("deployments", "releases", "gate_runs", "data_changes")
     assert kpis.deployments[-1].sha == sha("c7")  # the newest deployments, read so far
     assert len(kpis.deployments) < 8
+    assert "**Incomplete**: reading stopped at GitHub's rate limit" in as_markdown(kpis, REPO)
 
 
 def test_a_retry_after_is_waited_out() -> None:
@@ -222,3 +224,28 @@ def test_the_gate_names_are_ci_ymls() -> None:
     ci = (Path(__file__).parents[2] / ".github" / "workflows" / "ci.yml").read_text()
     assert f"name: {GATE_JOB}\n" in ci
     assert f"- name: {GATE_STEP}\n" in ci
+
+
+def test_inactive_while_live_is_a_rollback_and_inactive_once_superseded_is_not() -> None:
+    def at(hour: int) -> datetime:
+        return datetime(2026, 10, 6, hour, tzinfo=UTC)
+
+    def deployed(number: int, name: str, *states: tuple[str, int]) -> Deployment:
+        statuses = tuple(Status(state, at(hour)) for state, hour in states)
+        return Deployment(number, sha(name), at(states[0][1] - 1), statuses, str(number))
+
+    history = History(
+        deployments=[
+            deployed(1, "c1", ("success", 2), ("inactive", 5)),  # superseded by 2 at 4
+            deployed(2, "c2", ("success", 4), ("inactive", 6)),  # pulled while live
+            deployed(3, "c3", ("success", 8)),
+        ]
+    )
+
+    rows, _ = delivered(history)
+
+    assert [(d.result, d.failed_at) for d in rows] == [
+        ("success", None),
+        ("rolled_back", at(6)),
+        ("success", None),
+    ]

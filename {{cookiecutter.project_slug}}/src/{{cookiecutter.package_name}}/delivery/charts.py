@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from {{ cookiecutter.package_name }}.core.files import write_atomically
+from {{ cookiecutter.package_name }}.delivery.history import weeks
 from {{ cookiecutter.package_name }}.delivery.measures import Kpis, Metric
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ def draw(kpis: Kpis, folder: Path) -> dict[str, Path]:
 
     mpl.use("Agg")  # no display: files only
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
     paths = {}
     for metric in kpis.metrics:
@@ -34,8 +34,10 @@ def draw(kpis: Kpis, folder: Path) -> dict[str, Path]:
         axes = figure.add_subplot()
         _plot(axes, metric)
         axes.set_xlim(_days(kpis.since), _days(kpis.until))
-        axes.xaxis_date()
-        axes.xaxis.set_major_locator(MaxNLocator(6))
+        starts = [start for start, _ in weeks(kpis.since, kpis.until)]
+        # A tick at each week's start, where its bar begins.
+        axes.set_xticks([_days(t) for t in starts], labels=[f"{t:%b %d}" for t in starts])
+        axes.tick_params(axis="x", labelsize=8, labelrotation=45)
         path = folder / f"delivery-{metric.key.replace('_', '-')}.png"
         write_atomically(path, partial(_save, figure))
         paths[metric.key] = path
@@ -65,10 +67,14 @@ def _plot(axes: Axes, metric: Metric) -> None:
         title = f"{metric.title}, per event"
     if metric.value is not None:
         axes.axhline(
-            metric.value * scale, color="grey", linestyle="--", linewidth=1, label="window"
+            metric.value * scale,
+            color="grey",
+            linestyle="--",
+            linewidth=1,
+            label="the window's value",
         )
-        axes.legend(loc="upper right", fontsize=8)
-    if not known:
+        axes.legend(loc="best", fontsize=8)
+    if metric.value is None:
         axes.text(
             0.5,
             0.5,
@@ -81,5 +87,5 @@ def _plot(axes: Axes, metric: Metric) -> None:
     band = f" — DORA band: {metric.band}" if metric.band else ""
     axes.set_title(title + band, fontsize=10)
     axes.set_ylabel(unit)
-    axes.set_ylim(bottom=0)
+    axes.set_ylim(bottom=0, top=None if values and max(values) > 0 else 1)
     axes.grid(axis="y", alpha=0.3)
