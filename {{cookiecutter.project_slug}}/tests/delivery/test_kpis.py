@@ -14,7 +14,12 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.delivery.github import GitHub
-from {{ cookiecutter.package_name }}.delivery.history import Deployment, History, Status, read_history
+from {{ cookiecutter.package_name }}.delivery.history import (
+    Deployment,
+    History,
+    Status,
+    read_history,
+)
 from {{ cookiecutter.package_name }}.delivery.measures import Kpis, delivered, measure
 from {{ cookiecutter.package_name }}.delivery.report import as_markdown
 

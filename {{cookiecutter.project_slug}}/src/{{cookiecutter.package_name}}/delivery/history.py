@@ -25,7 +25,11 @@ from typing import Any
 
 import yaml
 
-from {{ cookiecutter.package_name }}.delivery.github import GitHub, Missing, RateLimitStop
+from {{ cookiecutter.package_name }}.delivery.github import (
+    GitHub,
+    Missing,
+    RateLimitStop,
+)
 
 ENVIRONMENT = "production"
 CI_WORKFLOW = "ci.yml"  # the pull requests' validation (.github/workflows/ci.yml)
