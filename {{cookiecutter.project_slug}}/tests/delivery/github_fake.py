@@ -488,6 +488,7 @@ class FakeGitHub:
     refuse_after: int | None = None  # requests answered before the rate limit is spent
     retry_after: int | None = None  # the first request gets 429 with this retry-after
     repository: str = REPO  # the one it knows (others: 404)
+    listing_cap: int = 1000  # workflow runs a filtered listing gives at most (as GitHub)
     paths: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -555,7 +556,8 @@ class FakeGitHub:
                 for r in s.runs
                 if start <= r["created_at"] <= end and r["event"] == query.get("event")
             ]
-            return {"total_count": len(runs), "workflow_runs": newest(runs)}, "workflow_runs"
+            listed = newest(runs)[: self.listing_cap]  # total_count still counts them all
+            return {"total_count": len(runs), "workflow_runs": listed}, "workflow_runs"
         if len(parts) == 4 and parts[:2] == ["actions", "runs"] and parts[3] == "jobs":
             jobs = s.jobs.get(int(parts[2]))
             return None if jobs is None else ({"total_count": len(jobs), "jobs": jobs}, "jobs")

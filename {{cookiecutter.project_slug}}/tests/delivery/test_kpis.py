@@ -123,6 +123,15 @@ def test_every_listing_is_read_past_its_first_page() -> None:
     assert any("page=2" in p for p in fake.paths if "/compare/" in p)
 
 
+def test_a_listing_over_githubs_cap_is_read_in_smaller_spans() -> None:
+    # Capped at one run a listing, the first week's two runs come from two narrower spans.
+    kpis = kpis_of(FakeGitHub(known_scenario(), listing_cap=1))
+
+    value, _, counts = metric(kpis, "gate_pass_rate")
+    assert value == pytest.approx(2 / 3)
+    assert counts["runs"] == 3
+
+
 def test_a_spent_rate_limit_stops_with_the_numbers_so_far() -> None:
     kpis = kpis_of(FakeGitHub(known_scenario(), refuse_after=12))
 

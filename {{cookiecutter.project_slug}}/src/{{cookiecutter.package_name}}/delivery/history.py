@@ -232,10 +232,7 @@ def read_gate_runs(
     """The gate step's verdict in each pull-request run of ci.yml (skipped ones left out)."""
     runs = f"{repo}/actions/workflows/{CI_WORKFLOW}/runs"
     for start, end in weeks(since, until):
-        # A filtered listing gives at most 1,000 runs: a week at a time stays below that.
-        created = f"{iso(start)}..{iso(end - timedelta(seconds=1))}"
-        params = {"event": "pull_request", "created": created, "exclude_pull_requests": "false"}
-        for run in github.pages(runs, params, key="workflow_runs"):
+        for run in pull_request_runs(github, runs, start, end):
             verdict = _gate_verdict(github, repo, int(run["id"]))
             if verdict is None:
                 continue
@@ -249,6 +246,30 @@ def read_gate_runs(
                 )
             )
     history.gate_runs.sort(key=lambda r: (r.created_at, r.run_id))
+
+
+def pull_request_runs(
+    github: GitHub, runs: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """CI's pull-request runs created in [start, end), every page.
+
+    A filtered listing stops at 1,000 runs however many pages are read (its total_count says
+    how many there are): a span that holds more is read again in two halves, down to a minute.
+    """
+    created = f"{iso(start)}..{iso(end - timedelta(seconds=1))}"
+    params = {"event": "pull_request", "created": created, "exclude_pull_requests": "false"}
+    found: list[dict[str, Any]] = []
+    total = 0
+    for body in github.bodies(runs, params):
+        total = max(total, int(body["total_count"]))
+        found.extend(body["workflow_runs"])
+    if len(found) < total and end - start > timedelta(minutes=1):
+        middle = start + timedelta(seconds=(end - start).total_seconds() // 2)
+        return [
+            *pull_request_runs(github, runs, start, middle),
+            *pull_request_runs(github, runs, middle, end),
+        ]
+    return found
 
 
 def _gate_verdict(github: GitHub, repo: str, run_id: int) -> bool | None:
