@@ -232,6 +232,18 @@ def test_an_unknown_repository_exits_15_naming_the_fix(
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
+def test_an_unreachable_api_exits_15_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serving(FakeGitHub(known_scenario())) as running:
+        closed = running.url  # nothing listens there once the block ends
+    monkeypatch.setenv("GITHUB_API_URL", closed)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+
+    assert main(["delivery"]) == 15
+    assert "is GITHUB_API_URL right?" in capsys.readouterr().err
+
+
 def test_the_gate_names_are_ci_ymls() -> None:
     from {{ cookiecutter.package_name }}.delivery.history import GATE_JOB, GATE_STEP
 

@@ -96,6 +96,10 @@ class GitHub:
                 self._note_limit(error.headers)
                 if not self._wait_after_limit(error):
                     raise self._error(url, error) from None
+            except urllib.error.URLError as error:
+                raise GitHubError(
+                    f"GitHub cannot be reached at {url}: {error.reason} (is GITHUB_API_URL right?)"
+                ) from None
 
     def _headers(self) -> dict[str, str]:
         headers = {

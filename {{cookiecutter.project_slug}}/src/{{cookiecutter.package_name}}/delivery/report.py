@@ -72,7 +72,8 @@ def as_markdown(kpis: Kpis, repository: str, charts: dict[str, str] | None = Non
         unread = ", ".join(kpis.unread) or "nothing"
         lines += [
             f"**Incomplete**: reading stopped at GitHub's rate limit ({kpis.stopped}). The numbers"
-            f" below cover what was read; not read: {unread}. Run again after the reset.",
+            f" below cover what was read; read in part or not at all: {unread}. Run again"
+            " after the reset.",
             "",
         ]
     lines += ["| metric | value | DORA 2023 band | from |", "|---|---|---|---|"]
