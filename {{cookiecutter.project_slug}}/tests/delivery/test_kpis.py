@@ -203,6 +203,7 @@ def test_the_command_writes_json_markdown_and_a_chart_per_metric(
         "| Change failure rate ([chart](delivery-change-failure-rate.png)) | 43% | low |"
         in markdown
     )
+    assert "### Definitions\n\n- a deployment is a production deployment;" in markdown
     for png in tmp_path.glob("delivery-*.png"):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

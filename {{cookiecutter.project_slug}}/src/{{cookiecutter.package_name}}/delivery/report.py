@@ -95,7 +95,8 @@ def as_markdown(kpis: Kpis, repository: str, charts: dict[str, str] | None = Non
                 f"| {d.created_at:%Y-%m-%d %H:%M} | `{d.sha[:7]}` | {d.attempts} | {result}"
                 f" | {_when(d.live_at)} | {_when(d.failed_at)} | {d.shipped} |"
             )
-    definitions = (measures.__doc__ or "").split("\n\n", 1)[-1].strip()
+    listed = (measures.__doc__ or "").split("\n\n", 1)[-1]
+    definitions = listed[listed.find("- ") :].strip()  # the list, without its lead-in
     lines += ["", "### Definitions", "", definitions, ""]
     return "\n".join(lines)
 
