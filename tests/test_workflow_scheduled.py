@@ -1,4 +1,4 @@
-"""monitor.yml and retrain.yml on their schedule, with the payload GitHub really sends.
+"""monitor.yml, retrain.yml and delivery.yml on their schedule, with GitHub's real payload.
 
 A `schedule` event carries only its cron line: no `repository`, so nothing may read the
 default branch from `github.event.repository` (retrain.yml's gate did, and compared with
@@ -14,6 +14,7 @@ import yaml
 
 from .conftest import run
 from .github_repo import GitHubRepo
+from .test_delivery import load_fake
 from .workflow_fixtures import published_project, runner_for
 from .workflow_harness import (
     GitHubApi,
@@ -162,3 +163,40 @@ def test_monitor_flags_a_drifted_batch_opens_the_issue_and_starts_retraining(
     start = runs["retrain"].step("Start the retrain workflow")
     assert start.status == "skipped (needs GitHub)"
     assert start.inputs["BRANCH"] == "main"
+
+
+@MONITOR
+def test_delivery_reports_from_the_github_api_and_updates_its_issue(
+    repo: GitHubRepo, runner: Runner
+) -> None:
+    # GitHub's REST API (the generated project's own fake, in GitHub's shapes) on loopback,
+    # as this repository: the job reads it at GITHUB_API_URL, the runner's default variable.
+    fake = load_fake()
+    open_issue = [
+        {"number": 9, "title": "Tune delivery", "pull_request": {"url": "..."}},
+        {"number": 8, "title": "Delivery metrics", "labels": [{"name": "delivery-metrics"}]},
+    ]
+    api = GitHubApi({"issues.listForRepo": open_issue, "issues.update": {}})
+    runner.emulators["actions/github-script"] = github_script(api)
+    event = repo.schedule(cron(repo, "delivery.yml"))
+    try:
+        with fake.serving(
+            fake.FakeGitHub(fake.known_scenario(), repository=event.github()["repository"])
+        ) as github:
+            event.extra["api_url"] = github.url
+            runs = run_workflow("delivery.yml", event, runner)
+    finally:
+        del runner.emulators["actions/github-script"]
+    show(runs)
+
+    assert event.payload == {"schedule": cron(repo, "delivery.yml")}  # no `repository`
+    report = runs["report"]
+    assert "## Delivery metrics" in report.summary
+    assert "| Deployment frequency" in report.summary
+    charts = sorted(p.name for p in (report.artifacts / "delivery-report").glob("*.png"))
+    assert len(charts) == 7, charts
+    (update,) = [c["params"] for c in api.calls if c["name"] == "issues.update"]
+    assert update["issue_number"] == 8  # the issue, not the pull request carrying the label
+    assert update["body"].startswith("## Delivery metrics")
+    assert "/actions/runs/" in update["body"]
+    assert "| Deployment frequency | " in update["body"]  # no dead links to the charts

@@ -763,6 +763,7 @@ def github_script(api: GitHubApi) -> Emulator:
                 text=True,
                 check=False,
                 env={**os.environ, **run.step_env},  # the step's `env:`, as the action gets it
+                cwd=run.workspace,  # as on GitHub: relative paths are the workspace's
             )
             done: dict[str, Any] = json.loads(state.read_text())
         api.calls += done["calls"]

@@ -49,6 +49,7 @@ COMMANDS = {
     "model-card": Command("ops.model_card", "write the model card (release notes)"),
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
+    "delivery": Command("delivery.kpis", "DORA's four keys and ML delivery metrics (GitHub)"),
 }
 
 
@@ -77,6 +78,7 @@ EXIT_STATUSES = (
     ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
+    ExitStatus(15, "delivery.github", "GitHubError", "GitHub's REST API refused a request"),
 )
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
 
