@@ -49,6 +49,7 @@ COMMANDS = {
     "model-card": Command("ops.model_card", "write the model card (release notes)"),
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
+    "impact": Command("impact.report", "the challenger's impact on outcomes (A/B)"),
 }
 
 
@@ -77,6 +78,9 @@ EXIT_STATUSES = (
     ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
+    ExitStatus(
+        16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
+    ),
 )
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
 
