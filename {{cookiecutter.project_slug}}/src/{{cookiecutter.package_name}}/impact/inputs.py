@@ -67,8 +67,8 @@ def read_log(log: Path) -> pd.DataFrame:
     if rows.empty or "model_version" not in rows:
         raise ImpactError(f"{log}: no logged rows with a model_version; is it a prediction log?")
     rows["model_version"] = rows["model_version"].astype(str)
-    rows["variant"] = rows.get("variant", pd.Series(np.nan, index=rows.index))
-    rows["variant"] = rows["variant"].fillna(rows["model_version"]).astype(str)
+    named = rows["variant"] if "variant" in rows else pd.Series(None, index=rows.index)
+    rows["variant"] = named.astype(object).where(named.notna(), rows["model_version"]).astype(str)
     for column in ("error", "latency_ms"):
         if column not in rows:
             rows[column] = np.nan

@@ -13,7 +13,8 @@
       halfwidth = sqrt(s2 * 2 (N rho^2 + 1) / (N^2 rho^2) * log(sqrt(N rho^2 + 1) / alpha)),
       rho = sqrt((-2 log alpha + log(-2 log alpha + 1)) / N_tuning).
   It holds at every look at once, so it may be read daily: a fixed-horizon interval read
-  daily is wrong far more often than alpha (benchmarks/impact.py measures both).
+  daily is wrong far more often than alpha (tests/impact/ and the template's
+  benchmarks/impact.py measure both).
 - The minimum detectable effect of that interval, and the days of traffic it needs.
 """
 
@@ -114,11 +115,6 @@ def difference(
         high=estimate + half,
         variance_reduction=reduction,
     )
-
-
-def welch_p(control: np.ndarray, treatment: np.ndarray) -> float:
-    """The fixed-horizon t-test's p-value: valid at one planned look only (for contrast)."""
-    return float(stats.ttest_ind(treatment, control, equal_var=False).pvalue)
 
 
 @dataclass(frozen=True)
