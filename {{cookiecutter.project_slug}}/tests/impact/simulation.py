@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import stats as scipy_stats
 
 from {{ cookiecutter.package_name }}.core.assignment import assign
@@ -64,6 +63,7 @@ class Trial:
     sequential_any: bool  # the always-valid interval excluded 0 at some daily look
     sequential_final: bool  # ... at the last look
     ttest_any: bool  # the fixed-horizon t-test had p < alpha at some daily look
+    ttest_final: bool  # ... at the last look (the one look it is valid at)
     srm_flagged: bool  # the sample-ratio test at the last look
 
 
@@ -103,11 +103,13 @@ def trial(
         ]
     )
     sequential = np.abs(looks.estimate) > half
+    welch = looks.welch_p()
     counts = [int((~treated).sum()), int(treated.sum())]
     return Trial(
         sequential_any=bool(sequential.any()),
         sequential_final=bool(sequential[-1]),
-        ttest_any=bool((looks.welch_p() < ALPHA).any()),
+        ttest_any=bool((welch < ALPHA).any()),
+        ttest_final=bool(welch[-1] < ALPHA),
         srm_flagged=stats.sample_ratio_p(counts, list(SPLIT.values())) < SRM_P,
     )
 
@@ -167,7 +169,13 @@ def rates(trials: list[Trial]) -> dict[str, float]:
     """Share of trials with each finding."""
     return {
         name: float(np.mean([getattr(t, name) for t in trials]))
-        for name in ("sequential_any", "sequential_final", "ttest_any", "srm_flagged")
+        for name in (
+            "sequential_any",
+            "sequential_final",
+            "ttest_any",
+            "ttest_final",
+            "srm_flagged",
+        )
     }
 
 
@@ -191,8 +199,3 @@ def lift_in_revenue(pool: Population, lift: float) -> float:
     churned = pool.retained == 0
     saved_share = lift * (1 - pool.churn_share) / pool.churn_share
     return float(saved_share * pool.before[churned].sum() / len(pool.retained))
-
-
-def frame_of(trials: list[Trial]) -> pd.DataFrame:
-    """The trials as a table (for the benchmark's printout)."""
-    return pd.DataFrame([t.__dict__ for t in trials])
