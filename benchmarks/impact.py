@@ -57,10 +57,10 @@ print("\nplanted lift: share detected by the always-valid interval")
 print(f"{'metric':<22} {'ids/day':>8} {'lift':>5} {'predicted':>10} {'last look':>16}"
       f" {'any look':>9}")
 for metric, cuped, lift, per_day in (
-    ("retained", False, 0.05, 1_000),
+    ("retained", False, 0.02, 1_000),
     ("retained", False, 0.10, 100),
-    ("revenue", False, 0.05, 1_000),
-    ("revenue", True, 0.05, 1_000),
+    ("revenue", False, 0.03, 1_000),
+    ("revenue", True, 0.03, 1_000),
 ):
     predicted = predicted_power(pool, units=DAYS * per_day, lift=lift, metric=metric, cuped=cuped)
     found = run(2, per_day, lift=lift, metric=metric, cuped=cuped)

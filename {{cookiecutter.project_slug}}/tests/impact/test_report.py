@@ -172,6 +172,29 @@ def test_ids_seen_in_two_variants_are_counted_and_left_out(experiment):
     }
 
 
+def test_mirrored_rows_measure_agreement_and_assign_nothing(experiment):
+    experiment.write({"champion": 300, "challenger": 300}, {"champion": 0.6, "challenger": 0.6})
+    log = experiment.root / "logs" / "predictions.jsonl"
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    champions = [line for line in lines if line["variant"] == "champion"][:100]
+    # the router mirrored 100 champion requests to the challenger, which said otherwise on 20
+    mirrored = [
+        {**line, "variant": "challenger", "shadow": True, "prediction": 0 if n < 20 else 1}
+        for n, line in enumerate(champions)
+    ]
+    log.write_text(log.read_text() + "".join(json.dumps(line) + "\n" for line in mirrored))
+
+    _, report = experiment.report()
+
+    assert report["crossed_ids"] == 0
+    assert {v["name"]: v["units"] for v in report["variants"]} == {
+        "champion": 300,
+        "challenger": 300,
+    }
+    comparison = report["comparisons"][0]
+    assert (comparison["paired"], comparison["agreement"]) == (100, 0.8)
+
+
 def test_rows_of_an_older_log_read_with_the_model_version_as_variant(experiment):
     experiment.rules.update(split={"3": 0.5, "4": 0.5}, control="3")
     experiment.write({"3": 300, "4": 300}, {"3": 0.6, "4": 0.6}, old_rows=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.core.assignment import VARIANT_HEADER
+from {{ cookiecutter.package_name }}.core.assignment import SHADOW_HEADER, VARIANT_HEADER
 from {{ cookiecutter.package_name }}.core.contract import (
     FEATURES,
     ID,
@@ -458,12 +458,16 @@ def test_logged_rows_carry_the_routers_variant_the_id_and_the_time_taken(
         logging_client.post("/predict", json=sent[:2], headers={VARIANT_HEADER: "challenger"})
         # a header that is no plain name is not a variant: the model version stands in
         logging_client.post("/predict", json=sent[2:], headers={VARIANT_HEADER: "a b;<x>"})
+        # the router's mirrored copy of a request says so
+        mirrored = {VARIANT_HEADER: "challenger", SHADOW_HEADER: "1"}
+        logging_client.post("/predict", json=sent[2:], headers=mirrored)
 
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [line["variant"] for line in lines] == ["challenger", "challenger", "test"]
+    assert [line["variant"] for line in lines] == ["challenger"] * 2 + ["test", "challenger"]
+    assert [line.get("shadow", False) for line in lines] == [False] * 3 + [True]
     assert all(line["latency_ms"] >= 0 for line in lines)
     if ID:
-        assert [line[ID.name] for line in lines] == [row[ID.name] for row in sent]
+        assert [line[ID.name] for line in lines] == [row[ID.name] for row in [*sent, sent[2]]]
 
 
 def test_a_request_the_model_fails_is_logged_as_an_error_of_its_variant(

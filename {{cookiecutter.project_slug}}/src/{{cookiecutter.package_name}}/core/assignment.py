@@ -1,8 +1,9 @@
 """Which variant of an experiment serves a unit (a customer): sticky, by a hash of its id.
 
-The router in front of the service decides it (nginx: `split_clients` on the id, README
-"Impact of a new model") and names the variant in the VARIANT_HEADER of each request it
-forwards; the service writes that name into the prediction log. `assign` is the same rule
+The router in front of the service decides it (nginx: `split_clients` on the id the client
+sends in ASSIGNMENT_HEADER, README "Impact of a new model") and names the variant in the
+VARIANT_HEADER of each request it forwards, plus SHADOW_HEADER on a mirrored copy; the
+service writes both into the prediction log. `assign` is the same rule
 in Python, for anyone routing in-app and for the impact report's simulations: the same id
 and salt always give the same variant, and ids split in the configured shares.
 """
@@ -13,7 +14,9 @@ import hashlib
 import re
 from collections.abc import Mapping
 
-VARIANT_HEADER = "X-Variant"  # set by the router (issue 24's nginx canary) on each request
+VARIANT_HEADER = "X-Variant"  # set by the router (the canary's nginx) on each request
+SHADOW_HEADER = "X-Shadow"  # "1" on a mirrored copy: its answer reaches no customer
+ASSIGNMENT_HEADER = "X-Assignment-Id"  # the id the router hashes (the client sends it)
 # A variant name as the log keeps it; anything else in the header is ignored (not a variant).
 VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 HASH_SPACE = float(2**64)

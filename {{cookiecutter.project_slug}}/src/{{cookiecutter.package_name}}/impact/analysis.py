@@ -20,7 +20,7 @@ from scipy import stats as scipy_stats
 
 from {{ cookiecutter.package_name }}.core.params import Impact
 from {{ cookiecutter.package_name }}.impact import stats
-from {{ cookiecutter.package_name }}.impact.inputs import Experiment, ImpactError
+from {{ cookiecutter.package_name }}.impact.inputs import UNIT, Experiment, ImpactError
 
 Verdict = Literal["not_enough_data", "better", "worse", "inconclusive"]
 Status = Literal[Verdict, "sample_ratio_mismatch", "guardrail", "mixed"]
@@ -58,6 +58,8 @@ class Comparison:
     errors_worse: bool
     score_shift: float | None  # difference in mean score
     score_ks: float | None  # Kolmogorov-Smirnov distance between the score distributions
+    paired: int  # ids answered by both (the control, and the challenger on a mirrored copy)
+    agreement: float | None  # share of those with the same prediction
     mde: float | None  # absolute effect detectable now with impact.power
     days_needed: int | None  # from the start, to detect impact.target_lift with impact.power
     days_left: float | None
@@ -131,6 +133,19 @@ def arm(units: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     return mine["outcome"].to_numpy(float), mine["pre"].to_numpy(float)
 
 
+def agree(rows: pd.DataFrame, control: str, name: str) -> tuple[int, float | None]:
+    """Ids the control answered and the challenger answered too (mirrored): same prediction?"""
+    scored = rows[rows["error"].isna() & rows[UNIT].notna()]
+    first = scored.groupby([UNIT, "variant"])["prediction"].first().unstack()
+    if control not in first or name not in first:
+        return 0, None
+    both = first[[control, name]].dropna()
+    if both.empty:
+        return 0, None
+    same = both[control].astype(str) == both[name].astype(str)
+    return len(both), float(same.mean())
+
+
 def compare(experiment: Experiment, rules: Impact, name: str, per_day: float) -> Comparison:
     """One challenger against the control (see the module's docstring for the order)."""
     units = experiment.units.copy()
@@ -156,6 +171,7 @@ def compare(experiment: Experiment, rules: Impact, name: str, per_day: float) ->
     if all(len(s) for s in scores):
         shift = float(scores[1].mean() - scores[0].mean())
         ks = float(scipy_stats.ks_2samp(scores[0], scores[1]).statistic)
+    paired, agreement = agree(rows, rules.control, name)
     pooled = np.concatenate([control, treated])
     sd = float(np.std(pooled, ddof=1)) if len(pooled) > 1 else math.nan
     effect = rules.target_lift * abs(float(control.mean())) if len(control) else math.nan
@@ -200,6 +216,8 @@ def compare(experiment: Experiment, rules: Impact, name: str, per_day: float) ->
         errors_worse=errors_worse,
         score_shift=shift,
         score_ks=ks,
+        paired=paired,
+        agreement=agreement,
         mde=mde,
         days_needed=days,
         days_left=left,

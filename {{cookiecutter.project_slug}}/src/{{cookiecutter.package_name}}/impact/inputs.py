@@ -2,7 +2,9 @@
 
 A unit is one id. Its variant is the one the log records for it (the router's X-Variant,
 else the model version); an id logged under two variants broke the sticky assignment and
-is left out of every comparison, and counted. Logs written before the log had `variant`,
+is left out of every comparison, and counted. A mirrored copy (`shadow`, the router's
+X-Shadow) assigns nothing: its answer reached no customer; it shows how often the variants
+agree on the same id. Logs written before the log had `variant`,
 `latency_ms` or the id still read: the model version stands for the variant, latency is
 unknown, and rows without an id count as traffic but cannot meet an outcome.
 """
@@ -72,6 +74,7 @@ def read_log(log: Path) -> pd.DataFrame:
     for column in ("error", "latency_ms"):
         if column not in rows:
             rows[column] = np.nan
+    rows["shadow"] = rows["shadow"].eq(True) if "shadow" in rows else False
     rows[UNIT] = rows[ID.name] if ID and ID.name in rows else np.nan
     rows["logged_at"] = pd.to_datetime(rows["logged_at"], utc=True, format="ISO8601")
     rows["score"] = score_of(rows)
@@ -137,7 +140,7 @@ def read_outcomes(path: Path, rules: Impact) -> pd.DataFrame:
 
 def join(rows: pd.DataFrame, outcomes: pd.DataFrame) -> Experiment:
     """One unit per id: its variant and first time in the log, with its outcome if known."""
-    scored = rows[rows["error"].isna() & rows[UNIT].notna()]
+    scored = rows[rows["error"].isna() & rows[UNIT].notna() & ~rows["shadow"]]
     variants = scored.groupby(UNIT)["variant"].agg(["nunique", "first"])
     crossed = int((variants["nunique"] > 1).sum())
     sticky = variants[variants["nunique"] == 1]["first"].rename("variant")

@@ -60,8 +60,9 @@ def markdown(report: ImpactReport) -> str:
     lines += [
         "",
         f"| {report.control} vs | verdict | difference | always-valid interval | relative "
-        "| CUPED variance cut | score shift (KS) | detectable now | days for the planned lift |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| CUPED variance cut | score shift (KS) | agreement (ids) | detectable now "
+        "| days for the planned lift |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in report.comparisons:
         interval = UNKNOWN if c.low is None else f"[{c.low:+.4g}, {c.high:+.4g}]"
@@ -69,6 +70,7 @@ def markdown(report: ImpactReport) -> str:
             f"| {c.variant} | {c.verdict.replace('_', ' ')} | {number(c.estimate, '+.4g')} "
             f"| {interval} | {number(c.relative, '+.2%')} | {number(c.variance_reduction, '.0%')} "
             f"| {number(c.score_shift, '+.3g')} ({number(c.score_ks, '.2f')}) "
+            f"| {number(c.agreement, '.1%')} ({c.paired:,}) "
             f"| {number(c.mde)} | {c.days_needed if c.days_needed is not None else '> 365'} |"
         )
     return "\n".join(lines) + "\n"

@@ -23,7 +23,11 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import Histogram
 from starlette.requests import ClientDisconnect
 
-from {{ cookiecutter.package_name }}.core.assignment import VARIANT_HEADER, variant_name
+from {{ cookiecutter.package_name }}.core.assignment import (
+    SHADOW_HEADER,
+    VARIANT_HEADER,
+    variant_name,
+)
 from {{ cookiecutter.package_name }}.core.contract import ID, TARGET
 from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModel,
@@ -96,7 +100,8 @@ class Service:
     def served(self, request: Request, started: float) -> Served:
         """Who answers this request: the model version and the router's variant, if named."""
         variant = variant_name(request.headers.get(VARIANT_HEADER))
-        return Served(str(self.metadata.get("version")), variant, started)
+        shadow = request.headers.get(SHADOW_HEADER) == "1"
+        return Served(str(self.metadata.get("version")), variant, started, shadow)
 
     def score(self, model: ServingModel, payload: bytes, served: Served) -> tuple[Response, int]:
         """Decode, validate, predict and queue the rows for the log: CPU work."""

@@ -3,12 +3,12 @@
 Off unless SERVE_PREDICTION_LOG names a file. Each sampled row becomes one line: the
 record's id (when the contract has one and it was sent), the contract's features as
 received, the prediction, the model version, the variant (the router's X-Variant header,
-else the model version: what the impact report compares), the request's time in the app
-(`latency_ms`) and the time. A /predict the app failed to answer (a 5xx) is one line with
-`error` and no features, so the impact report counts errors per variant (the drift monitor
-skips such lines). Rows of older logs, without the newer keys, still read. Sampling is per
-row (SERVE_PREDICTION_LOG_SAMPLE, a share between 0 and 1), so a batch request is
-represented in proportion, not all or nothing.
+else the model version: what the impact report compares; `shadow` on a mirrored copy),
+the request's time in the app (`latency_ms`) and the time. A /predict the app failed to
+answer (a 5xx) is one line with `error` and no features, so the impact report counts errors
+per variant (the drift monitor skips such lines). Rows of older logs, without the newer
+keys, still read. Sampling is per row (SERVE_PREDICTION_LOG_SAMPLE, a share between 0 and
+1), so a batch request is represented in proportion, not all or nothing.
 
 Nothing is written on the request path: a request samples its rows and hands them to a
 bounded queue; a thread writes them. When the queue is full (the disk is slower than the
@@ -54,15 +54,17 @@ class Served:
     model_version: str
     variant: str | None  # the router's; None: the model version stands for it
     started: float  # time.perf_counter() when the request reached the app
+    shadow: bool = False  # a mirrored copy (X-Shadow: 1): its answer reached no customer
 
     def entry(self) -> dict[str, Any]:
         """The shared keys of a log line (the time taken is measured now)."""
-        return {
+        entry = {
             "model_version": self.model_version,
             "variant": self.variant or self.model_version,
             "latency_ms": round((time.perf_counter() - self.started) * 1000, 3),
             "logged_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         }
+        return {**entry, "shadow": True} if self.shadow else entry
 
 
 class RotatingFile:
