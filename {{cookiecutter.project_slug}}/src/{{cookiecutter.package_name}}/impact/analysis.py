@@ -76,6 +76,7 @@ class ImpactReport:
     control: str
     cuped: bool
     alpha: float
+    target_lift: float
     sample_ratio_p: float
     crossed_ids: int
     days: float
@@ -252,6 +253,7 @@ def analyse(experiment: Experiment, rules: Impact) -> ImpactReport:
         control=rules.control,
         cuped=rules.pre_period is not None,
         alpha=rules.alpha,
+        target_lift=rules.target_lift,
         sample_ratio_p=srm_p,
         crossed_ids=experiment.crossed,
         days=experiment.days,

@@ -46,7 +46,8 @@ def markdown(report: ImpactReport) -> str:
         f"sample-ratio p = {report.sample_ratio_p:.3g}; ids logged in two variants: "
         f"{report.crossed_ids}.",
         "",
-        "| variant | share (configured) | ids | with outcome | mean metric | errors / rows "
+        f"| variant | share (configured) | ids | with outcome | mean {report.metric} "
+        "| errors / rows "
         "| latency p50 / p95 ms | mean score |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -61,7 +62,7 @@ def markdown(report: ImpactReport) -> str:
         "",
         f"| {report.control} vs | verdict | difference | always-valid interval | relative "
         "| CUPED variance cut | score shift (KS) | agreement (ids) | detectable now "
-        "| days for the planned lift |",
+        f"| days for a {report.target_lift:.0%} lift |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in report.comparisons:
