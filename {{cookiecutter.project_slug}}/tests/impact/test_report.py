@@ -120,6 +120,7 @@ def test_a_clear_lift_is_reported_better_with_an_interval_that_excludes_zero(exp
     assert 0 < comparison["low"] < comparison["estimate"] < comparison["high"]
     assert [v["units"] for v in report["variants"]] == [3000, 3000]
     assert report["sample_ratio_p"] > 0.001
+    assert report["outcomes_until"].startswith("2026-12-")  # 30 days after the last logged id
 
 
 def test_identical_variants_are_inconclusive_not_a_verdict(experiment):

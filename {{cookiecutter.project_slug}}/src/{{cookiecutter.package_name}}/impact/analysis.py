@@ -81,6 +81,7 @@ class ImpactReport:
     crossed_ids: int
     days: float
     units_per_day: float
+    outcomes_until: str | None
     variants: list[VariantSummary]
     comparisons: list[Comparison] = field(default_factory=list)
 
@@ -258,6 +259,7 @@ def analyse(experiment: Experiment, rules: Impact) -> ImpactReport:
         crossed_ids=experiment.crossed,
         days=experiment.days,
         units_per_day=per_day,
+        outcomes_until=experiment.outcomes_until,
         variants=variants,
         comparisons=comparisons,
     )

@@ -37,6 +37,7 @@ class Experiment:
     units: pd.DataFrame  # one per id: unit, variant, first seen, outcome (NaN: none yet), pre
     crossed: int  # ids logged under more than one variant (left out of `units`)
     days: float  # from the first logged row to the last
+    outcomes_until: str | None  # the latest outcome's time (ISO 8601), None without any
 
 
 def log_files(log: Path) -> list[Path]:
@@ -150,4 +151,6 @@ def join(rows: pd.DataFrame, outcomes: pd.DataFrame) -> Experiment:
     if "pre" not in units:
         units["pre"] = np.nan
     span = rows["logged_at"].max() - rows["logged_at"].min()
-    return Experiment(rows, units, crossed, span.total_seconds() / 86_400)
+    latest = outcomes[TIME].max()
+    until = None if pd.isna(latest) else pd.Timestamp(latest).isoformat()
+    return Experiment(rows, units, crossed, span.total_seconds() / 86_400, until)

@@ -42,7 +42,8 @@ def markdown(report: ImpactReport) -> str:
         f"Metric: **{report.metric}** ({report.better} is better), per id"
         + (", CUPED-adjusted by its pre-period value" if report.cuped else "")
         + f". Intervals hold with {1 - report.alpha:.0%} at every look (read it daily).",
-        f"{report.days:.1f} days of log, {report.units_per_day:.1f} new ids a day; "
+        f"{report.days:.1f} days of log, {report.units_per_day:.1f} new ids a day, outcomes "
+        f"known until {report.outcomes_until or 'none yet'}; "
         f"sample-ratio p = {report.sample_ratio_p:.3g}; ids logged in two variants: "
         f"{report.crossed_ids}.",
         "",
