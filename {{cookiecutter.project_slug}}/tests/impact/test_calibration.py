@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.impact import stats
 
 from .simulation import ALPHA, TUNING, Looks, population, predicted_power, rates, trial
 
-TRIALS = 400
+TRIALS = 300
 DAYS, PER_DAY = 28, 100  # 2,800 customers per experiment, looked at 28 times
 
 
