@@ -123,6 +123,22 @@ def test_a_clear_lift_is_reported_better_with_an_interval_that_excludes_zero(exp
     assert report["outcomes_until"].startswith("2026-12-")  # 30 days after the last logged id
 
 
+@pytest.mark.parametrize("every", [10, 1])  # one id in ten new last quarter; none known
+def test_missing_pre_period_values_still_give_an_interval(experiment, every):
+    experiment.rules.update(pre_period="revenue_before")
+    experiment.write({"champion": 1000, "challenger": 1000}, {"champion": 0.6, "challenger": 0.6})
+    outcomes = pd.read_csv(experiment.root / "outcomes.csv")
+    outcomes.loc[outcomes.index % every == 0, "revenue_before"] = None
+    outcomes.to_csv(experiment.root / "outcomes.csv", index=False)
+
+    _, report = experiment.report()
+
+    comparison = report["comparisons"][0]
+    assert comparison["low"] < comparison["estimate"] < comparison["high"]
+    if every == 1:
+        assert comparison["variance_reduction"] == 0.0  # nothing to adjust by
+
+
 def test_identical_variants_are_inconclusive_not_a_verdict(experiment):
     experiment.write({"champion": 3000, "challenger": 3000}, {"champion": 0.6, "challenger": 0.6})
 

@@ -135,6 +135,30 @@ def arm(units: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     return mine["outcome"].to_numpy(float), mine["pre"].to_numpy(float)
 
 
+def error_guardrail(
+    control: pd.DataFrame, treated: pd.DataFrame, rules: Impact
+) -> tuple[float | None, bool]:
+    """The difference in the share of failed requests, and whether it is surely above 0."""
+    if len(control) < 2 or len(treated) < 2:
+        return None, False
+    failed = stats.difference(
+        control["error"].notna().to_numpy(float),
+        treated["error"].notna().to_numpy(float),
+        alpha=rules.alpha,
+        tuning_units=rules.tuning_units,
+    )
+    return failed.estimate, failed.low > 0
+
+
+def score_shift(control: pd.DataFrame, treated: pd.DataFrame) -> tuple[float | None, float | None]:
+    """Difference in mean score, and the Kolmogorov-Smirnov distance of the scores."""
+    scores = [frame["score"].dropna().to_numpy(float) for frame in (control, treated)]
+    if not all(len(score) for score in scores):
+        return None, None
+    ks = float(scipy_stats.ks_2samp(scores[0], scores[1]).statistic)
+    return float(scores[1].mean() - scores[0].mean()), ks
+
+
 def agree(rows: pd.DataFrame, control: str, name: str) -> tuple[int, float | None]:
     """Ids the control answered and the challenger answered too (mirrored): same prediction?"""
     scored = rows[rows["error"].isna() & rows[UNIT].notna()]
@@ -158,21 +182,8 @@ def compare(experiment: Experiment, rules: Impact, name: str, per_day: float) ->
     share = rules.split[name] / (rules.split[name] + rules.split[rules.control])
     rows = experiment.rows
     control_rows, treated_rows = (rows[rows["variant"] == v] for v in (rules.control, name))
-    errors = None
-    errors_worse = False
-    if len(control_rows) > 1 and len(treated_rows) > 1:
-        failed = stats.difference(
-            control_rows["error"].notna().to_numpy(float),
-            treated_rows["error"].notna().to_numpy(float),
-            alpha=rules.alpha,
-            tuning_units=rules.tuning_units,
-        )
-        errors, errors_worse = failed.estimate, failed.low > 0
-    scores = [frame["score"].dropna().to_numpy(float) for frame in (control_rows, treated_rows)]
-    shift = ks = None
-    if all(len(s) for s in scores):
-        shift = float(scores[1].mean() - scores[0].mean())
-        ks = float(scipy_stats.ks_2samp(scores[0], scores[1]).statistic)
+    errors, errors_worse = error_guardrail(control_rows, treated_rows, rules)
+    shift, ks = score_shift(control_rows, treated_rows)
     paired, agreement = agree(rows, rules.control, name)
     pooled = np.concatenate([control, treated])
     sd = float(np.std(pooled, ddof=1)) if len(pooled) > 1 else math.nan
@@ -180,7 +191,8 @@ def compare(experiment: Experiment, rules: Impact, name: str, per_day: float) ->
     enough = min(len(control), len(treated)) >= rules.min_units
     result = None
     if len(control) > 1 and len(treated) > 1:
-        with_pre = rules.pre_period is not None and not np.isnan(pooled).all()
+        known_pre = not np.isnan(np.concatenate([control_pre, treated_pre])).any()
+        with_pre = rules.pre_period is not None and known_pre
         result = stats.difference(
             control,
             treated,
