@@ -223,6 +223,19 @@ def test_rows_of_an_older_log_read_with_the_model_version_as_variant(experiment)
     assert report["variants"][0]["latency_p50_ms"] is None
 
 
+def test_rotated_files_are_read_with_the_live_one(experiment):
+    experiment.write({"champion": 300, "challenger": 300}, {"champion": 0.6, "challenger": 0.6})
+    log = experiment.root / "logs" / "predictions.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    (log.parent / "predictions.2.jsonl").write_text("".join(lines[:200]))
+    (log.parent / "predictions.1.jsonl").write_text("".join(lines[200:]))
+    log.write_text("")  # just rotated: nothing written since
+
+    _, report = experiment.report()
+
+    assert sum(v["units"] for v in report["variants"]) == 600
+
+
 def test_a_variant_missing_from_the_split_is_named(experiment, capsys):
     experiment.rules.update(split={"champion": 0.5, "other": 0.5})
     experiment.write({"champion": 100, "challenger": 100}, {"champion": 0.6, "challenger": 0.6})

@@ -62,11 +62,13 @@ def read_log(log: Path) -> pd.DataFrame:
         )
     frames = []
     for path in files:
+        if path.stat().st_size == 0:  # a log opened, nothing written yet
+            continue
         try:
             frames.append(pd.read_json(path, lines=True, dtype=False))
         except ValueError as error:
             raise ImpactError(f"{path} is not a JSON-lines prediction log ({error})") from None
-    rows = pd.concat(frames, ignore_index=True)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if rows.empty or "model_version" not in rows:
         raise ImpactError(f"{log}: no logged rows with a model_version; is it a prediction log?")
     rows["model_version"] = rows["model_version"].astype(str)
