@@ -50,6 +50,7 @@ COMMANDS = {
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
     "delivery": Command("delivery.kpis", "DORA's four keys and ML delivery metrics (GitHub)"),
+    "impact": Command("impact.report", "the challenger's impact on outcomes (A/B)"),
 }
 
 
@@ -79,6 +80,9 @@ EXIT_STATUSES = (
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
     ExitStatus(15, "delivery.github", "GitHubError", "GitHub's REST API refused a request"),
+    ExitStatus(
+        16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
+    ),
 )
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
 

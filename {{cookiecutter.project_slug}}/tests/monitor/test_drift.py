@@ -291,9 +291,14 @@ def test_a_partly_labelled_batch_is_scored_on_its_labelled_rows(drift):
 
 
 def test_prediction_log_lines_are_a_batch(drift):
-    """What the service logs (SERVE_PREDICTION_LOG): features, prediction, version, time."""
+    """What the service logs (SERVE_PREDICTION_LOG): features, prediction, version, time.
+
+    A request the service failed is a line with `error` and no features: not part of a batch.
+    """
     log = batch(2_000, seed=112)[feature_names()]
     log["prediction"], log["model_version"], log["logged_at"] = 0, "1", "2026-01-01T00:00:00Z"
+    failed = pd.DataFrame({"error": ["RuntimeError"] * 50, "model_version": "1"})
+    log = pd.concat([log, failed], ignore_index=True)
 
     status, report, _ = drift(log, ".jsonl")
 

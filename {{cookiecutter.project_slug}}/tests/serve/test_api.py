@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package_name }}.core.assignment import SHADOW_HEADER, VARIANT_HEADER
 from {{ cookiecutter.package_name }}.core.contract import (
     FEATURES,
     ID,
@@ -437,6 +438,67 @@ def test_logged_predictions_carry_inputs_outputs_and_version(serving_dir, unseen
         p["prediction"] for p in answer["predictions"]
     ]
     assert {line["model_version"] for line in lines} == {"test"}
+
+
+def test_logged_rows_carry_the_routers_variant_the_id_and_the_time_taken(
+    serving_dir, unseen_table, tmp_path
+):
+    # Given a router that names the variant of each request (README: "Impact of a new model"),
+    log = tmp_path / "predictions.jsonl"
+    settings = ServeSettings(
+        model_dir=serving_dir,
+        max_batch_rows=MAX_ROWS,
+        prediction_log=log,
+        prediction_log_sample=1.0,
+    )
+    sent = records(unseen_table.head(3))
+    if ID:
+        sent = [{ID.name: f"C-{n:08d}", **row} for n, row in enumerate(sent, start=1)]
+    with TestClient(create_app(settings)) as logging_client:
+        logging_client.post("/predict", json=sent[:2], headers={VARIANT_HEADER: "challenger"})
+        # a header that is no plain name is not a variant: the model version stands in
+        logging_client.post("/predict", json=sent[2:], headers={VARIANT_HEADER: "a b;<x>"})
+        # the router's mirrored copy of a request says so
+        mirrored = {VARIANT_HEADER: "challenger", SHADOW_HEADER: "1"}
+        logging_client.post("/predict", json=sent[2:], headers=mirrored)
+
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["variant"] for line in lines] == ["challenger"] * 2 + ["test", "challenger"]
+    assert [line.get("shadow", False) for line in lines] == [False] * 3 + [True]
+    assert all(line["latency_ms"] >= 0 for line in lines)
+    if ID:
+        assert [line[ID.name] for line in lines] == [row[ID.name] for row in [*sent, sent[2]]]
+
+
+def test_a_request_the_model_fails_is_logged_as_an_error_of_its_variant(
+    serving_dir, record, tmp_path, monkeypatch
+):
+    log = tmp_path / "predictions.jsonl"
+    settings = ServeSettings(
+        model_dir=serving_dir,
+        max_batch_rows=MAX_ROWS,
+        prediction_log=log,
+        prediction_log_sample=1.0,
+    )
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as failing_client:
+        assert failing_client.post("/predict", json=record).status_code == 200
+
+        def broken(columns):
+            raise RuntimeError("the runtime crashed")
+
+        monkeypatch.setattr(app.state.service.model, "predict", broken)
+        answer = failing_client.post("/predict", json=record, headers={VARIANT_HEADER: "b"})
+        assert answer.status_code == 500
+        # a client's mistake (422) is not the model's: not logged
+        assert failing_client.post("/predict", json={}).status_code == 422
+
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(line.get("error"), line["variant"]) for line in lines] == [
+        (None, "test"),
+        ("RuntimeError", "b"),
+    ]
+    assert not set(feature_names()) & set(lines[1])
 
 
 def test_sampling_logs_about_the_configured_share(serving_dir, record, tmp_path):

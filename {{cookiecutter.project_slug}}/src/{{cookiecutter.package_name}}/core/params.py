@@ -128,6 +128,25 @@ class DriftRules(Settings):
     seed: int
 
 
+class Impact(Settings):
+    """`make impact-report`: the experiment's variants, its business metric and its thresholds."""
+
+    log: FilePath  # the service's prediction log (SERVE_PREDICTION_LOG; rotated files too)
+    outcomes: FilePath  # CSV or Parquet: the contract's id, the outcome, its time
+    control: str = Field(min_length=1)  # the variant the others are compared with
+    split: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=2)  # share per variant
+    metric: str = Field(min_length=1)  # the business metric, as the report names it
+    outcome: str = Field(min_length=1)  # its column in the outcomes file
+    better: Literal["higher", "lower"]
+    pre_period: str | None = None  # the same measure before the experiment: CUPED
+    alpha: float = Field(gt=0, lt=0.5)  # the intervals hold with 1 - alpha, at every look
+    srm_p: float = Field(gt=0, lt=1)  # a sample-ratio p-value below it: the split is broken
+    min_units: int = Field(ge=2)  # per variant, with an outcome; fewer: "not enough data"
+    tuning_units: int = Field(ge=1)  # the interval is tightest near this many units in all
+    target_lift: float = Field(gt=0)  # relative effect the duration calculator plans for
+    power: float = Field(gt=0, lt=1)  # the calculator's chance of detecting it
+
+
 class Params(Settings):
     """The whole of params.yaml."""
 
@@ -140,6 +159,7 @@ class Params(Settings):
     mlflow: Tracking
     gate: Gate
     drift: DriftRules
+    impact: Impact | None = None
 
 
 class ParamsError(ValueError):

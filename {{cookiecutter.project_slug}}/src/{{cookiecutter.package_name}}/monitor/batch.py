@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.errors
+import pyarrow.compute
 import pyarrow.json
 import pyarrow.parquet
 from pandera.pandas import DataFrameSchema
@@ -81,6 +82,8 @@ def load(path: Path, wanted: list[str]) -> pd.DataFrame:
         return pd.read_parquet(path, columns=[name for name in wanted if name in names])
     if path.suffix == ".jsonl":
         table = pyarrow.json.read_json(path)
+        if "error" in table.column_names:  # a request the service failed: no features
+            table = table.filter(pyarrow.compute.is_null(table["error"]))
         kept = table.select([name for name in wanted if name in table.column_names])
         frame: pd.DataFrame = kept.to_pandas()
         return frame

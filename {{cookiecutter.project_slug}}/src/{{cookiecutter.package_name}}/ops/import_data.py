@@ -60,6 +60,9 @@ CONTRACT = SOURCE / "core" / "contract.py"  # the file this command writes
 DEMO_FILES = (
     SOURCE / "pipeline" / "sample_data.py",
     Path("tests") / "pipeline" / "test_sample_data.py",
+    # the impact report's calibration simulates experiments on the demo's customers
+    Path("tests") / "impact" / "simulation.py",
+    Path("tests") / "impact" / "test_calibration.py",
 )
 READERS = {".csv": "CSV", ".parquet": "Parquet"}
 # params.yaml `export` for a project whose task the import changes (ONNX parity, float32).

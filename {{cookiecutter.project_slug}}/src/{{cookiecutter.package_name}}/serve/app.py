@@ -4,13 +4,14 @@ Run it with `make serve` (server.py: workers, timeouts), or with plain uvicorn:
     uvicorn {{ cookiecutter.package_name }}.serve.app:app
 Settings come from the environment (see settings.py); the model from SERVE_MODEL_DIR. The
 body is read and checked by body.py, answers are counted and logged by observe.py, and
-scored rows can be logged for the drift monitor (SERVE_PREDICTION_LOG, off by default; see
-prediction_log.py).
+scored rows can be logged for the drift monitor and the impact report (SERVE_PREDICTION_LOG,
+off by default; see prediction_log.py), each with the variant the router named in X-Variant.
 """
 
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata as package_metadata
@@ -22,7 +23,12 @@ from fastapi.exceptions import RequestValidationError
 from prometheus_client import Histogram
 from starlette.requests import ClientDisconnect
 
-from {{ cookiecutter.package_name }}.core.contract import TARGET
+from {{ cookiecutter.package_name }}.core.assignment import (
+    SHADOW_HEADER,
+    VARIANT_HEADER,
+    variant_name,
+)
+from {{ cookiecutter.package_name }}.core.contract import ID, TARGET
 from {{ cookiecutter.package_name }}.core.records import OnnxServing, SklearnServing
 from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModel,
@@ -32,8 +38,9 @@ from {{ cookiecutter.package_name }}.scoring.runtime import (
 from {{ cookiecutter.package_name }}.serve import body
 from {{ cookiecutter.package_name }}.serve.logs import LOG, configure_logging
 from {{ cookiecutter.package_name }}.serve.observe import RequestObserver, metrics_route
-from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog
+from {{ cookiecutter.package_name }}.serve.prediction_log import PredictionLog, Served
 from {{ cookiecutter.package_name }}.serve.schemas import (
+    ID_FIELD,
     Liveness,
     PredictionResponse,
     Readiness,
@@ -91,18 +98,25 @@ class Service:
             raise HTTPException(status_code=503, detail=NOT_LOADED)
         return self.model, self.metadata
 
-    def score(
-        self, model: ServingModel, metadata: OnnxServing | SklearnServing, payload: bytes
-    ) -> tuple[Response, int]:
+    def served(
+        self, request: Request, metadata: OnnxServing | SklearnServing, started: float
+    ) -> Served:
+        """Who answers this request: the model version and the router's variant, if named."""
+        variant = variant_name(request.headers.get(VARIANT_HEADER))
+        shadow = request.headers.get(SHADOW_HEADER) == "1"
+        return Served(metadata.version, variant, started, shadow)
+
+    def score(self, model: ServingModel, payload: bytes, served: Served) -> tuple[Response, int]:
         """Decode, validate, predict and queue the rows for the log: CPU work."""
         records = body.parse_records(body.decode(payload), self.settings.max_batch_rows)
         columns = columns_of(records)
         result = model.predict(columns)
         PREDICTIONS.observe(result.typical)
         predictions = predictions_of(records, result.records())
-        version = metadata.version
+        version = served.model_version
         if self.prediction_log:
-            self.prediction_log.record(columns, result, version)
+            ids = [getattr(record, ID_FIELD) for record in records] if ID else None
+            self.prediction_log.record(columns, result, served, ids)
         answer = PredictionResponse(model_version=version, predictions=predictions)
         json = answer.model_dump_json(by_alias=True)  # the id by its column's name
         return Response(json, media_type=body.MEDIA_TYPE), len(records)
@@ -153,13 +167,22 @@ async def model_metadata(service: ServiceDep) -> dict[str, Any]:
 )
 async def predict(request: Request, service: ServiceDep) -> Response:
     """Score one record or a list of records."""
+    started = time.perf_counter()
     model, metadata = service.ready()
+    served = service.served(request, metadata, started)
     body.require_json(request)
     payload = await body.read_body(request, service.settings.max_body_bytes)
-    if len(payload) <= INLINE_BYTES:
-        answer, rows = service.score(model, metadata, payload)
-    else:
-        answer, rows = await run_in_threadpool(service.score, model, metadata, payload)
+    try:
+        if len(payload) <= INLINE_BYTES:
+            answer, rows = service.score(model, payload, served)
+        else:
+            answer, rows = await run_in_threadpool(service.score, model, payload, served)
+    except (HTTPException, RequestValidationError):
+        raise  # the request's fault (4xx), not the model's
+    except Exception as error:  # a 5xx: counted against the variant in the impact report
+        if service.prediction_log:
+            service.prediction_log.record_failure(served, error)
+        raise
     request.state.rows = rows
     return answer
 

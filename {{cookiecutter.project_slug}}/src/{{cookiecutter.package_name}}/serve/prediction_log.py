@@ -1,9 +1,14 @@
 """Optional log of what the service scored, as JSON lines the drift monitor can read.
 
 Off unless SERVE_PREDICTION_LOG names a file. Each sampled row becomes one line: the
-contract's features as received, the prediction, the model version and the time. Sampling
-is per row (SERVE_PREDICTION_LOG_SAMPLE, a share between 0 and 1), so a batch request is
-represented in proportion, not all or nothing.
+record's id (when the contract has one and it was sent), the contract's features as
+received, the prediction, the model version, the variant (the router's X-Variant header,
+else the model version: what the impact report compares; `shadow` on a mirrored copy),
+the request's time in the app (`latency_ms`) and the time. A /predict the app failed to
+answer (a 5xx) is one line with `error` and no features, so the impact report counts errors
+per variant (the drift monitor skips such lines). Rows of older logs, without the newer
+keys, still read. Sampling is per row (SERVE_PREDICTION_LOG_SAMPLE, a share between 0 and
+1), so a batch request is represented in proportion, not all or nothing.
 
 Nothing is written on the request path: a request samples its rows and hands them to a
 bounded queue; a thread writes them. When the queue is full (the disk is slower than the
@@ -22,13 +27,16 @@ import logging
 import queue
 import random
 import threading
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import Counter
 
+from {{ cookiecutter.package_name }}.core.contract import ID
 from {{ cookiecutter.package_name }}.core.task import Predictions
 
 LOG = logging.getLogger("{{ cookiecutter.package_name }}.serve")
@@ -37,6 +45,26 @@ DROPPED = Counter(
     "prediction_log_dropped_rows_total", "Sampled rows not logged: queue full or write failed"
 )
 PENDING_REQUESTS = 64  # requests waiting for the writer before rows are dropped
+
+
+@dataclass(frozen=True)
+class Served:
+    """What every line of one request shares: model, variant, and when and how fast."""
+
+    model_version: str
+    variant: str | None  # the router's; None: the model version stands for it
+    started: float  # time.perf_counter() when the request reached the app
+    shadow: bool = False  # a mirrored copy (X-Shadow: 1): its answer reached no customer
+
+    def entry(self) -> dict[str, Any]:
+        """The shared keys of a log line (the time taken is measured now)."""
+        entry = {
+            "model_version": self.model_version,
+            "variant": self.variant or self.model_version,
+            "latency_ms": round((time.perf_counter() - self.started) * 1000, 3),
+            "logged_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+        return {**entry, "shadow": True} if self.shadow else entry
 
 
 class RotatingFile:
@@ -90,22 +118,35 @@ class PredictionLog:
         self._writer.start()
 
     def record(
-        self, columns: Mapping[str, Sequence[Any]], result: Predictions, model_version: str
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        result: Predictions,
+        served: Served,
+        ids: Sequence[str | None] | None = None,
     ) -> int:
         """Queue the sampled rows of one request; return how many were queued."""
         rows = len(result.values)
         chosen = [row for row in range(rows) if self._random.random() < self.sample]
         if not chosen:
             return 0
-        logged_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        about = served.entry()
         answers = result.records()
         entries = []
         for row in chosen:
-            entry = {name: values[row] for name, values in columns.items()}
+            entry: dict[str, Any] = {ID.name: ids[row]} if ID and ids is not None else {}
+            entry.update({name: values[row] for name, values in columns.items()})
             entry.update(answers[row])
-            entry["model_version"] = model_version
-            entry["logged_at"] = logged_at
+            entry.update(about)
             entries.append(entry)
+        return self._queue(entries)
+
+    def record_failure(self, served: Served, error: BaseException) -> int:
+        """Queue one line for a request the app failed to answer (sampled as a row is)."""
+        if self._random.random() >= self.sample:
+            return 0
+        return self._queue([{"error": type(error).__name__, **served.entry()}])
+
+    def _queue(self, entries: list[dict[str, Any]]) -> int:
         try:
             self._pending.put_nowait(entries)
         except queue.Full:
