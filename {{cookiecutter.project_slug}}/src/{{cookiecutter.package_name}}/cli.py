@@ -49,6 +49,8 @@ COMMANDS = {
     "model-card": Command("ops.model_card", "write the model card (release notes)"),
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
+    "pin-image": Command("ops.pin_image", "pin the image deploy/ runs to a digest"),
+    "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
 }
 
 
