@@ -50,6 +50,7 @@ COMMANDS = {
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
     "pin-image": Command("ops.pin_image", "pin the image deploy/ runs to a digest"),
+    "deployment": Command("ops.deployment", "record a deployment on GitHub (deploy.yml)"),
     "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
 }
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.ops.github_deployments import GitHub, deployments
 from {{ cookiecutter.package_name }}.ops.pin_image import DeployInputError
-from {{ cookiecutter.package_name }}.ops.rollback import choose, fetch, from_github
+from {{ cookiecutter.package_name }}.ops.rollback import choose, from_github
 
 from ..conftest import PROJECT
+from .github_stand_in import github
 
 
 def digest(byte: str) -> str:
@@ -69,35 +69,11 @@ def test_nothing_to_return_to_is_said(history, reason):
 
 
 def test_the_deployments_are_read_from_githubs_rest_api():
-    """fetch() against a local stand-in of the two endpoints deploy.yml writes to."""
-    seen = []
+    with github(HISTORY) as (api, state):
+        records = deployments(GitHub("o/r", "t0ken", api), "production")
 
-    class GitHub(BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append((self.path, self.headers["Authorization"]))
-            if self.path.startswith("/repos/o/r/deployments?"):
-                body = [{k: v for k, v in d.items() if k != "statuses"} for d in HISTORY]
-            else:
-                number = int(self.path.split("/")[5])
-                body = next(d["statuses"] for d in HISTORY if d["id"] == number)
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), GitHub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        records = fetch("o/r", "production", "t0ken", f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-
-    assert seen[0] == ("/repos/o/r/deployments?environment=production&per_page=30", "Bearer t0ken")
+    listed = "/repos/o/r/deployments?environment=production&per_page=30"
+    assert state.calls[0][:2] == ("GET", listed)
     assert from_github(records) == from_github(HISTORY)
 
 

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.files import write_json
+from {{ cookiecutter.package_name }}.ops.github_deployments import (
+    GitHub,
+    GitHubError,
+    deployments,
+)
 from {{ cookiecutter.package_name }}.ops.pin_image import (
     BASE,
     DeployInputError,
@@ -61,16 +63,14 @@ class Deployment:
 
 def from_github(records: list[dict[str, Any]]) -> list[Deployment]:
     """Deployments, newest first, from GitHub's JSON (each with its `statuses` list added)."""
-    deployments = []
+    found = []
     for record in records:
         payload = record.get("payload") or {}
         if isinstance(payload, str):  # GitHub returns a payload sent as a string unparsed
             payload = json.loads(payload) if payload.strip() else {}
         states = tuple(str(status["state"]) for status in record.get("statuses", []))
-        deployments.append(
-            Deployment(int(record["id"]), str(record["created_at"]), payload, states)
-        )
-    return sorted(deployments, key=lambda deployment: deployment.created_at, reverse=True)
+        found.append(Deployment(int(record["id"]), str(record["created_at"]), payload, states))
+    return sorted(found, key=lambda one: (one.created_at, one.id), reverse=True)
 
 
 def choose(deployments: list[Deployment]) -> tuple[Deployment, Deployment]:
@@ -87,41 +87,12 @@ def choose(deployments: list[Deployment]) -> tuple[Deployment, Deployment]:
     )
 
 
-def fetch(repo: str, environment: str, token: str, api: str) -> list[dict[str, Any]]:
-    """The environment's last 30 deployments with their statuses, from GitHub's REST API."""
-
-    def get(path: str) -> Any:
-        request = urllib.request.Request(
-            f"{api.rstrip('/')}/repos/{repo}/{path}",
-            headers={
-                "Accept": "application/vnd.github+json",
-                "Authorization": f"Bearer {token}",
-                "X-GitHub-Api-Version": "2022-11-28",
-            },
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
-
-    query = urllib.parse.urlencode({"environment": environment, "per_page": 30})
-    deployments: list[dict[str, Any]] = get(f"deployments?{query}")
-    for deployment in deployments:
-        deployment["statuses"] = get(f"deployments/{deployment['id']}/statuses?per_page=100")
-    return deployments
-
-
 def history(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """--history's JSON, else GitHub's record (GITHUB_REPOSITORY, GH_TOKEN or GITHUB_TOKEN)."""
+    """--history's JSON, else GitHub's record (GITHUB_REPOSITORY or --repo, and GH_TOKEN)."""
     if args.history:
         records: list[dict[str, Any]] = json.loads(args.history.read_text(encoding="utf-8"))
         return records
-    token = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN")
-    if not args.repo or not token:
-        raise DeployInputError(
-            "give --history FILE (GitHub's deployments as JSON), or --repo OWNER/NAME (or "
-            "GITHUB_REPOSITORY) and a token in GH_TOKEN to read them from GitHub"
-        )
-    api = os.environ.get("GITHUB_API_URL", "https://api.github.com")
-    return fetch(args.repo, args.environment, token, api)
+    return deployments(GitHub.from_env(args.repo), args.environment)
 
 
 def model_of(deployment: Deployment) -> tuple[str, str, str]:
@@ -150,9 +121,7 @@ def move_champion(back_to: Deployment, rolled_back: Deployment) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Where the deployments are read from, and what is changed."""
     parser.add_argument("--history", type=Path, help="GitHub's deployments as JSON (a file)")
-    parser.add_argument(
-        "--repo", default=os.environ.get("GITHUB_REPOSITORY"), help="OWNER/NAME on GitHub"
-    )
+    parser.add_argument("--repo", help="OWNER/NAME on GitHub (default: GITHUB_REPOSITORY)")
     parser.add_argument("--environment", default=ENVIRONMENT, help="GitHub environment")
     parser.add_argument("--kustomization", type=Path, default=BASE, help="the file to edit")
     parser.add_argument(
@@ -167,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         digest_in(read_kustomization(args.kustomization), args.kustomization)
         if not args.keep_champion:
             model_of(target)
-    except DeployInputError as error:
+    except (DeployInputError, GitHubError) as error:
         print(f"rollback: {error}", file=sys.stderr)
         return 2
     if not args.keep_champion:  # first: the registry may refuse the version (RegistryError)
@@ -175,7 +144,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"rollback: champion is {target.payload['version']} again in {uri}")
     set_digest(args.kustomization, target.digest)
     print(f"rollback: {args.kustomization} runs {target.release} ({target.digest}) again")
-    write_json(REPORT, {"from": _record(current), "to": _record(target)})
+    write_json(
+        REPORT,
+        {"environment": args.environment, "from": _record(current), "to": _record(target)},
+    )
     return 0
 
 
