@@ -6,7 +6,9 @@ kubernetes-validate checks the core kinds strictly against their bundled schemas
 published model packages of Argo Rollouts and the Gateway API (npm, pinned, installed at test
 time into the cache) check Rollout, AnalysisTemplate and HTTPRoute, and checkov lints the
 security of what is rendered. Faults planted into a rendered Deployment (no readiness probe,
-a mutable tag, a root user, a misspelt field) must each be refused.
+a mutable tag, a root user, a misspelt field) must each be refused. The Argo AnalysisTemplate's
+Prometheus queries are evaluated by promtool on synthetic scrapes: the verdicts must be those
+of `make canary`'s judge.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def tool(name: str) -> str:
     """A command of this environment's dev group (beside the interpreter), else on PATH."""
     beside = Path(sys.executable).parent / name
     found = str(beside) if beside.is_file() else shutil.which(name)
-    assert found, f"{name} is missing: run `uv sync` (the template's dev group installs it)"
+    assert found, f"{name} is missing: `uv sync` (the dev group) or .ci/run installs it"
     return found
 
 
@@ -250,3 +252,135 @@ def test_planted_faults_are_refused(
     for plant_name, (_, expected) in PLANTS.items():
         tripped = failed.get(f"planted-{plant_name}", set())
         assert expected <= tripped, f"{plant_name}: checkov let {expected - tripped} pass"
+
+
+# --- The AnalysisTemplate's queries, evaluated by Prometheus' own rule tester -------------------
+
+NAMESPACE = "customer-churn"  # the default project's
+LATENCY_BUCKETS = ("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "+Inf")
+SCORE_BUCKETS = ("0.25", "0.5", "0.75", "+Inf")
+# A minute of traffic per side: requests, 5xx among them, the latency bucket every request
+# falls in (its upper bound), and the score buckets' shares of predictions.
+Side = tuple[int, int, str, tuple[float, ...]]
+SAME_SCORES = (0.2, 0.3, 0.3, 0.2)
+CHAMPION: Side = (1000, 0, "0.01", SAME_SCORES)
+# (scenario, challenger's minute, verdict of each metric: 0 pass, 1 fail, 2 inconclusive)
+SCENARIOS: list[tuple[str, Side, dict[str, int]]] = [
+    (
+        "identical",
+        (60, 0, "0.01", SAME_SCORES),
+        {"error-rate": 0, "latency-p99": 0, "score-shift": 0},
+    ),
+    (
+        "5% errors",
+        (60, 3, "0.01", SAME_SCORES),
+        {"error-rate": 1, "latency-p99": 0, "score-shift": 0},
+    ),
+    (
+        "10x slower",
+        (60, 0, "0.1", SAME_SCORES),
+        {"error-rate": 0, "latency-p99": 1, "score-shift": 0},
+    ),
+    (
+        "shifted scores",
+        (60, 0, "0.01", (0.0, 0.1, 0.3, 0.6)),
+        {"error-rate": 0, "latency-p99": 0, "score-shift": 1},
+    ),
+    (
+        "too little traffic",
+        (40, 4, "0.1", SAME_SCORES),
+        {"error-rate": 2, "latency-p99": 2, "score-shift": 2},
+    ),
+]
+
+
+def series(variant: str, side: Side) -> list[dict[str, str]]:
+    """Ten minutes of one side's counters, growing by `side` each minute."""
+    requests, errors, bucket, scores = side
+    where = f'path="/predict",variant="{variant}",namespace="{NAMESPACE}"'
+    found = [
+        {
+            "series": f'http_requests_total{{{where},status="200"}}',
+            "values": f"0+{requests - errors}x10",
+        }
+    ]
+    if errors:  # a side without 5xx has no such series at all, as in a real scrape
+        found.append(
+            {"series": f'http_requests_total{{{where},status="500"}}', "values": f"0+{errors}x10"}
+        )
+    reached = False
+    for le in LATENCY_BUCKETS:
+        reached = reached or le == bucket
+        count = requests if reached else 0
+        found.append(
+            {
+                "series": f'http_request_duration_seconds_bucket{{{where},le="{le}"}}',
+                "values": f"0+{count}x10",
+            }
+        )
+    labels = f'variant="{variant}",namespace="{NAMESPACE}"'
+    cumulative = 0.0
+    for le, share in zip(SCORE_BUCKETS, scores, strict=True):
+        cumulative += share
+        found.append(
+            {
+                "series": f'prediction_probability_bucket{{{labels},le="{le}"}}',
+                "values": f"0+{round(cumulative * requests)}x10",
+            }
+        )
+    found.append(
+        {"series": f"prediction_probability_count{{{labels}}}", "values": f"0+{requests}x10"}
+    )
+    return found
+
+
+def verdict_expr(metric: dict[str, Any]) -> str:
+    """0 when successCondition holds, 1 when failureCondition does, 2 for neither (Inconclusive)."""
+    success, failure = metric["successCondition"], metric["failureCondition"]
+    tolerance = failure.removeprefix("result[0] > ")
+    assert success == f"result[0] >= 0 && result[0] <= {tolerance}", metric["name"]
+    query = f"({metric['provider']['prometheus']['query'].strip()})"
+    return f"({query} > bool {tolerance}) + 2 * ({query} < bool 0)"
+
+
+def test_the_analysis_judges_like_the_canary_judge(
+    rendered: dict[str, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """Prometheus' promtool evaluates each query on ten minutes of scrapes per scenario.
+
+    A side with no 5xx has no 5xx series (as a real scrape has none), and the expected verdicts
+    are the issue's: identical passes, 5% errors or 10x slower fails, too little traffic is
+    inconclusive, never a pass.
+    """
+    template = next(doc for doc in rendered["argo-canary"] if doc["kind"] == "AnalysisTemplate")
+    metrics = {metric["name"]: metric for metric in template["spec"]["metrics"]}
+    tests = [
+        {
+            "name": name,
+            "interval": "1m",
+            "input_series": series("champion", CHAMPION) + series("challenger", challenger),
+            "promql_expr_test": [
+                {
+                    "expr": verdict_expr(metrics[metric]),
+                    "eval_time": "10m",
+                    "exp_samples": [{"labels": "{}", "value": verdict}],
+                }
+                for metric, verdict in verdicts.items()
+            ],
+        }
+        for name, challenger, verdicts in SCENARIOS
+    ]
+    assert set(metrics) == set(SCENARIOS[0][2])
+    (tmp_path / "rules.yml").write_text("groups: []\n")
+    spec = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": tests}
+    (tmp_path / "analysis_test.yml").write_text(yaml.safe_dump(spec, width=1000))
+
+    result = subprocess.run(
+        [tool("promtool"), "test", "rules", "analysis_test.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
