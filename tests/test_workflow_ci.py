@@ -210,6 +210,9 @@ def test_a_version_tag_releases_the_published_image(repo: GitHubRepo, released: 
     assert card.startswith("# customer-churn v1.2.0")
     assert f"`{IMAGE}:1.2.0@{digest}`" in card
     assert json.loads((released.workspace / "reports" / "image-metadata.json").read_text())
+    assert status["Name the released image by its digest in deploy/"] == "ran"
+    pinned = yaml.safe_load((released.workspace / "deploy/base/kustomization.yaml").read_text())
+    assert pinned["images"][0]["digest"] == digest
 
 
 @CHAIN
