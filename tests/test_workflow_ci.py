@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from . import containers
+from . import github_events as events
 from .conftest import run
 from .github_events import Event
 from .github_repo import GitHubRepo
@@ -209,6 +210,9 @@ def test_a_version_tag_releases_the_published_image(repo: GitHubRepo, released: 
     assert card.startswith("# customer-churn v1.2.0")
     assert f"`{IMAGE}:1.2.0@{digest}`" in card
     assert json.loads((released.workspace / "reports" / "image-metadata.json").read_text())
+    assert status["Name the released image by its digest in deploy/"] == "ran"
+    pinned = yaml.safe_load((released.workspace / "deploy/base/kustomization.yaml").read_text())
+    assert pinned["images"][0]["digest"] == digest
 
 
 @CHAIN
@@ -229,6 +233,24 @@ def test_a_patch_on_an_old_line_does_not_move_latest(
     assert f"retag: {IMAGE}:sha-{repo.sha('origin/main')[:7]} as 1.1.9 1.1\n" in tagged
     assert containers.image_exists(f"{IMAGE}:1.1.9")
     assert release.step("Create the GitHub release").inputs["LATEST"] == "false"  # not Latest
+
+
+@CHAIN
+def test_without_a_cluster_a_release_deploys_nothing_and_says_what_to_set(
+    repo: GitHubRepo, released: JobRun, runner: Runner
+) -> None:
+    """deploy.yml on the released tag, no KUBECONFIG secret: a passing no-op that explains."""
+    tag = events.tag_push(repo.repository, tag="v1.2.0", sha=repo.sha("v1.2.0^{commit}"))
+
+    runs = run_workflow("deploy.yml", tag, runner)
+
+    staging = runs["staging"]
+    assert staging.result == "success"
+    assert staging.job_outputs["configured"] == "false"
+    assert staging.status()["Apply the overlay"] == "skipped (if)"
+    assert "the secret KUBECONFIG" in staging.step("Is a cluster configured?").output
+    assert "no cluster configured" in staging.summary
+    assert (runs["production"].result, runs["rollback"].result) == ("skipped", "skipped")
 
 
 @CHAIN

@@ -51,6 +51,9 @@ COMMANDS = {
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
     "delivery": Command("delivery.kpis", "DORA's four keys and ML delivery metrics (GitHub)"),
     "impact": Command("impact.report", "the challenger's impact on outcomes (A/B)"),
+    "pin-image": Command("ops.pin_image", "pin the image deploy/ runs to a digest"),
+    "deployment": Command("ops.deployment", "record a deployment on GitHub (deploy.yml)"),
+    "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
 }
 
 
