@@ -38,16 +38,18 @@ def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
 
 # Longest first (pytest-xdist hands out tests and groups in collection order, with
 # --no-loadscope-reorder): a journey started last would run alone for minutes at the end.
-# Minutes each on 2 cores (3 workers): the pull-request workflow chain 6, a journey or an
-# own table 4-5, the MLflow server and S3 module 3, each of the others 1-2.
+# A group starts where its first test is. Minutes each on 2 cores (3 workers): the
+# pull-request workflow chain 7, an own table or the regression journey 4-6, the TRAINED
+# group (trained_project, the image, drift and the modules reading that project) 5-6, the
+# MLflow server and S3 module 5, the default journey 4, each of the others 1-3.
 LONGEST_FIRST = (
     "test_workflow_ci",
     "test_own_data",
     "test_project_e2e",
+    "test_container",  # the TRAINED group
     "test_remote_backends",
     "test_workflow_scheduled",
     "test_workflow_remote",
-    "test_container",
     "test_drift_cli",
     "test_template_update",
 )

@@ -23,9 +23,11 @@ from typing import Any
 import pytest
 
 from . import containers
-from .conftest import bake, run
+from .conftest import TRAINED, run
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("container")]
+# The default project after `make install repro` that the drift and batch modules read too:
+# the image is built from it (its .dockerignore lets in only the source and models/serving/).
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(TRAINED)]
 TAG = f"localhost/customer-churn:test-{uuid.uuid4().hex[:8]}"
 BATCH = 1000
 
@@ -41,11 +43,10 @@ def call(url: str, body: object | None = None) -> tuple[int, Any]:  # a JSON ans
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def image(trained_project: Path) -> Iterator[Path]:
     containers.ensure_tools()
     base = containers.ensure_base_image()
-    project = bake(tmp_path_factory.mktemp("image"))
-    run("make install && make repro", project)
+    project = trained_project
     containers.build(
         project,
         project / "Dockerfile",

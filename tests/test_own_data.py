@@ -75,7 +75,22 @@ class OwnTable(TypedDict):
     refusal: NotRequired[bool]
 
 
+# In this order on purpose (--dist=loadgroup, conftest.LONGEST_FIRST): the workflow-ci chain
+# takes the first worker, workflow-ci-degraded the second, wine the third, and each worker is
+# then handed one more: breast-cancer (the longest) joins the short degraded test and penguins
+# joins wine. In the order breast-cancer, penguins, wine, breast-cancer and wine (10 minutes)
+# shared a worker.
 TABLES: dict[str, OwnTable] = {
+    "wine": {
+        "answers": {},
+        "write": f'uv run --locked python -c "{WINE}"',
+        "target": "target",
+        "rows": "178 rows read",
+        "dropped": "dropped 0 row(s) without a target",
+        "task": "multiclass of 'target' from 13 features (no id column)",
+        "classes": [0, 1, 2],
+        "shift": None,  # 29 held-out rows: fewer than drift.min_rows, nothing to judge
+    },
     "breast-cancer": {
         "answers": {},
         "write": f'uv run --locked python -c "{BREAST_CANCER}"',
@@ -102,16 +117,6 @@ TABLES: dict[str, OwnTable] = {
         "shift": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"],  # 3 of 7
         "worse": False,  # a degraded regression is failed in test_project_e2e's journeys
         "lint": False,  # a regression contract as the regression journey's: linted there
-    },
-    "wine": {
-        "answers": {},
-        "write": f'uv run --locked python -c "{WINE}"',
-        "target": "target",
-        "rows": "178 rows read",
-        "dropped": "dropped 0 row(s) without a target",
-        "task": "multiclass of 'target' from 13 features (no id column)",
-        "classes": [0, 1, 2],
-        "shift": None,  # 29 held-out rows: fewer than drift.min_rows, nothing to judge
     },
 }
 

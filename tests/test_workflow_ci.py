@@ -83,7 +83,13 @@ def test_pull_request_jobs_pass_as_written(pull_request_run: dict[str, JobRun]) 
         "required": "success",
     }
     assert "Every job ended as it must." in runs["required"].summary
-    assert runs["test"].status()["Fuzz the running service from its OpenAPI schema"] == "ran"
+    # The default project's own checks (test_project_e2e's default journey leaves them to these
+    # jobs): `make lint`, and `make test` and `make fuzz` in one process (conftest.runner_env).
+    assert runs["lint"].status()["Lint"] == "ran"
+    for step in ("Test", "Fuzz the running service from its OpenAPI schema"):
+        output = runs["test"].step(step).output
+        assert re.search(r"\d+ passed", output), output[-2000:]
+        assert " failed" not in output
     assert "Reproduce the pipeline" not in runs["test"].status()  # the tests need no pipeline
     assert runs["gate"].status()["Gate against the target branch"] == "ran"
     assert "## Model gate: PASSED" in runs["gate"].summary
