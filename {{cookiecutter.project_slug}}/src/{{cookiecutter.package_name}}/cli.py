@@ -49,6 +49,7 @@ COMMANDS = {
     "model-card": Command("ops.model_card", "write the model card (release notes)"),
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
+    "canary": Command("canary.rehearsal", "rehearse a canary or shadow release (make canary)"),
 }
 
 
@@ -77,7 +78,9 @@ EXIT_STATUSES = (
     ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
+    ExitStatus(13, "canary.engines", "CanaryError", "the canary rehearsal cannot run"),
 )
+UNDECIDED = 14  # `canary`: hold or inconclusive (too little traffic), neither promote nor roll back
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
 
 
@@ -103,9 +106,10 @@ def parser_for(commands: dict[str, Command]) -> tuple[Parser, dict[str, Parser]]
     )
     statuses = [
         "0  done",
-        "1  the answer is no: gate refused the model, drift found drift",
+        "1  the answer is no: gate refused the model, drift found drift, canary rolled back",
         "2  a wrong command line, or input the command refused (drift, batch, import-data, serve)",
         *(f"{s.code:<2} {s.error}: {s.meaning}" for s in EXIT_STATUSES),
+        f"{UNDECIDED} canary: hold, or inconclusive (too little traffic to judge)",
         f"{BUG} a bug: an unexpected error, with its traceback",
     ]
     parser = argparse.ArgumentParser(
