@@ -27,8 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _project import ENV, bake  # noqa: E402
+from _project import ENV, bake
 
 FAULTS = Path(__file__).resolve().parents[1] / "tests" / "canary_faults.py"
 
@@ -37,8 +36,16 @@ def canary(project: Path, name: str, *options: str) -> dict[str, Any]:
     """One rehearsal (the command `make canary` runs); its JSON report."""
     output = project / "reports" / f"bench-{name}"
     command = [
-        "uv", "run", "--locked", "customer-churn", "canary", "--champion", "models/serving",
-        "--output", str(output), *options,
+        "uv",
+        "run",
+        "--locked",
+        "customer-churn",
+        "canary",
+        "--champion",
+        "models/serving",
+        "--output",
+        str(output),
+        *options,
     ]
     subprocess.run(command, cwd=project, env=ENV, capture_output=True, check=False)
     report: dict[str, Any] = json.loads((output / "canary.json").read_text())
@@ -46,6 +53,7 @@ def canary(project: Path, name: str, *options: str) -> dict[str, Any]:
 
 
 def free_port() -> int:
+    """A port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -70,6 +78,7 @@ def faulty(project: Path, kind: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def main() -> None:
+    """Measure, print each figure with its goal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--project", type=Path, help="a default project after make repro")
     parser.add_argument("--runs", type=int, default=20)
@@ -84,23 +93,50 @@ def main() -> None:
 
     on, off = [], []
     for _ in range(args.rounds):
-        shadow = canary(project, "shadow", "--mode", "shadow", "--intervals", "2", "--rate",
-                        "100", *interval)
-        plain = canary(project, "plain", "--mode", "canary", "--share", "0", "--intervals", "2",
-                       "--rate", "100", "--min-requests", "1", *interval)
+        shadow = canary(
+            project, "shadow", "--mode", "shadow", "--intervals", "2", "--rate", "100", *interval
+        )
+        plain = canary(
+            project,
+            "plain",
+            "--mode",
+            "canary",
+            "--share",
+            "0",
+            "--intervals",
+            "2",
+            "--rate",
+            "100",
+            "--min-requests",
+            "1",
+            *interval,
+        )
         on.append(shadow["run"]["client_p99_seconds"])
         off.append(plain["run"]["client_p99_seconds"])
     p99_on, p99_off = statistics.median(on), statistics.median(off)
     ratio = p99_on / p99_off
-    print(f"client_p99_ms shadow_on={p99_on * 1000:.2f} shadow_off={p99_off * 1000:.2f} "
-          f"ratio={ratio:.3f} (rounds: on {[round(x * 1000, 2) for x in on]}, "
-          f"off {[round(x * 1000, 2) for x in off]}) goal<=1.10 {'met' if ratio <= 1.1 else 'MISSED'}")
+    print(
+        f"client_p99_ms shadow_on={p99_on * 1000:.2f} shadow_off={p99_off * 1000:.2f} "
+        f"ratio={ratio:.3f} (rounds: on {[round(x * 1000, 2) for x in on]}, "
+        f"off {[round(x * 1000, 2) for x in off]}) goal<=1.10 {'met' if ratio <= 1.1 else 'MISSED'}"
+    )
 
     for kind in ("fail", "slow"):
         process, url = faulty(project, kind)
         try:
-            report = canary(project, f"rollback-{kind}", "--challenger-url", url, "--share",
-                            "0.5", "--rate", "60", "--intervals", "4", *interval)
+            report = canary(
+                project,
+                f"rollback-{kind}",
+                "--challenger-url",
+                url,
+                "--share",
+                "0.5",
+                "--rate",
+                "60",
+                "--intervals",
+                "4",
+                *interval,
+            )
         finally:
             process.terminate()
             process.wait()
@@ -110,18 +146,23 @@ def main() -> None:
             print(f"rollback_{kind}: NOT rolled back ({report['verdict']}: {report['reason']})")
             continue
         spent = (zero - failed[0] * args.interval) / args.interval
-        print(f"rollback_{kind}: first bad interval {failed[0] + 1}, share 0 after {spent:.2f} "
-              f"intervals, {report['run']['challenger_requests_after_roll_back']:.0f} requests "
-              f"reached it after; goal<=2 {'met' if spent <= 2 else 'MISSED'}")
+        print(
+            f"rollback_{kind}: first bad interval {failed[0] + 1}, share 0 after {spent:.2f} "
+            f"intervals, {report['run']['challenger_requests_after_roll_back']:.0f} requests "
+            f"reached it after; goal<=2 {'met' if spent <= 2 else 'MISSED'}"
+        )
 
     verdicts: dict[str, int] = {}
     for _ in range(args.runs):
-        report = canary(project, "identical", "--share", "0.5", "--rate", "60", "--intervals",
-                        "3", *interval)
+        report = canary(
+            project, "identical", "--share", "0.5", "--rate", "60", "--intervals", "3", *interval
+        )
         verdicts[report["verdict"]] = verdicts.get(report["verdict"], 0) + 1
     false = verdicts.get("roll back", 0)
-    print(f"identical_challenger runs={args.runs} verdicts={verdicts} false_rollbacks={false} "
-          f"goal=0 {'met' if false == 0 else 'MISSED'}")
+    print(
+        f"identical_challenger runs={args.runs} verdicts={verdicts} false_rollbacks={false} "
+        f"goal=0 {'met' if false == 0 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -168,10 +168,9 @@ def serving_that_imports_a_training_stage_fails_lint(project: Journey) -> None:
 
     assert result.returncode != 0, result.stdout
     words = " ".join(result.stdout.split())  # lint-imports wraps long lines at 80 columns
-    assert (
-        "Layers: cli > ops > pipeline | gate | monitor | serve > tracking | scoring > core BROKEN"
-        in words
-    )
+    # The middle layer's siblings grow (canary, batch, ...): its start and the end are fixed.
+    assert "Layers: cli > ops > pipeline | gate | monitor | serve" in words
+    assert "> tracking | scoring > core BROKEN" in words
     assert f"{package}.serve is not allowed to import {package}.pipeline" in result.stdout
     assert f"- {package}.serve.body -> {package}.pipeline.train" in result.stdout
     assert "Contracts: 2 kept, 1 broken." in result.stdout

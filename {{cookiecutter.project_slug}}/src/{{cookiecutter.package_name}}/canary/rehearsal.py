@@ -158,6 +158,19 @@ def predictions_served(url: str) -> float:
     )
 
 
+def settled(url: str, quiet: float = 0.5, limit: float = 10.0) -> float:
+    """A service's /predict count once it stops moving for `quiet` seconds (at most `limit`)."""
+    count = predictions_served(url)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = predictions_served(url)
+        if now == count:
+            break
+        count = now
+    return count
+
+
 def warm_up(variants: list[Variant], body: bytes) -> None:
     """One request to each variant: its counters exist before the first scrape."""
     for each in variants:
@@ -240,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
         if verdict is Verdict.ROLL_BACK:
             router.reroute(rules.mode, 0.0)
             run_log["share_zero_after_seconds"] = round(time.time() - start, 2)
-            before = predictions_served(challenger.url)
+            before = settled(challenger.url)  # requests in flight at the reload are answered
             time.sleep(1.0)
             run_log["challenger_requests_after_roll_back"] = (
                 predictions_served(challenger.url) - before

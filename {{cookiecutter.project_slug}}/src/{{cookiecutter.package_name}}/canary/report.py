@@ -170,6 +170,19 @@ def table_rows(summary: Summary) -> list[list[str]]:
 HEADER = ["interval", "champion requests", "challenger requests", "outcome", "why"]
 
 
+def aftermath(summary: Summary) -> str:
+    """What clients saw, and after a roll back whether any request still reached the challenger."""
+    run = summary.run
+    text = f"Clients' p99: {run.get('client_p99_seconds', float('nan')) * 1000:.1f} ms."
+    if "challenger_requests_after_roll_back" in run:
+        text += (
+            f" Share 0 {run['share_zero_after_seconds']:g} s after the start; in the second "
+            f"after the reload {run['challenger_requests_after_roll_back']:.0f} requests reached "
+            "the challenger."
+        )
+    return text
+
+
 def markdown(summary: Summary) -> str:
     """canary.md: the verdict, the models, then the intervals as a table."""
     versions = ", ".join(
@@ -184,6 +197,8 @@ def markdown(summary: Summary) -> str:
         f"Mode {summary.rules.mode}, challenger share {summary.rules.share:g}, "
         f"{summary.rules.interval_seconds:g} s intervals, at least "
         f"{summary.rules.min_requests} challenger requests each. {versions}.",
+        "",
+        aftermath(summary),
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
@@ -207,6 +222,7 @@ def html(summary: Summary) -> str:
         f'<div class="banner" style="background: {BANNER[summary.verdict]}">'
         f"<h1>Canary: {escape(summary.verdict.value)}</h1>"
         f"<p>{escape(summary.reason)}.{action}</p></div>"
+        f"<section><p>{escape(aftermath(summary))}</p></section>"
         "<section><h2>Intervals</h2><table><tr>"
         + "".join(f"<th>{escape(cell)}</th>" for cell in HEADER)
         + f"</tr>{rows}</table></section>"
