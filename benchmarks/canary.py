@@ -65,7 +65,8 @@ def faulty(project: Path, kind: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**ENV, "SERVE_MODEL_DIR": str(project / "models/serving")}
     command = [str(project / ".venv/bin/python"), str(FAULTS), "customer_churn", kind, str(port)]
-    process = subprocess.Popen(command, cwd=project, env=env)
+    quiet = subprocess.DEVNULL  # its log: a JSON line per request
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=quiet, stderr=quiet)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -145,11 +146,14 @@ def main() -> None:
         if report["verdict"] != "roll back" or zero is None:
             print(f"rollback_{kind}: NOT rolled back ({report['verdict']}: {report['reason']})")
             continue
-        spent = (zero - failed[0] * args.interval) / args.interval
+        judged = report["intervals"][-1]["index"] - failed[0] + 1
+        lag = zero - (report["intervals"][-1]["index"] + 1) * args.interval
         print(
-            f"rollback_{kind}: first bad interval {failed[0] + 1}, share 0 after {spent:.2f} "
-            f"intervals, {report['run']['challenger_requests_after_roll_back']:.0f} requests "
-            f"reached it after; goal<=2 {'met' if spent <= 2 else 'MISSED'}"
+            f"rollback_{kind}: first bad interval {failed[0] + 1}, share 0 after {judged} judged "
+            f"intervals ({zero - failed[0] * args.interval:.1f} s from its start; "
+            f"{lag:.1f} s of it the scrape and the judging after the last interval's end), "
+            f"{report['run']['challenger_requests_after_roll_back']:.0f} requests reached it "
+            f"after; goal<=2 intervals {'met' if judged <= 2 else 'MISSED'}"
         )
 
     verdicts: dict[str, int] = {}

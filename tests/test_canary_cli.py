@@ -67,7 +67,8 @@ def faulty_challenger(project: Path, kind: str) -> Iterator[str]:
     port = free_port()
     env = {**project_env(), "SERVE_MODEL_DIR": str(project / "models/serving")}
     command = [str(project / ".venv/bin/python"), str(FAULTS), "customer_churn", kind, str(port)]
-    process = subprocess.Popen(command, cwd=project, env=env)
+    quiet = subprocess.DEVNULL  # its log: a JSON line per request
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=quiet, stderr=quiet)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
