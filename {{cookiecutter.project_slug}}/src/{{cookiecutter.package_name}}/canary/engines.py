@@ -143,6 +143,10 @@ http {
     }
     location = /shadow {
       internal;
+      # nginx holds the client's connection until the mirrored copy is answered: a slow or
+      # dead challenger must not hold the champion's clients for long.
+      proxy_connect_timeout 1s;
+      proxy_read_timeout 2s;
       proxy_set_header X-Variant challenger;
       proxy_set_header X-Shadow 1;
       proxy_pass http://challenger$request_uri;
