@@ -6,7 +6,12 @@ import json
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.canary import report
-from {{ cookiecutter.package_name }}.canary.judge import Check, IntervalResult, Outcome, Verdict
+from {{ cookiecutter.package_name }}.canary.judge import (
+    Check,
+    IntervalResult,
+    Outcome,
+    Verdict,
+)
 from {{ cookiecutter.package_name }}.core.params import Params
 
 ERRORS = Check("error_rate", 0.0, 0.05, 0.05, 0.01, passed=False, egregious=False)

@@ -7,7 +7,8 @@ the judge (judge.py) compares them from Prometheus's answers to the AnalysisTemp
 queries. Promote moves the MLflow alias `champion` to the challenger; roll back sets the
 challenger's share to 0 (nginx reload). Exit 0 promote, 1 roll back, 14 hold or inconclusive.
 
-    {{ cookiecutter.project_slug }} canary [--champion DIR|models:/NAME@ALIAS] [--challenger ...]
+    {{ cookiecutter.project_slug }} canary
+        [--champion DIR|models:/NAME@ALIAS] [--challenger DIR|models:/NAME@ALIAS]
         [--champion-url URL] [--challenger-url URL] [--mode canary|shadow] [--share S]
         [--interval-seconds S] [--intervals N] [--min-requests N] [--rate R] [--traffic FILE]
 """
