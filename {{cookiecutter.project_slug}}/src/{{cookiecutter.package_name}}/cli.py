@@ -49,6 +49,7 @@ COMMANDS = {
     "model-card": Command("ops.model_card", "write the model card (release notes)"),
     "champion": Command("ops.champion", "point the MLflow alias champion at a release"),
     "pr-report": Command("ops.pr_report", "write the pull request's report"),
+    "canary": Command("canary.rehearsal", "rehearse a canary or shadow release (make canary)"),
     "delivery": Command("delivery.kpis", "DORA's four keys and ML delivery metrics (GitHub)"),
     "impact": Command("impact.report", "the challenger's impact on outcomes (A/B)"),
     "pin-image": Command("ops.pin_image", "pin the image deploy/ runs to a digest"),
@@ -82,11 +83,13 @@ EXIT_STATUSES = (
     ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
+    ExitStatus(13, "canary.engines", "CanaryError", "the canary rehearsal cannot run"),
     ExitStatus(15, "delivery.github", "GitHubError", "GitHub's REST API refused a request"),
     ExitStatus(
         16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
     ),
 )
+UNDECIDED = 14  # `canary`: hold or inconclusive (too little traffic), neither promote nor roll back
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
 
 
@@ -112,9 +115,10 @@ def parser_for(commands: dict[str, Command]) -> tuple[Parser, dict[str, Parser]]
     )
     statuses = [
         "0  done",
-        "1  the answer is no: gate refused the model, drift found drift",
+        "1  the answer is no: gate refused the model, drift found drift, canary rolled back",
         "2  a wrong command line, or input the command refused (drift, batch, import-data, serve)",
         *(f"{s.code:<2} {s.error}: {s.meaning}" for s in EXIT_STATUSES),
+        f"{UNDECIDED} canary: hold, or inconclusive (too little traffic to judge)",
         f"{BUG} a bug: an unexpected error, with its traceback",
     ]
     parser = argparse.ArgumentParser(

@@ -128,6 +128,48 @@ class DriftRules(Settings):
     seed: int
 
 
+class CanaryRule(Settings):
+    """A canary metric's rule: the better direction and how much worse the challenger may be."""
+
+    direction: Literal["higher", "lower"]
+    tolerance: float = Field(ge=0)
+
+
+class LatencyRule(CanaryRule):
+    """p99 latency, relative to the champion's or `floor` seconds, whichever is higher."""
+
+    floor: float = Field(ge=0)
+
+
+class ShiftRule(Settings):
+    """A distance between score distributions: only lower is better."""
+
+    direction: Literal["lower"]
+    tolerance: float = Field(gt=0, le=1)
+
+
+class CanaryMetrics(Settings):
+    """The three comparisons of challenger with champion in each interval."""
+
+    error_rate: CanaryRule
+    latency_p99: LatencyRule
+    score_shift: ShiftRule
+
+
+class Deploy(Settings):
+    """`make canary` and the Argo AnalysisTemplate: traffic, intervals and the judge's rules."""
+
+    mode: Literal["canary", "shadow"]
+    share: float = Field(ge=0, le=1)
+    interval_seconds: float = Field(gt=0)
+    intervals: int = Field(ge=1)
+    min_requests: int = Field(ge=1)
+    failure_limit: int = Field(ge=1)
+    egregious: float = Field(gt=1)
+    alpha: float = Field(gt=0, lt=0.5)
+    metrics: CanaryMetrics
+
+
 class Impact(Settings):
     """`make impact-report`: the experiment's variants, its business metric and its thresholds."""
 
@@ -159,6 +201,7 @@ class Params(Settings):
     mlflow: Tracking
     gate: Gate
     drift: DriftRules
+    deploy: Deploy
     impact: Impact | None = None
 
 

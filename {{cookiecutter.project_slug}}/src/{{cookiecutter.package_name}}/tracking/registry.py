@@ -174,3 +174,19 @@ def set_champion(
         client.set_model_version_tag(registered_model, model_version, key, value)
     client.set_registered_model_alias(registered_model, CHAMPION, model_version)
     return uri
+
+
+def version_by_alias(registered_model: str, alias: str, settings: Tracking) -> tuple[str, str]:
+    """The version and run id an alias points at (`models:/<name>@<alias>`)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient(tracking_uri=settings.tracking_uri)
+    try:
+        found = client.get_model_version_by_alias(registered_model, alias)
+    except MlflowException:
+        raise RegistryError(
+            f"{registered_model} has no version with the alias {alias!r} in the MLflow store "
+            f"{settings.tracking_uri}: set it (`make champion`) or name the model another way"
+        ) from None
+    return str(found.version), str(found.run_id)

@@ -1,0 +1,173 @@
+"""`make canary`'s rehearsal measured: what shadow costs clients, how fast a bad model leaves.
+
+In one run, on a default project (baked and trained here, or --project of one already through
+`make repro`), with the real engines (nginx, Prometheus, the project's service):
+
+- client p99 with shadow mirroring on (MODE=shadow: every request also goes to the challenger)
+  against off (canary mode, share 0: the same nginx path, nothing mirrored), in alternating
+  rounds so the machine's other load weighs on each alike; goal: within 10%;
+- time from the first bad interval to the challenger's share at 0, for a challenger failing
+  5% of its requests and one ten times slower (tests/canary_faults.py); goal: <= 2 intervals;
+- false roll backs over --runs rehearsals of an identical challenger; goal: none.
+
+    uv run python benchmarks/canary.py [--project DIR] [--runs 20] [--rounds 3] [--interval 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from _project import ENV, bake
+
+FAULTS = Path(__file__).resolve().parents[1] / "tests" / "canary_faults.py"
+
+
+def canary(project: Path, name: str, *options: str) -> dict[str, Any]:
+    """One rehearsal (the command `make canary` runs); its JSON report."""
+    output = project / "reports" / f"bench-{name}"
+    command = [
+        "uv",
+        "run",
+        "--locked",
+        "customer-churn",
+        "canary",
+        "--champion",
+        "models/serving",
+        "--output",
+        str(output),
+        *options,
+    ]
+    subprocess.run(command, cwd=project, env=ENV, capture_output=True, check=False)
+    report: dict[str, Any] = json.loads((output / "canary.json").read_text())
+    return report
+
+
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def faulty(project: Path, kind: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The project's service with a planted fault; its process and URL once ready."""
+    port = free_port()
+    env = {**ENV, "SERVE_MODEL_DIR": str(project / "models/serving")}
+    command = [str(project / ".venv/bin/python"), str(FAULTS), "customer_churn", kind, str(port)]
+    quiet = subprocess.DEVNULL  # its log: a JSON line per request
+    process = subprocess.Popen(command, cwd=project, env=env, stdout=quiet, stderr=quiet)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{url}/ready", timeout=1):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    sys.exit(f"the {kind} challenger did not start")
+
+
+def main() -> None:
+    """Measure, print each figure with its goal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--project", type=Path, help="a default project after make repro")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--interval", type=float, default=3.0)
+    args = parser.parse_args()
+    project = args.project
+    if project is None:
+        project = bake(Path(tempfile.mkdtemp(prefix="bench-canary-")))
+        subprocess.run("make install repro", shell=True, cwd=project, env=ENV, check=True)
+    interval = ["--interval-seconds", f"{args.interval:g}"]
+
+    on, off = [], []
+    for _ in range(args.rounds):
+        shadow = canary(
+            project, "shadow", "--mode", "shadow", "--intervals", "2", "--rate", "100", *interval
+        )
+        plain = canary(
+            project,
+            "plain",
+            "--mode",
+            "canary",
+            "--share",
+            "0",
+            "--intervals",
+            "2",
+            "--rate",
+            "100",
+            "--min-requests",
+            "1",
+            *interval,
+        )
+        on.append(shadow["run"]["client_p99_seconds"])
+        off.append(plain["run"]["client_p99_seconds"])
+    p99_on, p99_off = statistics.median(on), statistics.median(off)
+    ratio = p99_on / p99_off
+    print(
+        f"client_p99_ms shadow_on={p99_on * 1000:.2f} shadow_off={p99_off * 1000:.2f} "
+        f"ratio={ratio:.3f} (rounds: on {[round(x * 1000, 2) for x in on]}, "
+        f"off {[round(x * 1000, 2) for x in off]}) goal<=1.10 {'met' if ratio <= 1.1 else 'MISSED'}"
+    )
+
+    for kind in ("fail", "slow"):
+        process, url = faulty(project, kind)
+        try:
+            report = canary(
+                project,
+                f"rollback-{kind}",
+                "--challenger-url",
+                url,
+                "--share",
+                "0.5",
+                "--rate",
+                "60",
+                "--intervals",
+                "4",
+                *interval,
+            )
+        finally:
+            process.terminate()
+            process.wait()
+        failed = [i["index"] for i in report["intervals"] if i["outcome"] == "failed"]
+        zero = report["run"].get("share_zero_after_seconds")
+        if report["verdict"] != "roll back" or zero is None:
+            print(f"rollback_{kind}: NOT rolled back ({report['verdict']}: {report['reason']})")
+            continue
+        judged = report["intervals"][-1]["index"] - failed[0] + 1
+        lag = zero - (report["intervals"][-1]["index"] + 1) * args.interval
+        print(
+            f"rollback_{kind}: first bad interval {failed[0] + 1}, share 0 after {judged} judged "
+            f"intervals ({zero - failed[0] * args.interval:.1f} s from its start; "
+            f"{lag:.1f} s of it the scrape and the judging after the last interval's end), "
+            f"{report['run']['challenger_requests_after_roll_back']:.0f} requests reached it "
+            f"after; goal<=2 intervals {'met' if judged <= 2 else 'MISSED'}"
+        )
+
+    verdicts: dict[str, int] = {}
+    for _ in range(args.runs):
+        report = canary(
+            project, "identical", "--share", "0.5", "--rate", "60", "--intervals", "3", *interval
+        )
+        verdicts[report["verdict"]] = verdicts.get(report["verdict"], 0) + 1
+    false = verdicts.get("roll back", 0)
+    print(
+        f"identical_challenger runs={args.runs} verdicts={verdicts} false_rollbacks={false} "
+        f"goal=0 {'met' if false == 0 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
