@@ -38,7 +38,8 @@ from {{ cookiecutter.package_name }}.canary.judge import (
 )
 from {{ cookiecutter.package_name }}.canary.prometheus import Prometheus
 from {{ cookiecutter.package_name }}.canary.traffic import Replay, request_bodies
-from {{ cookiecutter.package_name }}.core.files import read_json
+from {{ cookiecutter.package_name }}.core.files import JsonFileError
+from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
 from {{ cookiecutter.package_name }}.core.params import Deploy, Params, load_params
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 
@@ -116,10 +117,11 @@ def serving_folder(source: str, params: Params) -> Path:
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
     version, run_id = version_by_alias(match["name"], match["alias"], tracking)
     exported = params.paths.serving
-    metadata = (
-        read_json(exported / "metadata.json") if (exported / "metadata.json").is_file() else {}
-    )
-    if str(metadata.get("version")) == version and str(metadata.get("run_id")) == run_id:
+    try:
+        metadata = load_serving_metadata(exported / "metadata.json")
+    except JsonFileError:
+        metadata = None  # no export here, or an unreadable one: not this version's
+    if metadata and (metadata.version, metadata.run_id) == (version, run_id):
         return exported
     raise CanaryError(
         f"{source} is version {version} (run {run_id}), whose serving export is not in "
