@@ -39,8 +39,8 @@ from {{ cookiecutter.package_name }}.canary.judge import (
 from {{ cookiecutter.package_name }}.canary.prometheus import Prometheus
 from {{ cookiecutter.package_name }}.canary.traffic import Replay, request_bodies
 from {{ cookiecutter.package_name }}.core.files import JsonFileError
-from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
 from {{ cookiecutter.package_name }}.core.params import Deploy, Params, load_params
+from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 
 EXIT = {Verdict.PROMOTE: 0, Verdict.ROLL_BACK: 1, Verdict.HOLD: 14, Verdict.INCONCLUSIVE: 14}
