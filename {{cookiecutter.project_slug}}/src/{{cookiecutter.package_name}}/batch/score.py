@@ -158,11 +158,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     query = inputs.is_query(args.data)
     files = [] if query else inputs.files_of(Path(args.data))
+    chosen = choose(args.model, load_params())  # before the inputs are read and hashed
     if query:
         descriptions = [inputs.Part("query: " + " ".join(args.data.split()), None, None)]
     else:
         descriptions = inputs.open_parts(files)
-    chosen = choose(args.model, load_params())
     key = {
         "inputs": [[d.name, d.sha256] for d in descriptions],
         "model": chosen.about,
