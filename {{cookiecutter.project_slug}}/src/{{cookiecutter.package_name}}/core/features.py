@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 Measured = TypeVar("Measured")  # what the measures return (a FeatureDrift)
 Measured_co = TypeVar("Measured_co", covariant=True)
 MISSING_CATEGORY = ""  # what a missing category becomes in the model: one-hot all zeros
+NULL_SHARE = "null_share"  # the name of the one check of a whole column rather than of each value
 NOISE_SIGMAS = 3.3  # a null share is refused only beyond this many binomial SDs (about 1 in 2,000)
 
 
@@ -74,6 +75,7 @@ def null_share_at_most(limit: float) -> pa.Check:
     return pa.Check(
         within,
         ignore_na=False,
+        name=NULL_SHARE,
         error=f"null_share<={limit:g} (more than {limit:.1%} of the values are missing)",
     )
 
