@@ -44,6 +44,7 @@ COMMANDS = {
     "baseline": Command("gate.baseline", "accept the golden metrics as the baseline"),
     "batch": Command("monitor.demo_batch", "write a demo batch of held-out rows (make batch)"),
     "drift": Command("monitor.drift", "compare a batch with the training data (make drift)"),
+    "score": Command("batch.score", "score a whole table: file, folder or query (make score)"),
     "serve": Command("serve.server", "run the scoring service (make serve)"),
     "import-data": Command("ops.import_data", "make your table the project's data"),
     "model-card": Command("ops.model_card", "write the model card (release notes)"),
@@ -77,6 +78,7 @@ EXIT_STATUSES = (
     ExitStatus(9, "scoring.runtime", "ServingModelError", "the serving model cannot be used"),
     ExitStatus(10, "core.model", "ModelLoadError", "the trained model cannot be loaded"),
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
+    ExitStatus(12, "batch.rows", "ScoreInputError", "the input cannot be scored (file, column)"),
 )
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
 

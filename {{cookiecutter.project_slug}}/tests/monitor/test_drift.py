@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.batch.rows import Scorer, score_record_batch
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract import (
     FEATURES,
@@ -35,6 +37,7 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     wasserstein_rows,
 )
 from {{ cookiecutter.package_name }}.monitor.report_html import anchor
+from {{ cookiecutter.package_name }}.scoring.columns import PREDICTION, classes, probability_column
 from {{ cookiecutter.package_name }}.scoring.runtime import load_serving
 
 from ..conftest import PROJECT
@@ -133,6 +136,31 @@ def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
     assert report["dataset_drift"] is False  # one feature in a thousand may cross by chance
     assert report["prediction"]["verdict"] == "ok"
     assert report["performance"]["degraded"] == []
+
+
+def test_a_scored_batch_is_judged_by_the_predictions_it_carries(drift, serving_dir):
+    """`make score`'s output feeds drift: its own predictions, not the checkout's, are compared."""
+    model, _ = load_serving(serving_dir)
+    rows = batch(2_000, seed=103)
+    scored, _ = score_record_batch(
+        pa.RecordBatch.from_pandas(rows, preserve_index=False), Scorer(model, "7", "run")
+    )
+    frame = scored.to_pandas()
+    status, report, stderr = drift(frame)
+    assert status == 0, stderr
+    assert report["prediction"]["verdict"] == "ok"
+    assert any("model version 7" in note for note in report["notes"])
+
+    if classes():  # every row given to the last class, for sure
+        for label in classes():
+            frame[probability_column(label)] = float(label == classes()[-1])
+        frame[PREDICTION] = classes()[-1]
+    else:
+        frame[PREDICTION] = float(TARGET.maximum)
+    status, report, stderr = drift(frame)
+    assert status == 1, stderr
+    assert report["prediction"]["verdict"] == "drift"
+    assert report["dataset_drift"] is False
 
 
 def test_the_smallest_batches_rarely_raise_an_alarm(drift):

@@ -103,13 +103,13 @@ def as_values(values: pd.Series, feature: Feature) -> pd.Series:
     kept as text, for the schema to refuse in its own row (pandera refuses a column of
     numbers with one fraction as a whole, naming no row).
     """
-    text = pd.api.types.is_string_dtype(values) or values.dtype == object
+    text = values.dtype == object or pd.api.types.is_string_dtype(values)
     if feature.kind == "categorical" or (not text and feature.kind == "boolean"):
         return values
     if isinstance(feature, NumericFeature):
         parsed: pd.Series = pd.to_numeric(values, errors="coerce") if text else values
-    else:
-        parsed = values.map(BOOLEANS)
+    else:  # text, or Python's own booleans (an object column with nulls)
+        parsed = values.map(lambda value: BOOLEANS.get(value) if isinstance(value, str) else value)
     refused = values.notna() & parsed.isna()
     if isinstance(feature, NumericFeature) and feature.dtype == "int":
         refused |= parsed.notna() & (parsed.astype("float64") % 1 != 0)

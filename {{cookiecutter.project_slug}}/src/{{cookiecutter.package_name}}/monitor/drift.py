@@ -10,7 +10,8 @@ compared with the training data the pipeline keeps (<paths.prepared>/train.parqu
 effect sizes, not p-values: PSI with the normalized Wasserstein distance (numeric) or the
 Jensen-Shannon distance (categorical, boolean), each judged against the larger of its
 threshold in params.yaml (`drift`) and its sampling noise at the two sample sizes. The
-serving model scores the batch and rows it never trained on (the test split and the golden
+serving model scores the batch (a batch `make score` wrote carries its own predictions,
+which are taken instead) and rows it never trained on (the test split and the golden
 set, or the --reference given) to measure prediction drift and, when the batch has labels,
 its metrics on its labelled rows are compared with metrics/baseline.json under the gate's
 rules.
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json, write_text
@@ -57,6 +59,7 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     PredictionDrift,
     compare_outputs,
 )
+from {{ cookiecutter.package_name }}.scoring import columns
 from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModel,
     ServingModelError,
@@ -79,6 +82,11 @@ def sample(rows: int, limit: int, seed: int) -> np.ndarray:
 def outputs(model: ServingModel, frame: pd.DataFrame) -> Predictions:
     """The serving model's predictions for the rows (prediction drift compares them)."""
     return model.predict({feature.name: frame[feature.name] for feature in FEATURES})
+
+
+def recorded_outputs(recorded: pa.Table, positions: np.ndarray) -> Predictions:
+    """The predictions a scored batch carries, at the sampled rows' positions."""
+    return columns.predictions_of(recorded.take(positions))
 
 
 def labelled(target: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -206,13 +214,20 @@ def measure(
     measures = Measures(rules)
     features = [f.drift(reference[f.name], current[f.name], measures) for f in FEATURES]
     features = with_missing_drift(features, read.outside, len(current) >= rules.min_rows)
-    scored = current.iloc[sample(len(current), rules.prediction_sample_rows, rules.seed)]
+    positions = sample(len(current), rules.prediction_sample_rows, rules.seed)
+    scored = current.iloc[positions]
     unseen, note = unseen_rows(params, reference) if default_reference else (reference, None)
     expected = unseen.iloc[sample(len(unseen), rules.prediction_sample_rows, rules.seed)]
-    predicted = outputs(model, scored)
+    recorded = columns.read_predictions(current_path)  # a batch `score` wrote: its predictions
+    predicted = (
+        outputs(model, scored) if recorded is None else recorded_outputs(recorded, positions)
+    )
     output = TARGET.task.score_description
     prediction = compare_outputs(output, outputs(model, expected), predicted, rules)
     notes = [note] if note else []
+    if recorded is not None:
+        versions = ", ".join(sorted(set(recorded.column(columns.MODEL_VERSION).to_pylist())))
+        notes.append(f"the batch's own predictions, by model version {versions}, are compared")
     if len(scored) < len(current):
         notes.append(f"the model scored a seeded sample of {len(scored):,} of the batch's rows")
     performance = None

@@ -8,8 +8,11 @@ drift check import this module, and pyarrow with it: the serving image has no py
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet
 
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.task import Label, Predictions
@@ -88,6 +91,13 @@ def prediction_arrays(predictions: Predictions, version: str, run_id: str) -> li
 def has_predictions(names: list[str]) -> bool:
     """Whether a file's columns include a scored batch's prediction columns."""
     return all(field.name in names for field in prediction_fields())
+
+
+def read_predictions(path: Path) -> pa.Table | None:
+    """The prediction columns of a batch `score` wrote (a Parquet file), else None."""
+    if path.suffix != ".parquet" or not has_predictions(pyarrow.parquet.read_schema(path).names):
+        return None
+    return pyarrow.parquet.read_table(path, columns=[field.name for field in prediction_fields()])
 
 
 def predictions_of(table: pa.Table) -> Predictions:

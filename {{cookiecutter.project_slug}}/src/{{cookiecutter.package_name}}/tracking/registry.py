@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -179,3 +180,57 @@ def set_champion(
         client.set_model_version_tag(registered_model, model_version, key, value)
     client.set_registered_model_alias(registered_model, CHAMPION, model_version)
     return uri
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A registered version's model file, downloaded, and the version and run it names."""
+
+    path: Path  # the skops file
+    name: str
+    version: str
+    run_id: str
+
+
+def download_model(uri: str, settings: Tracking, into: Path) -> RegisteredModel:
+    """The skops model of `models:/<name>@<alias>` or `models:/<name>/<version>`, in `into`."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    name, alias, number = parse_model_uri(uri)
+    client = mlflow.MlflowClient(tracking_uri=settings.tracking_uri)
+    try:
+        if alias:
+            registered = client.get_model_version_by_alias(name, alias)
+        else:
+            registered = client.get_model_version(name, number)
+        folder = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{name}/{registered.version}",
+            dst_path=str(into),
+            tracking_uri=settings.tracking_uri,
+        )
+    except MlflowException as error:
+        raise RegistryError(
+            f"{uri} is not in the MLflow store {settings.tracking_uri} ({error.message}): check "
+            "the name and alias or version, or set MLFLOW_TRACKING_URI to the store that has it"
+        ) from None
+    path = Path(folder) / "model.skops"
+    if not path.is_file():
+        raise RegistryError(f"{uri} has no model.skops: it was not logged by this project's train")
+    return RegisteredModel(path, name, str(registered.version), str(registered.run_id))
+
+
+def parse_model_uri(uri: str) -> tuple[str, str, str]:
+    """(name, alias, version) of a models:/ URI; one of alias and version is empty."""
+    rest = uri.removeprefix("models:/")
+    name, at, alias = rest.partition("@")
+    if not at:
+        name, _, alias_or_version = rest.rpartition("/")
+        if name and alias_or_version.isdigit():
+            return name, "", alias_or_version
+    if rest == uri or not name or not alias:
+        raise RegistryError(
+            f"{uri!r} is not a registered model's URI: give models:/<name>@<alias> "
+            "(champion, challenger) or models:/<name>/<version>"
+        )
+    return name, alias, ""

@@ -1,0 +1,216 @@
+"""`make score DATA=<file, folder or DuckDB query> OUT=<parquet>`: score a whole table.
+
+The input streams through in record batches (never the whole table in memory); each batch
+is held to the contract and scored by rows.py. Writes OUT (the scored rows), beside it
+`<stem>.quarantine.parquet` (the refused rows, with the reason for each) and
+`<stem>.manifest.json` (row counts, the sha256 of every input and output, the model, the
+seconds taken), each whole or not at all. A killed run resumes at the input file it stopped
+in (parts.py). A progress line on a terminal, one summary line otherwise.
+
+Exit status: 0 scored (refused rows are in the quarantine, counted in the summary); 12 the
+input cannot be scored (a missing column, an unreadable or empty file, a folder holding
+other files), one line per problem; 5 a missing input; 9 or 11 the model cannot be had.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import pyarrow as pa
+import pyarrow.parquet
+
+from {{ cookiecutter.package_name }}.batch import inputs
+from {{ cookiecutter.package_name }}.batch.model import Chosen, choose
+from {{ cookiecutter.package_name }}.batch.parts import Counts, Outputs, Parts, temporary
+from {{ cookiecutter.package_name }}.batch.rows import (
+    ScoreInputError,
+    quarantine_schema,
+    score_record_batch,
+    scored_schema,
+)
+from {{ cookiecutter.package_name }}.core.contract import fingerprint
+from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json
+from {{ cookiecutter.package_name }}.core.params import load_params
+
+BATCH_ROWS = 100_000  # rows per batch: ONNX Runtime's throughput is flat from here on
+
+
+class Progress:
+    """A line rewritten in place on a terminal; nothing until the summary otherwise."""
+
+    def __init__(self, stream: TextIO, parts: int) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.parts = parts
+        self.started = time.monotonic()
+
+    def update(self, part: int, rows: int, refused: int) -> None:
+        """The rows scored so far (on a terminal only)."""
+        if self.live:
+            rate = rows / max(time.monotonic() - self.started, 1e-9)
+            self.stream.write(
+                f"\rscore: part {part + 1}/{self.parts}, {rows:,} rows, {refused:,} "
+                f"quarantined, {rate:,.0f} rows/s "
+            )
+            self.stream.flush()
+
+    def done(self, line: str) -> None:
+        """The summary, on a line of its own."""
+        self.stream.write(("\n" if self.live else "") + line + "\n")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: what it reads, scores with and writes, and where it stands."""
+
+    data: str  # the --data given
+    files: list[Path]  # the input files; none for a query
+    descriptions: list[inputs.Part]  # one per part: a file, or the query
+    chosen: Chosen
+    parts: Parts
+    progress: Progress
+    batch_rows: int
+
+    def batches(self, part: int) -> Iterator[pa.RecordBatch]:
+        """The record batches of part `part`: a file's, or the query's rows."""
+        if not self.files:
+            return inputs.read_query(self.data, self.batch_rows)
+        return inputs.read_file(self.files[part], self.batch_rows)
+
+    def score_part(self, part: int, before: Counts) -> Counts:
+        """Score one part into its part files; `before`: the counts of the parts before it."""
+        scored_path, refused_path, _ = self.parts.paths(part)
+        source = self.descriptions[part].name
+        rows = scored = refused = 0
+        with (
+            pyarrow.parquet.ParquetWriter(temporary(scored_path), scored_schema()) as good,
+            pyarrow.parquet.ParquetWriter(temporary(refused_path), quarantine_schema()) as bad,
+        ):
+            for batch in self.batches(part):
+                kept, quarantined = score_record_batch(
+                    batch, self.chosen.scorer, source=source, first_row=rows
+                )
+                good.write_batch(kept)
+                bad.write_batch(quarantined)
+                rows += batch.num_rows
+                scored += kept.num_rows
+                refused += quarantined.num_rows
+                self.progress.update(part, before.scored + scored, before.quarantined + refused)
+        counts = Counts(rows, scored, refused)
+        self.parts.finish(part, counts)
+        return counts
+
+    def score(self) -> list[Counts]:
+        """Score every part not done yet; the counts of each part."""
+        counts: list[Counts] = []
+        for part in range(len(self.descriptions)):
+            done = self.parts.done(part)
+            if done is None:
+                before = Counts(*(sum(c[i] for c in map(astuple, counts)) for i in range(3)))
+                try:
+                    done = self.score_part(part, before)
+                except ScoreInputError:
+                    self.parts.discard()  # the input must change, and the progress record with it
+                    raise
+            counts.append(done)
+        return counts
+
+    def manifest(self, outputs: Outputs, counts: list[Counts], seconds: float) -> dict[str, Any]:
+        """What the run read, wrote and scored with: the manifest's content."""
+        files = [
+            {"path": d.name, "sha256": d.sha256, "rows": c.rows}
+            for d, c in zip(self.descriptions, counts, strict=True)
+        ]
+        return {
+            "inputs": files,
+            "rows": {
+                "input": sum(c.rows for c in counts),
+                "scored": sum(c.scored for c in counts),
+                "quarantined": sum(c.quarantined for c in counts),
+            },
+            "output": {"path": str(outputs.scored), "sha256": sha256_of(outputs.scored)},
+            "quarantine": {
+                "path": str(outputs.quarantine),
+                "sha256": sha256_of(outputs.quarantine),
+            },
+            "model": self.chosen.about,
+            "contract_sha256": fingerprint(),
+            "seconds": round(seconds, 3),
+            "resumed": self.parts.resumed,
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The input, the output and the model."""
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="INPUT",
+        help="a .csv or .parquet file, a folder of them, or a DuckDB query (SELECT ...)",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="PARQUET", help="the scored rows (.parquet)"
+    )
+    parser.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="a serving folder, or models:/<name>@<alias> or models:/<name>/<version> of "
+        "the MLflow registry (default: the checkout's export, paths.serving)",
+    )
+    parser.add_argument(
+        "--batch-rows",
+        type=int,
+        default=BATCH_ROWS,
+        metavar="N",
+        help=f"rows per record batch: memory grows with it (default {BATCH_ROWS:,})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """`make score`: the exit status is documented at the top of this module."""
+    started = time.monotonic()
+    out: Path = args.out
+    if out.suffix != ".parquet" or args.batch_rows < 1:
+        print("score: --out must name a .parquet file, --batch-rows be 1 or more", file=sys.stderr)
+        return 2
+    query = inputs.is_query(args.data)
+    files = [] if query else inputs.files_of(Path(args.data))
+    if query:
+        descriptions = [inputs.Part("query: " + " ".join(args.data.split()), None, None)]
+    else:
+        descriptions = inputs.open_parts(files)
+    chosen = choose(args.model, load_params())
+    key = {
+        "inputs": [[d.name, d.sha256] for d in descriptions],
+        "model": chosen.about,
+        "contract_sha256": fingerprint(),
+        "batch_rows": args.batch_rows,
+    }
+    if query:  # a query's rows may have changed since: never resumed
+        key["started"] = time.time()
+    outputs = Outputs.beside(out)
+    outputs.manifest.unlink(missing_ok=True)  # a manifest found always describes its output
+    parts = Parts(out, key)
+    if parts.resumed:
+        print(f"score: resuming from {parts.folder}", file=sys.stderr)
+    progress = Progress(sys.stderr, len(descriptions))
+    job = Job(args.data, files, descriptions, chosen, parts, progress, args.batch_rows)
+    counts = job.score()
+    parts.assemble(len(descriptions), outputs, (scored_schema(), quarantine_schema()))
+    content = job.manifest(outputs, counts, time.monotonic() - started)
+    write_json(outputs.manifest, content)
+    rows = content["rows"]
+    progress.done(
+        f"score: {rows['scored']:,} of {rows['input']:,} rows scored into {out} by model "
+        f"{chosen.about['version']} in {content['seconds']:.1f} s; {rows['quarantined']:,} "
+        f"quarantined ({outputs.quarantine}); manifest {outputs.manifest}"
+    )
+    return 0
