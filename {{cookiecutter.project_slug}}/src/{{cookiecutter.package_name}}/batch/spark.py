@@ -128,10 +128,10 @@ def local_path(uri: str) -> str:
 
 
 def session(master: str | None, log: Path | None) -> SparkSession:
-    """A Spark session; `master` (local[*]) for a run of its own, None under spark-submit.
+    """A Spark session: local mode on `master` (local[*]), or None: the cluster's one.
 
-    Local mode listens on 127.0.0.1 only, and the JVM's output (Spark's log) goes to `log`
-    rather than the terminal; with no `log` (verbose), it shows.
+    Local mode listens on 127.0.0.1 only, its workers run this Python, and the JVM's output
+    (Spark's log) goes to `log` rather than the terminal; with no `log` (verbose), it shows.
     """
     warnings.filterwarnings("ignore", message=PANDAS_WARNING)
     try:
@@ -143,16 +143,17 @@ def session(master: str | None, log: Path | None) -> SparkSession:
             "PySpark is not installed: run `make score ENGINE=spark`, or add `--group spark` "
             "to `uv run` (pyproject.toml's spark group)"
         ) from None
-    conf = SparkConf().set("spark.log.level", "ERROR")
-    conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")  # as `score` reads
-    if master is not None:
-        if not os.environ.get("JAVA_HOME") and not shutil.which("java"):
-            raise SparkError(INSTALL_JAVA)
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers: this environment
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        conf.setMaster(master).setAppName("{{ cookiecutter.project_slug }} score")
-        conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-        conf.set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+    batch = ("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")  # as `score` reads
+    if master is None:  # under spark-submit (or a notebook): the cluster's session
+        return SparkSession.builder.config(*batch).getOrCreate()
+    conf = SparkConf().set("spark.log.level", "ERROR").set(*batch)
+    if not os.environ.get("JAVA_HOME") and not shutil.which("java"):
+        raise SparkError(INSTALL_JAVA)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers: this environment
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    conf.setMaster(master).setAppName("{{ cookiecutter.project_slug }} score")
+    conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+    conf.set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
     popen: dict[str, Any] = {}
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
