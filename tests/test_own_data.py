@@ -15,7 +15,8 @@ Per table, one project: `make import-data` (for breast-cancer, a refused table f
 must change nothing), `make repro`, `make baseline`, `make test` (every generated test,
 unchanged), `make lint` (not for penguins: a regression contract like the regression
 journey's), `make gate` against a pushed `origin/main`, a golden row served by ONNX Runtime
-through uvicorn (a missing value included) and answered in the table's own labels, `make drift`
+through uvicorn (a missing value included) and answered in the table's own labels, the whole
+table scored by `make score` (only rows the contract refuses quarantined), `make drift`
 (no alarm on the held-out rows; on a 2-SD shift an alarm naming the shifted features and no
 others than chance raises on the unshifted rows; wine holds out too few rows to judge; the
 table's own rows as they come, half unlabelled and three out of range, measured, not refused),
@@ -73,6 +74,7 @@ class OwnTable(TypedDict):
     lint: NotRequired[bool]
     worse: NotRequired[bool]
     refusal: NotRequired[bool]
+    unscorable: NotRequired[int]
 
 
 TABLES: dict[str, OwnTable] = {
@@ -99,6 +101,9 @@ TABLES: dict[str, OwnTable] = {
         "rows": "344 rows read",
         "dropped": "dropped 2 row(s) without a target",
         "task": "regression of 'body_mass_g' from 7 features (no id column)",
+        # The two rows without a target lack every measurement too, which the contract (made
+        # from the labelled rows) never allows to be missing: `make score` quarantines them.
+        "unscorable": 2,
         "shift": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"],  # 3 of 7
         "worse": False,  # a degraded regression is failed in test_project_e2e's journeys
         "lint": False,  # a regression contract as the regression journey's: linted there
@@ -139,6 +144,7 @@ def test_own_table_goes_through_the_whole_project(name: str, tmp_path: Path) -> 
     assert export["onnx"] is True, export  # names with spaces map to ONNX inputs
     fresh_import_passes_lint_and_its_gate(root, lint=table.get("lint", True))
     golden_row_is_served_by_onnx_runtime(root, table.get("classes"))
+    whole_table_is_scored(root, data, table.get("unscorable", 0))
     rows_as_they_come_are_measured_not_refused(root, data)
     if table["shift"]:
         by_chance = held_out_rows_raise_no_drift_alarm(root)
@@ -253,6 +259,19 @@ def answered_in_the_tables_labels(
         best = max(probabilities, key=probabilities.__getitem__)
         assert str(prediction["prediction"]) == best, prediction
         assert type(prediction["prediction"]) is type(classes[0]), prediction
+
+
+def whole_table_is_scored(root: Path, data: Path, unscorable: int) -> None:
+    """`make score` on the table as it came, with the contract the import wrote from it.
+
+    Missing values where the contract allows them are scored (penguins' sex); the target is
+    ignored. Only rows the contract refuses are quarantined.
+    """
+    out = root / "predictions" / "table.parquet"
+    result = run(f"make score DATA={data} OUT={out}", root)
+    rows = json.loads(out.with_name("table.manifest.json").read_text())["rows"]
+    assert rows["quarantined"] == unscorable, result.stderr
+    assert rows["scored"] == rows["input"] - unscorable > 0
 
 
 def wait_until_ready(base: str) -> dict[str, Any]:

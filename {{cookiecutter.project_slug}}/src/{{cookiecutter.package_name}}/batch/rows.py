@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -43,6 +44,7 @@ MEANINGS = {  # what a pandera check means for a row, by the start of its name
     "str_matches": "does not match the pattern",
 }
 VALUE_CHARS = 60  # longest value shown in a reason
+ROW_SCHEMA = cache(row_schema)  # built once: every batch is held to the same rules
 
 
 class ScoreInputError(ValueError):
@@ -145,7 +147,7 @@ def validated(frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, dict[int,
     A column that fails to convert hides its other checks, so the rows left are checked
     again until none fails.
     """
-    schema = row_schema()
+    schema = ROW_SCHEMA()
     reasons: dict[int, list[str]] = {}
     while True:
         try:

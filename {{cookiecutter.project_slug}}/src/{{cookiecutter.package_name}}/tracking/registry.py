@@ -10,6 +10,7 @@ pulled from the DVC remote may have been trained, and logged, on another machine
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -194,6 +195,7 @@ class RegisteredModel:
 
 def download_model(uri: str, settings: Tracking, into: Path) -> RegisteredModel:
     """The skops model of `models:/<name>@<alias>` or `models:/<name>/<version>`, in `into`."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # one line per run
     import mlflow
     from mlflow.exceptions import MlflowException
 
