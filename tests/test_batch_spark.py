@@ -99,7 +99,7 @@ def test_spark_scores_a_folder_as_one_machine_and_the_service_do(trained_project
     assert "3,004 of 3,006 rows scored on Spark (local[*])" in result.stderr
     noise = [line for line in result.stderr.splitlines() if "WARN" in line or "Warning" in line]
     assert noise == [], result.stderr  # Spark's log goes to its file
-    assert "SparkContext" in (trained_project / "spark-out/spark.spark.log").read_text()
+    assert "log4j" in (trained_project / "spark-out/spark.spark.log").read_text()
     found = json.loads(
         run(f'uv run --locked python -c "{COMPARE}" {local} {spark}', trained_project).stdout
     )

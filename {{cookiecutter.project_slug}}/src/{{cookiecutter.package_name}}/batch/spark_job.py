@@ -2,7 +2,7 @@ r"""The spark-submit entry point: score files on a cluster's storage (scripts/sp
 
     uv build --wheel
     spark-submit --py-files dist/{{ cookiecutter.package_name }}-0.1.0-py3-none-any.whl \
-        scripts/spark_score.py --data s3a://bucket/customers/2026-12-07/ --format parquet \
+        scripts/spark_score.py --data s3a://bucket/nightly/2026-12-07/ --format parquet \
         --model s3a://bucket/models/serving --out s3a://bucket/scored/2026-12-07
 
 Writes `<out>/scored/` and `<out>/quarantine/` (Parquet folders with the `score` command's
