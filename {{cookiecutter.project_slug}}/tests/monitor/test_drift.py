@@ -37,7 +37,11 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     wasserstein_rows,
 )
 from {{ cookiecutter.package_name }}.monitor.report_html import anchor
-from {{ cookiecutter.package_name }}.scoring.columns import PREDICTION, classes, probability_column
+from {{ cookiecutter.package_name }}.scoring.columns import (
+    PREDICTION,
+    classes,
+    probability_column,
+)
 from {{ cookiecutter.package_name }}.scoring.runtime import load_serving
 
 from ..conftest import PROJECT

@@ -19,7 +19,11 @@ import pyarrow as pa
 import pyarrow.csv
 import pyarrow.parquet
 
-from {{ cookiecutter.package_name }}.batch.rows import ScoreInputError, input_columns, require_columns
+from {{ cookiecutter.package_name }}.batch.rows import (
+    ScoreInputError,
+    input_columns,
+    require_columns,
+)
 from {{ cookiecutter.package_name }}.core.files import sha256_of
 
 SUFFIXES = (".csv", ".parquet")

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.batch.rows import Scorer
+from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.params import Params
-from {{ cookiecutter.package_name }}.scoring.runtime import SklearnModel, load_serving
+from {{ cookiecutter.package_name }}.scoring.runtime import (
+    METADATA_FILE,
+    SKOPS_FILE,
+    load_serving,
+)
 
 REGISTRY = "models:/"
 
@@ -29,26 +34,42 @@ class Chosen:
 
 
 def choose(model: str | None, params: Params) -> Chosen:
-    """The scorer of `--model` (None: the checkout's export)."""
-    if model and model.startswith(REGISTRY):
-        return registered(model, params)
-    folder = Path(model) if model else params.paths.serving
-    serving, metadata = load_serving(folder)
+    """The scorer of `--model` (None: the checkout's export), loaded."""
+    with tempfile.TemporaryDirectory(prefix="score-model-") as scratch:
+        folder, source = serving_folder(model, params, Path(scratch))
+        serving, metadata = load_serving(folder)  # in memory: the scratch folder may go
     version, run_id = str(metadata.get("version")), str(metadata.get("run_id"))
-    about = {"source": str(folder), "runtime": str(metadata.get("runtime"))}
+    about = {"source": source, "runtime": str(metadata.get("runtime"))}
     about |= {"registered_model": str(metadata.get("registered_model"))}
     return Chosen(Scorer(serving, version, run_id), {**about, "version": version, "run_id": run_id})
 
 
-def registered(uri: str, params: Params) -> Chosen:
-    """A registered version's skops model, downloaded from the MLflow store and loaded."""
+def serving_folder(model: str | None, params: Params, scratch: Path) -> tuple[Path, str]:
+    """The serving folder of `--model`, and its source for the manifest.
+
+    A folder as given, the checkout's export by default, or a registered version's model
+    written into `scratch` as a serving folder (the skops runtime), which any engine can load
+    or ship to its workers.
+    """
+    if model and model.startswith(REGISTRY):
+        return registered(model, params, scratch), model
+    folder = Path(model) if model else params.paths.serving
+    return folder, str(folder)
+
+
+def registered(uri: str, params: Params, scratch: Path) -> Path:
+    """A registered version's skops model, from the MLflow store, as a serving folder."""
     from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
     from {{ cookiecutter.package_name }}.tracking.registry import download_model
 
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
-    with tempfile.TemporaryDirectory(prefix="score-model-") as folder:
-        found = download_model(uri, tracking, Path(folder))
-        serving = SklearnModel(found.path)  # loaded: the folder may go
-    about = {"source": uri, "runtime": "sklearn", "registered_model": found.name}
-    about |= {"version": found.version, "run_id": found.run_id}
-    return Chosen(Scorer(serving, found.version, found.run_id), about)
+    (scratch / "download").mkdir()
+    found = download_model(uri, tracking, scratch / "download")
+    folder = scratch / "serving"
+    folder.mkdir()
+    found.path.replace(folder / SKOPS_FILE)
+    metadata = {"runtime": "sklearn", "registered_model": found.name}
+    write_json(
+        folder / METADATA_FILE, {**metadata, "version": found.version, "run_id": found.run_id}
+    )
+    return folder

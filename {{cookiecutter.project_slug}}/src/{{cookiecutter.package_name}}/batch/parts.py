@@ -4,8 +4,9 @@ Each input file is scored into a part of its own in `.<output name>.parts/` (sco
 refused rows and their counts), each part written under a temporary name and renamed when
 whole. The folder's progress record names the inputs (by sha256), the model and the batch
 size; a run that finds the same record keeps the parts already done, any other starts
-afresh. The output is always assembled from the parts, in the inputs' order, so a resumed
-run writes the same bytes as an uninterrupted one. The output, the quarantine and the
+afresh. The output is always made of the parts, in the inputs' order (one part is moved
+into place, several concatenated), so a resumed run writes the same bytes as an
+uninterrupted one. The output, the quarantine and the
 manifest are each written under a temporary name and renamed: a reader finds them whole or
 not at all.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -114,9 +114,15 @@ class Parts:
         shutil.rmtree(self.folder)
 
 
-def concatenate(parts: Iterable[Path], out: Path, schema: pa.Schema) -> None:
-    """The parts' rows, in order, into `out` (written beside it, then renamed)."""
+def concatenate(parts: list[Path], out: Path, schema: pa.Schema) -> None:
+    """The parts' rows, in order, into `out` (written beside it, then renamed).
+
+    One part is the output already: it is moved into place.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
+    if len(parts) == 1:
+        parts[0].replace(out)
+        return
     tmp = temporary(out)
     try:
         with pyarrow.parquet.ParquetWriter(tmp, schema) as writer:

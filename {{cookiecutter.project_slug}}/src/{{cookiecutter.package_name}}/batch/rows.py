@@ -25,7 +25,10 @@ import pyarrow.compute as pc
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID
 from {{ cookiecutter.package_name }}.core.features import Feature, NumericFeature
 from {{ cookiecutter.package_name }}.core.schema import row_schema
-from {{ cookiecutter.package_name }}.scoring.columns import prediction_arrays, prediction_fields
+from {{ cookiecutter.package_name }}.scoring.columns import (
+    prediction_arrays,
+    prediction_fields,
+)
 
 if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.scoring.runtime import ServingModel

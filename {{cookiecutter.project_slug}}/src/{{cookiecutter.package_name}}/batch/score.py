@@ -19,15 +19,15 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import pyarrow as pa
 import pyarrow.parquet
 
 from {{ cookiecutter.package_name }}.batch import inputs
+from {{ cookiecutter.package_name }}.batch.manifest import manifest, total
 from {{ cookiecutter.package_name }}.batch.model import Chosen, choose
 from {{ cookiecutter.package_name }}.batch.parts import Counts, Outputs, Parts, temporary
 from {{ cookiecutter.package_name }}.batch.rows import (
@@ -37,7 +37,7 @@ from {{ cookiecutter.package_name }}.batch.rows import (
     scored_schema,
 )
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
-from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json
+from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.params import load_params
 
 BATCH_ROWS = 100_000  # rows per batch: ONNX Runtime's throughput is flat from here on
@@ -114,7 +114,7 @@ class Job:
         for part in range(len(self.descriptions)):
             done = self.parts.done(part)
             if done is None:
-                before = Counts(*(sum(c[i] for c in map(astuple, counts)) for i in range(3)))
+                before = total(counts)
                 try:
                     done = self.score_part(part, before)
                 except ScoreInputError:
@@ -122,31 +122,6 @@ class Job:
                     raise
             counts.append(done)
         return counts
-
-    def manifest(self, outputs: Outputs, counts: list[Counts], seconds: float) -> dict[str, Any]:
-        """What the run read, wrote and scored with: the manifest's content."""
-        files = [
-            {"path": d.name, "sha256": d.sha256, "rows": c.rows}
-            for d, c in zip(self.descriptions, counts, strict=True)
-        ]
-        return {
-            "inputs": files,
-            "rows": {
-                "input": sum(c.rows for c in counts),
-                "scored": sum(c.scored for c in counts),
-                "quarantined": sum(c.quarantined for c in counts),
-            },
-            "output": {"path": str(outputs.scored), "sha256": sha256_of(outputs.scored)},
-            "quarantine": {
-                "path": str(outputs.quarantine),
-                "sha256": sha256_of(outputs.quarantine),
-            },
-            "model": self.chosen.about,
-            "contract_sha256": fingerprint(),
-            "seconds": round(seconds, 3),
-            "resumed": self.parts.resumed,
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -195,11 +170,11 @@ def run(args: argparse.Namespace) -> int:
         return spark_local.run(args)
     query = inputs.is_query(args.data)
     files = [] if query else inputs.files_of(Path(args.data))
+    chosen = choose(args.model, load_params())  # before the inputs are read and hashed
     if query:
         descriptions = [inputs.Part("query: " + " ".join(args.data.split()), None, None)]
     else:
         descriptions = inputs.open_parts(files)
-    chosen = choose(args.model, load_params())
     key = {
         "inputs": [[d.name, d.sha256] for d in descriptions],
         "model": chosen.about,
@@ -217,7 +192,8 @@ def run(args: argparse.Namespace) -> int:
     job = Job(args.data, files, descriptions, chosen, parts, progress, args.batch_rows)
     counts = job.score()
     parts.assemble(len(descriptions), outputs, (scored_schema(), quarantine_schema()))
-    content = job.manifest(outputs, counts, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    content = manifest(outputs, descriptions, counts, chosen.about, seconds, resumed=parts.resumed)
     write_json(outputs.manifest, content)
     rows = content["rows"]
     progress.done(
