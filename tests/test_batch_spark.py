@@ -126,7 +126,7 @@ def test_spark_scores_a_folder_as_one_machine_and_the_service_do(trained_project
         }
     )
     assert found["inputs"][0] == found["inputs"][1]
-    assert found["engines"] == [None, "spark local[*]"]
+    assert found["engines"] == ["local", "spark local[*]"]
     left = [path.name for path in (trained_project / "spark-out").iterdir()]
     assert not [name for name in left if name.startswith(".")]  # no part or temporary files
 

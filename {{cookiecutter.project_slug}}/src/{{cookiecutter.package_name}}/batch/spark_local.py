@@ -15,7 +15,6 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet
 
 from {{ cookiecutter.package_name }}.batch import inputs
-from {{ cookiecutter.package_name }}.batch.model import REGISTRY, Chosen, choose
+from {{ cookiecutter.package_name }}.batch.manifest import manifest
+from {{ cookiecutter.package_name }}.batch.model import choose, serving_folder
 from {{ cookiecutter.package_name }}.batch.parts import Counts, Outputs, temporary
 from {{ cookiecutter.package_name }}.batch.rows import (
     ScoreInputError,
@@ -38,8 +38,7 @@ from {{ cookiecutter.package_name }}.batch.spark import (
     session,
     write_outputs,
 )
-from {{ cookiecutter.package_name }}.core.contract import fingerprint
-from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json
+from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.params import load_params
 
 MASTER = "local[*]"  # every core of this machine
@@ -58,17 +57,6 @@ def join(folder: Path, out: Path, schema: pa.Schema) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def serving_folder(model: str | None) -> Path:
-    """The serving folder Spark ships to its workers: `--model`, else the checkout's export."""
-    if model and model.startswith(REGISTRY):
-        raise SparkError(
-            f"{model}: ENGINE=spark ships a serving folder to its workers: give MODEL=<folder> "
-            "(the export, models/serving, or one copied out of the image), or score a registered "
-            "version with the default engine"
-        )
-    return Path(model) if model else load_params().paths.serving
-
-
 def file_kinds(files: list[Path]) -> dict[str, list[str]]:
     """The input files by format, as absolute paths (Spark's workers may run elsewhere)."""
     kinds: dict[str, list[str]] = {}
@@ -79,17 +67,30 @@ def file_kinds(files: list[Path]) -> dict[str, list[str]]:
 
 def run(args: argparse.Namespace) -> int:
     """Score `--data` into `--out` with Spark; the `score` command's outputs and statuses."""
-    started = time.monotonic()
-    out: Path = args.out
     if inputs.is_query(args.data):
         raise ScoreInputError(
             "ENGINE=spark reads CSV or Parquet files (or a folder of them), not a DuckDB query: "
             "write the query's result to Parquet first, or score it with the default engine"
         )
     files = inputs.files_of(Path(args.data))
-    descriptions = inputs.open_parts(files)
-    folder = serving_folder(args.model)
-    chosen = choose(str(folder), load_params())  # loads it here first: a bad folder stops now
+    params = load_params()
+    with tempfile.TemporaryDirectory(prefix="score-model-") as scratch:
+        folder, source = serving_folder(args.model, params, Path(scratch))
+        chosen = choose(str(folder), params)  # loaded here first: a bad model stops now
+        descriptions = inputs.open_parts(files)
+        return on_spark(args, files, descriptions, folder, {**chosen.about, "source": source})
+
+
+def on_spark(
+    args: argparse.Namespace,
+    files: list[Path],
+    descriptions: list[inputs.Part],
+    folder: Path,
+    model: dict[str, str],
+) -> int:
+    """Score the checked files with the serving folder; write the files, then the manifest."""
+    started = time.monotonic()
+    out: Path = args.out
     outputs = Outputs.beside(out)
     outputs.manifest.unlink(missing_ok=True)  # a manifest found always describes its output
     log = None if getattr(args, "verbose", False) else out.with_name(f"{out.stem}.spark.log")
@@ -107,39 +108,11 @@ def run(args: argparse.Namespace) -> int:
         join(Path(work, "scored"), outputs.scored, scored_schema())
         join(Path(work, "quarantine"), outputs.quarantine, quarantine_schema())
     counts = [counted(rows.get(str(path), {})) for path in files]
-    content = manifest(outputs, descriptions, counts, chosen, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    content = manifest(outputs, descriptions, counts, model, seconds, engine=f"spark {MASTER}")
     write_json(outputs.manifest, content)
     summary(content, out, outputs)
     return 0
-
-
-def manifest(
-    outputs: Outputs,
-    descriptions: list[inputs.Part],
-    counts: list[Counts],
-    chosen: Chosen,
-    seconds: float,
-) -> dict[str, Any]:
-    """What the run read, wrote and scored with: the `score` command's manifest, and the engine."""
-    return {
-        "inputs": [
-            {"path": d.name, "sha256": d.sha256, "rows": c.rows}
-            for d, c in zip(descriptions, counts, strict=True)
-        ],
-        "rows": {
-            "input": sum(c.rows for c in counts),
-            "scored": sum(c.scored for c in counts),
-            "quarantined": sum(c.quarantined for c in counts),
-        },
-        "output": {"path": str(outputs.scored), "sha256": sha256_of(outputs.scored)},
-        "quarantine": {"path": str(outputs.quarantine), "sha256": sha256_of(outputs.quarantine)},
-        "model": chosen.about,
-        "contract_sha256": fingerprint(),
-        "engine": f"spark {MASTER}",
-        "seconds": round(seconds, 3),
-        "resumed": False,
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
 
 
 def counted(kinds: dict[str, int]) -> Counts:
