@@ -5,7 +5,8 @@ is held to the contract and scored by rows.py. Writes OUT (the scored rows), bes
 `<stem>.quarantine.parquet` (the refused rows, with the reason for each) and
 `<stem>.manifest.json` (row counts, the sha256 of every input and output, the model, the
 seconds taken), each whole or not at all. A killed run resumes at the input file it stopped
-in (parts.py). A progress line on a terminal, one summary line otherwise.
+in (parts.py). A progress line on a terminal, one summary line otherwise. `--engine spark`
+scores on Spark instead (spark_local.py), into the same files.
 
 Exit status: 0 scored (refused rows are in the quarantine, counted in the summary); 12 the
 input cannot be scored (a missing column, an unreadable or empty file, a folder holding
@@ -147,6 +148,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"rows per record batch: memory grows with it (default {BATCH_ROWS:,})",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="local: this process, streaming (default); spark: Spark in local mode on every "
+        "core, as on a cluster (spark_local.py; needs PySpark and Java: make score ENGINE=spark)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -156,6 +164,10 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix != ".parquet" or args.batch_rows < 1:
         print("score: --out must name a .parquet file, --batch-rows be 1 or more", file=sys.stderr)
         return 2
+    if args.engine == "spark":
+        from {{ cookiecutter.package_name }}.batch import spark_local
+
+        return spark_local.run(args)
     query = inputs.is_query(args.data)
     files = [] if query else inputs.files_of(Path(args.data))
     chosen = choose(args.model, load_params())  # before the inputs are read and hashed
