@@ -96,7 +96,7 @@ def side_by_side(
 def load_scorer(folder: Path) -> Scorer:
     """The serving folder's model, with the version and run its metadata names."""
     model, metadata = load_serving(folder)
-    return Scorer(model, str(metadata.get("version")), str(metadata.get("run_id")))
+    return Scorer(model, metadata.version, metadata.run_id)
 
 
 def score_partitions(

@@ -30,6 +30,7 @@ from {{ cookiecutter.package_name }}.batch.spark import (
     write_outputs,
 )
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
+from {{ cookiecutter.package_name }}.core.records import loads_serving_metadata
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,9 +56,10 @@ def write_text(spark: Any, uri: str, text: str) -> None:
 
 def model_of(spark: Any, folder: str) -> dict[str, str]:
     """The version and run the serving folder's metadata names."""
-    text = spark.read.text(f"{folder.rstrip('/')}/metadata.json", wholetext=True).first()[0]
-    metadata = json.loads(text)
-    return {"version": str(metadata.get("version")), "run_id": str(metadata.get("run_id"))}
+    source = f"{folder.rstrip('/')}/metadata.json"
+    text = spark.read.text(source, wholetext=True).first()[0]
+    metadata = loads_serving_metadata(text, source)
+    return {"version": metadata.version, "run_id": metadata.run_id}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -170,10 +170,20 @@ SERVING_METADATA: TypeAdapter[OnnxServing | SklearnServing] = TypeAdapter(Servin
 
 def load_serving_metadata(path: Path) -> OnnxServing | SklearnServing:
     """The serving metadata at `path`, typed by its runtime."""
-    body = versioned(read_content(path, SERVING_FIX), str(path), ServingBase.NAME, SERVING_FIX, 1)
+    return parse_serving_metadata(read_content(path, SERVING_FIX), str(path))
+
+
+def loads_serving_metadata(text: str, source: str) -> OnnxServing | SklearnServing:
+    """The serving metadata in `text`, read from `source` (e.g. a cluster's storage)."""
+    return parse_serving_metadata(parse_json_object(text, source), source)
+
+
+def parse_serving_metadata(content: dict[str, Any], source: str) -> OnnxServing | SklearnServing:
+    """Check the version, then the shape, of a serving metadata file's content."""
+    body = versioned(content, source, ServingBase.NAME, SERVING_FIX, 1)
     metadata: OnnxServing | SklearnServing = validated(
         lambda: SERVING_METADATA.validate_json(body, strict=True),
-        str(path),
+        source,
         ServingBase.NAME,
         SERVING_FIX,
     )
