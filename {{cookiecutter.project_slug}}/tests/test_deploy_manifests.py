@@ -45,7 +45,8 @@ def test_the_pod_runs_the_image_as_its_dockerfile_says():
 
 
 def test_the_probes_ask_the_routes_the_service_has():
-    app = (PROJECT / "src" / "{{ cookiecutter.package_name }}" / "serve" / "app.py").read_text()
+    package = PROJECT / "src" / "{{ cookiecutter.package_name }}"
+    app = (package / "serve" / "app.py").read_text()
     serve = container()
 
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):

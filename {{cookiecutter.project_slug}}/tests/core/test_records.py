@@ -33,7 +33,7 @@ def serving(runtime: str) -> dict[str, object]:
         "task": "binary",
         "model": "random_forest",
         "target": "churned",
-        "registered_model": "customer-churn",
+        "registered_model": "demo-model",
         "version": "3",
         "run_id": "0123abcd",
         "commit": "f" * 40,

@@ -103,7 +103,7 @@ class GoldenReport(Record):
     trivial: dict[str, float]
     golden: GoldenSet
     contract_sha256: str
-    libraries: dict[str, str]
+    libraries: dict[str, str] = Field(default_factory=dict)  # reports before 2026-12 lack it
 
 
 class Baseline(GoldenReport):
@@ -128,7 +128,7 @@ class ServingBase(Record):
     version: Name
     run_id: Name
     commit: str
-    commit_note: str
+    commit_note: str | None  # None for a clean commit (git.commit_note)
     lineage: dict[str, str]
     params: dict[str, Any]
     model_sha256: str

@@ -1,4 +1,4 @@
-"""`{{ cookiecutter.project_slug }} deployment <action>`: deploy.yml's steps around `kubectl apply`.
+"""`deployment <action>`: deploy.yml's steps around `kubectl apply`.
 
 - `check`: is a cluster configured (KUBECONFIG_DATA)? If not, say what to set; either way
   `configured=true|false` goes to GITHUB_OUTPUT and the step passes.
@@ -24,7 +24,10 @@ from {{ cookiecutter.package_name }}.ops.github_deployments import (
     set_state,
     start,
 )
-from {{ cookiecutter.package_name }}.ops.pin_image import DeployInputError, checked_digest
+from {{ cookiecutter.package_name }}.ops.pin_image import (
+    DeployInputError,
+    checked_digest,
+)
 from {{ cookiecutter.package_name }}.ops.rollback import REPORT
 
 DIGEST_FILE = Path("reports/image-digest")

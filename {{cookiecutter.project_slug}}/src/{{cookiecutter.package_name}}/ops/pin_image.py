@@ -1,4 +1,4 @@
-"""`{{ cookiecutter.project_slug }} pin-image`: name the image deploy/ runs by its digest.
+"""`pin-image`: name the image deploy/ runs by its digest.
 
 A tag can be moved to another image under a running Deployment; a digest cannot. The deploy
 workflow writes the released image's digest here before it applies an overlay, and
