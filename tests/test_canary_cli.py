@@ -85,10 +85,21 @@ def faulty_challenger(project: Path, kind: str) -> Iterator[str]:
 
 
 def test_an_identical_challenger_is_promoted(project: Path, registry: dict[str, str]) -> None:
-    result = run(f"{RUN} {HALF} INTERVALS=2", project, env=registry)
+    """Never rolled back; promoted within three runs.
 
-    verdict = report(project)
-    assert verdict["verdict"] == "promote", result.stdout
+    On 2 cores shared with the rest of the suite, a 3-second interval of ~90 requests can fail
+    a same-model check by chance (the judge's alpha; benchmarks/canary.py: 2 holds in 20 runs,
+    no roll back): such a run holds, and the rehearsal is run again.
+    """
+    for _ in range(3):
+        result = run(f"{RUN} {HALF} INTERVALS=2", project, env=registry, check=False)
+        verdict = report(project)
+        assert verdict["verdict"] != "roll back", result.stdout
+        if verdict["verdict"] == "promote":
+            break
+    failed = [c for i in verdict["intervals"] for c in i.get("checks", []) if not c["passed"]]
+    assert verdict["verdict"] == "promote", (result.stdout, failed)
+    assert result.returncode == 0
     assert [item["outcome"] for item in verdict["intervals"]] == ["passed", "passed"]
     assert all(item["challenger_requests"] >= 50 for item in verdict["intervals"])
     assert "is now `champion`" in verdict["action"]
