@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.package_name }}.core.records import (
     Baseline,
+    DriftReport,
+    FeatureDrift,
+    GateOverride,
+    GateReport,
+    GateRuleChange,
+    GateVerdict,
     GoldenReport,
     GoldenSet,
+    Histogram,
+    InvalidDriftInput,
+    MetricCheck,
     OnnxServing,
+    Outside,
+    Performance,
+    PredictionDrift,
     SklearnServing,
+    Source,
+    load_drift_report,
     load_serving_metadata,
 )
 from {{ cookiecutter.package_name }}.core.task import Parity
@@ -126,3 +141,150 @@ def test_an_unknown_runtime_or_an_onnx_model_without_inputs_is_refused(tmp_path:
     path.write_text(json.dumps(content))
     with pytest.raises(ValueError, match="onnx_inputs"):
         load_serving_metadata(path)
+
+
+GATE = GateReport(
+    passed=False,
+    failed_checks=True,
+    verdicts=[
+        GateVerdict(
+            metric="roc_auc",
+            direction="higher",
+            baseline=0.91,
+            candidate=float("nan"),  # a NaN score is written, read back, and fails the gate
+            trivial=0.5,
+            tolerance=0.01,
+            limit=0.6,
+            reasons=["candidate value is missing or not a finite number"],
+            passed=False,
+            delta=None,
+        )
+    ],
+    problems=[],
+    notes=["library versions differ from the baseline's: scikit-learn 1.7.0 -> 1.7.2"],
+    baseline_source="`main:metrics/baseline.json`",
+    commit="f" * 40,
+    golden_sha256="ab" * 32,
+    override=GateOverride(reason=None, by="octocat", refused="no re-baseline"),
+    rule_changes=[GateRuleChange(metric="f1", change="tolerance 0.01 -> 0.02", loosens=True)],
+)
+
+
+def test_a_gate_report_reads_back_with_its_verdicts(tmp_path: Path) -> None:
+    path = tmp_path / "gate.json"
+    GATE.save(path)
+
+    content = json.loads(path.read_text())
+    assert (content["schema_version"], content["passed"]) == (1, False)  # what `jq .passed` reads
+    read = GateReport.load(path)
+    candidate = read.verdicts[0].candidate
+    assert candidate is not None
+    assert math.isnan(candidate)
+    assert read.model_dump(exclude={"verdicts"}) == GATE.model_dump(exclude={"verdicts"})
+    assert read.rule_changes[0].loosens is True
+
+
+def test_a_gate_report_without_a_version_reads_and_another_version_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gate.json"
+    content = GATE.model_dump(mode="json")
+    path.write_text(json.dumps(content))
+    assert GateReport.load(path).commit == GATE.commit
+
+    path.write_text(json.dumps({**content, "schema_version": 2}))
+    with pytest.raises(ValueError, match="make gate") as refused:
+        GateReport.load(path)
+    assert f"{path} is a gate report of schema version 2" in str(refused.value)
+
+
+def test_a_gate_report_of_a_wrong_shape_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "gate.json"
+    content = GATE.model_dump(mode="json")
+    content["verdicts"][0]["passed"] = "no"  # text is never read as a boolean
+    path.write_text(json.dumps(content))
+
+    with pytest.raises(ValueError, match=r"verdicts\.0\.passed"):
+        GateReport.load(path)
+
+
+def drift_report() -> DriftReport:
+    """A drift report of one drifted feature, as `make drift` writes it."""
+    histogram = Histogram(labels=["<= 3", "> 3"], reference=[0.5, 0.5], current=[0.1, 0.9])
+    rows = {"reference": 8_000, "current": 2_000}
+    return DriftReport(
+        status="drift",
+        reasons=["dataset drift: 1 of 1 features drifted (100%, limit 50%): tenure months"],
+        dataset_drift=True,
+        drifted_features=["tenure months"],
+        drifted_share=1.0,
+        thresholds={"psi_threshold": 0.2, "min_rows": 500},
+        features=[
+            FeatureDrift(
+                name="tenure months",
+                kind="numeric",
+                psi=0.9,
+                wasserstein_normalized=1.2,
+                js=None,
+                null_share={"reference": 0.0, "current": 0.01},
+                rows=rows,
+                thresholds={"psi": 0.2, "distance": 0.1},
+                verdict="drift",
+                histogram=histogram,
+            )
+        ],
+        prediction=PredictionDrift("probability", 0.01, 0.2, rows, "ok", histogram),
+        performance=Performance(
+            rows=2_000,
+            baseline="metrics/baseline.json",
+            metrics={"roc_auc": 0.9, "f1": None},
+            checks=[MetricCheck("roc_auc", "higher", 0.91, 0.9, 0.01, 0.02, "ok", "ok")],
+            degraded=[],
+        ),
+        outside_contract=[Outside("tenure months", "out of range", 3, ["line 7 = 412"])],
+        notes=[],
+        reference=Source("data/prepared/train.parquet", 8_000, "a" * 64),
+        current=Source("data/batches/mild.csv", 2_000, "b" * 64),
+        model={"runtime": "onnx", "version": "3", "model": "random_forest"},
+        generated_at="2026-12-07T20:00:00+00:00",
+    )
+
+
+def test_a_drift_report_reads_back_as_the_verdict_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "drift.json"
+    report = drift_report()
+    report.save(path)
+
+    assert json.loads(path.read_text())["status"] == "drift"  # what `jq -r .status` reads
+    assert load_drift_report(path) == report
+
+
+def test_the_status_decides_between_a_verdict_and_refused_input(tmp_path: Path) -> None:
+    path = tmp_path / "drift.json"
+    refused = InvalidDriftInput(
+        status="invalid_input",
+        problem="column 'tenure months' is missing",
+        current="batch.csv",
+        generated_at="2026-12-07T20:00:00+00:00",
+    )
+    refused.save(path)
+    assert load_drift_report(path) == refused
+
+    content = drift_report().model_dump(mode="json")
+    path.write_text(json.dumps({**content, "status": "maybe"}))  # written before: no version
+    with pytest.raises(ValueError, match="status") as wrong:
+        load_drift_report(path)
+    assert "make drift" in str(wrong.value)
+
+
+def test_a_drift_report_of_a_wrong_shape_or_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "drift.json"
+    content = drift_report().model_dump(mode="json")
+    content["features"][0]["rows"]["current"] = 2.5  # a row count is a whole number
+    path.write_text(json.dumps(content))
+    with pytest.raises(ValueError, match=r"features\.0\.rows\.current"):
+        load_drift_report(path)
+
+    path.write_text(json.dumps({**drift_report().model_dump(mode="json"), "schema_version": 9}))
+    with pytest.raises(ValueError, match="drift report of schema version 9"):
+        load_drift_report(path)

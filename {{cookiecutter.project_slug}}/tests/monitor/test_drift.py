@@ -26,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.contract import (
 )
 from {{ cookiecutter.package_name }}.core.metrics import score
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
+from {{ cookiecutter.package_name }}.core.records import load_drift_report
 from {{ cookiecutter.package_name }}.monitor.demo_batch import demo_batch
 from {{ cookiecutter.package_name }}.monitor.drift import outputs
 from {{ cookiecutter.package_name }}.monitor.measures import (
@@ -98,6 +99,8 @@ def drift(monitored, tmp_path, monkeypatch, capsys):
         status = main(["drift", "--current", str(batch), "--output", str(output), *args])
         report = output / "drift.json"
         content = json.loads(report.read_text()) if report.exists() else None
+        if content is not None:  # the file reads back as its typed record, whatever it says
+            assert load_drift_report(report).status == content["status"]
         return status, content, capsys.readouterr().err
 
     return run

@@ -10,12 +10,19 @@ the field and the fix (`RecordError`, a `JsonFileError`: exit status 6). A file 
     Baseline         metrics/baseline.json          baseline -> gate, drift, model card
     OnnxServing or   models/serving/metadata.json   export -> service, champion, model card
     SklearnServing   (`load_serving_metadata`: the file's runtime decides which)
+    GateReport       reports/gate.json              gate -> CI, scripts (`jq .passed`)
+    DriftReport or   reports/drift.json             drift -> monitor.yml, score.yml (`jq .status`)
+    InvalidDriftInput  (`load_drift_report`: the file's status decides which)
+
+The drift report's parts (Histogram, FeatureDrift, ...) are plain frozen dataclasses: the
+monitor builds them as it measures, and pydantic checks them strictly when a file is read.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -32,6 +39,7 @@ from {{ cookiecutter.package_name }}.core.task import Parity
 VERSION_KEY = "schema_version"
 Name = Annotated[str, Field(min_length=1)]  # what a registry or a run is looked up by
 SERVING_FIX = "run `make repro` (export stage) or point at a serving folder it wrote"
+DRIFT_FIX = "run `make drift CURRENT=<batch>` again"
 
 
 class RecordError(JsonFileError):
@@ -168,26 +176,229 @@ ServingMetadata = Annotated[OnnxServing | SklearnServing, Field(discriminator="r
 SERVING_METADATA: TypeAdapter[OnnxServing | SklearnServing] = TypeAdapter(ServingMetadata)
 
 
+class GateVerdict(Record):
+    """One gated metric: its values, its rules, every rule the candidate breaks."""
+
+    metric: str
+    direction: str
+    baseline: float | None
+    candidate: float | None
+    trivial: float | None
+    tolerance: float
+    limit: float
+    reasons: list[str]  # empty when it passes
+    passed: bool
+    delta: float | None  # candidate minus baseline
+
+
+class GateOverride(Record):
+    """An override of a failing gate: who asked and why, or why it was refused."""
+
+    reason: str | None
+    by: str | None
+    refused: str | None
+
+
+class GateRuleChange(Record):
+    """One difference between the target branch's gate rules and this change's."""
+
+    metric: str
+    change: str
+    loosens: bool
+
+
+class GateReport(Record):
+    """The gate's decision (reports/gate.json; reports/gate.md renders it for people)."""
+
+    NAME: ClassVar[str] = "gate report"
+    FIX: ClassVar[str] = "run `make gate`"
+
+    passed: bool  # accepted: nothing failed, or an override accepts the failure
+    failed_checks: bool  # a metric or an input check failed, overridden or not
+    verdicts: list[GateVerdict]
+    problems: list[str]
+    notes: list[str]
+    baseline_source: str
+    commit: str
+    golden_sha256: str | None
+    override: GateOverride
+    rule_changes: list[GateRuleChange]
+
+
+ColumnStatus = Literal["ok", "drift", "insufficient_data"]
+DriftStatus = Literal["no_drift", "drift", "insufficient_data"]
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Share of rows per bin or category: what the measures compare and the plots show."""
+
+    labels: list[str]
+    reference: list[float]
+    current: list[float]
+
+
+@dataclass(frozen=True)
+class FeatureDrift:
+    """One feature's drift: the measures, their thresholds, the verdict and the histogram."""
+
+    name: str
+    kind: Literal["numeric", "categorical", "boolean"]
+    psi: float | None
+    wasserstein_normalized: float | None  # numeric features only
+    js: float | None  # categorical and boolean features only
+    null_share: dict[str, float]  # "reference" and "current"
+    rows: dict[str, int]  # rows measured (missing values excluded)
+    thresholds: dict[str, float]  # "psi" and "distance": effect size or noise, the larger
+    verdict: ColumnStatus
+    histogram: Histogram
+
+
+@dataclass(frozen=True)
+class PredictionDrift:
+    """Drift of the model's output (Predictions.score) between reference and batch."""
+
+    output: str
+    psi: float | None
+    threshold: float  # prediction_psi_threshold or the PSI's sampling noise, the larger
+    rows: dict[str, int]
+    verdict: ColumnStatus
+    histogram: Histogram
+
+
+@dataclass(frozen=True)
+class MetricCheck:
+    """One metric of a labelled batch against the baseline, judged with a sampling allowance."""
+
+    metric: str
+    direction: str
+    baseline: float | None
+    current: float | None
+    tolerance: float
+    noise: float  # sampling allowance added to the tolerance
+    verdict: Literal["ok", "degraded", "insufficient_data"]
+    reason: str
+
+    @property
+    def delta(self) -> float | None:
+        """Batch minus baseline; None when either is missing."""
+        if self.baseline is None or self.current is None:
+            return None
+        return self.current - self.baseline
+
+
+@dataclass(frozen=True)
+class Performance:
+    """A labelled batch's metrics, each judged against the baseline's."""
+
+    rows: int
+    baseline: str
+    metrics: dict[str, float | None]
+    checks: list[MetricCheck]
+    degraded: list[str]
+
+
+@dataclass(frozen=True)
+class Outside:
+    """Rows of one column with values outside the contract: evidence of drift, counted."""
+
+    column: str
+    what: str  # what the contract's check means in a batch, e.g. "out of range"
+    rows: int
+    examples: list[str] = field(default_factory=list)  # "line 7 = 412" (the header is line 1)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A compared file, identified by its content."""
+
+    path: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DriftConclusion:
+    """The verdict on a batch and the reasons for it."""
+
+    status: DriftStatus
+    reasons: list[str]  # why the status is drift, most important first
+    dataset_drift: bool
+    drifted_features: list[str]
+    drifted_share: float  # of the features with enough rows to judge
+
+
+class DriftRecord(Record):
+    """What reports/drift.json holds: a verdict (DriftReport) or refused input."""
+
+    NAME: ClassVar[str] = "drift report"
+    FIX: ClassVar[str] = DRIFT_FIX
+
+    generated_at: str  # ISO 8601, UTC
+
+
+class DriftReport(DriftRecord):
+    """A batch's verdict and everything behind it, as drift.md and drift.html show it."""
+
+    status: DriftStatus
+    reasons: list[str]
+    dataset_drift: bool
+    drifted_features: list[str]
+    drifted_share: float
+    thresholds: dict[str, float]
+    features: list[FeatureDrift]
+    prediction: PredictionDrift
+    performance: Performance | None
+    outside_contract: list[Outside]  # values the contract refuses, per column and check
+    notes: list[str]
+    reference: Source
+    current: Source
+    model: dict[str, str]  # runtime, version and model kind of the serving model
+
+
+class InvalidDriftInput(DriftRecord):
+    """A batch that could not be checked (exit status 2): no verdict, so no script reads one."""
+
+    status: Literal["invalid_input"]
+    problem: str
+    current: str  # the batch's path
+
+
+DRIFT_REPORTS: TypeAdapter[DriftReport | InvalidDriftInput] = TypeAdapter(
+    Annotated[DriftReport | InvalidDriftInput, Field(discriminator="status")]
+)
+
+
 def load_serving_metadata(path: Path) -> OnnxServing | SklearnServing:
     """The serving metadata at `path`, typed by its runtime."""
-    return parse_serving_metadata(read_content(path, SERVING_FIX), str(path))
+    content = read_content(path, SERVING_FIX)
+    metadata: OnnxServing | SklearnServing = one_of(
+        SERVING_METADATA, ServingBase, content, str(path)
+    )
+    return metadata
 
 
 def loads_serving_metadata(text: str, source: str) -> OnnxServing | SklearnServing:
     """The serving metadata in `text`, read from `source` (e.g. a cluster's storage)."""
-    return parse_serving_metadata(parse_json_object(text, source), source)
-
-
-def parse_serving_metadata(content: dict[str, Any], source: str) -> OnnxServing | SklearnServing:
-    """Check the version, then the shape, of a serving metadata file's content."""
-    body = versioned(content, source, ServingBase.NAME, SERVING_FIX, 1)
-    metadata: OnnxServing | SklearnServing = validated(
-        lambda: SERVING_METADATA.validate_json(body, strict=True),
-        source,
-        ServingBase.NAME,
-        SERVING_FIX,
-    )
+    content = parse_json_object(text, source)
+    metadata: OnnxServing | SklearnServing = one_of(SERVING_METADATA, ServingBase, content, source)
     return metadata
+
+
+def load_drift_report(path: Path) -> DriftReport | InvalidDriftInput:
+    """The drift report at `path`: a verdict, or why the batch could not be checked."""
+    report: DriftReport | InvalidDriftInput = one_of(
+        DRIFT_REPORTS, DriftRecord, read_content(path, DRIFT_FIX), str(path)
+    )
+    return report
+
+
+def one_of(
+    kinds: TypeAdapter[Any], base: type[Record], content: dict[str, Any], source: str
+) -> Any:
+    """The record of whichever of `kinds` the content is (`base` names the file and the fix)."""
+    body = versioned(content, source, base.NAME, base.FIX, base.VERSION)
+    return validated(lambda: kinds.validate_json(body, strict=True), source, base.NAME, base.FIX)
 
 
 def read_content(path: Path, fix: str) -> dict[str, Any]:

@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any
 
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
 from {{ cookiecutter.package_name }}.core.files import (
     JsonFileError,
     sha256_of,
-    write_json,
     write_text,
 )
 from {{ cookiecutter.package_name }}.core.formats import fixed
@@ -32,6 +30,10 @@ from {{ cookiecutter.package_name }}.core.params import (
 )
 from {{ cookiecutter.package_name }}.core.records import (
     Baseline,
+    GateOverride,
+    GateReport,
+    GateRuleChange,
+    GateVerdict,
     GoldenReport,
 )
 from {{ cookiecutter.package_name }}.core.rules import MetricVerdict, judge_metrics
@@ -231,16 +233,23 @@ def to_markdown(decision: GateDecision) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(decision: GateDecision) -> dict[str, Any]:
+def to_record(decision: GateDecision) -> GateReport:
     """The decision for machines (reports/gate.json), with the derived verdicts."""
-    return {
-        **asdict(decision),
-        "passed": decision.passed,
-        "failed_checks": decision.failed,
-        "verdicts": [
-            {**asdict(v), "passed": v.passed, "delta": v.delta} for v in decision.verdicts
+    return GateReport(
+        passed=decision.passed,
+        failed_checks=decision.failed,
+        verdicts=[
+            GateVerdict(**{**asdict(v), "reasons": list(v.reasons)}, passed=v.passed, delta=v.delta)
+            for v in decision.verdicts
         ],
-    }
+        problems=decision.problems,
+        notes=decision.notes,
+        baseline_source=decision.baseline_source,
+        commit=decision.commit,
+        golden_sha256=decision.golden_sha256,
+        override=GateOverride(**asdict(decision.override)),
+        rule_changes=[GateRuleChange(**asdict(change)) for change in decision.rule_changes],
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -251,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
     markdown = to_markdown(decision)
     reports = params.paths.reports
     write_text(reports / "gate.md", markdown)
-    write_json(reports / "gate.json", to_json(decision))
+    to_record(decision).save(reports / "gate.json")
     print(markdown)
     if not decision.passed:
         print(

@@ -2,7 +2,7 @@
 
 `drift` is the command: `batch` reads a batch and checks it against the contract, `measures`
 computes the effect sizes, `performance` judges a labelled batch against the baseline,
-`drift_report` holds what was found, and `report_md` and `report_html` render it. The command
+and `report_md` and `report_html` render what was found (core/records.py: DriftReport). The command
 line is `make drift`, or:
 
     {{ cookiecutter.project_slug }} drift --help

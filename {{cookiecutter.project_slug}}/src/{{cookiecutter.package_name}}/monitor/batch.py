@@ -12,7 +12,7 @@ costs a fraction of a second. Two kinds of problem are told apart:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,7 @@ import pyarrow.parquet
 from pandera.pandas import DataFrameSchema
 
 from {{ cookiecutter.package_name }}.core.contract import ID, TARGET, feature_names
+from {{ cookiecutter.package_name }}.core.records import Outside
 from {{ cookiecutter.package_name }}.core.schema import table_schema
 from {{ cookiecutter.package_name }}.core.validation import problems_from
 
@@ -39,16 +40,6 @@ TOO_MANY_MISSING = "missing, beyond the contract's share and its sampling noise"
 
 class BatchError(ValueError):
     """The batch cannot be measured; the message names each problem and its fix."""
-
-
-@dataclass(frozen=True)
-class Outside:
-    """Rows of one column with values outside the contract: evidence of drift, counted."""
-
-    column: str
-    what: str  # a value of OUTSIDE, or TOO_MANY_MISSING
-    rows: int
-    examples: list[str] = field(default_factory=list)  # "line 7 = 412" (the header is line 1)
 
 
 @dataclass(frozen=True)

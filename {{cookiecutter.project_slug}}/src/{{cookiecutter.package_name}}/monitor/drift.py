@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,30 +38,26 @@ import pandas as pd
 import pyarrow as pa
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, TARGET
-from {{ cookiecutter.package_name }}.core.files import sha256_of, write_json, write_text
+from {{ cookiecutter.package_name }}.core.files import sha256_of, write_text
 from {{ cookiecutter.package_name }}.core.params import (
     DriftRules,
     Params,
     ParamsError,
     load_params,
 )
-from {{ cookiecutter.package_name }}.core.target_branch import (
-    GateInputError,
-    read_baseline,
-)
-from {{ cookiecutter.package_name }}.core.task import Predictions
-from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
-from {{ cookiecutter.package_name }}.monitor.drift_report import (
+from {{ cookiecutter.package_name }}.core.records import (
     DriftConclusion,
     DriftReport,
+    FeatureDrift,
+    InvalidDriftInput,
+    Outside,
+    PredictionDrift,
     Source,
 )
-from {{ cookiecutter.package_name }}.monitor.measures import (
-    FeatureDrift,
-    Measures,
-    PredictionDrift,
-    compare_outputs,
-)
+from {{ cookiecutter.package_name }}.core.target_branch import GateInputError, read_baseline
+from {{ cookiecutter.package_name }}.core.task import Predictions
+from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
+from {{ cookiecutter.package_name }}.monitor.measures import Measures, compare_outputs
 from {{ cookiecutter.package_name }}.scoring import columns
 from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModel,
@@ -70,7 +66,7 @@ from {{ cookiecutter.package_name }}.scoring.runtime import (
 )
 
 if TYPE_CHECKING:
-    from {{ cookiecutter.package_name }}.monitor.performance import Performance
+    from {{ cookiecutter.package_name }}.core.records import Performance
 
 REPORTS = ("drift.json", "drift.md", "drift.html")
 
@@ -165,13 +161,18 @@ def conclude(
     )
 
 
+def now() -> str:
+    """The time a report is written: UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def source(path: Path, rows: int) -> Source:
     """The file's path, its row count and its sha256."""
     return Source(str(path), rows, sha256_of(path))
 
 
 def with_missing_drift(
-    features: list[FeatureDrift], outside: list[batch.Outside], judged: bool
+    features: list[FeatureDrift], outside: list[Outside], judged: bool
 ) -> list[FeatureDrift]:
     """A feature missing beyond its contract's share (noise allowed) has drifted.
 
@@ -254,7 +255,7 @@ def measure(
         reference=source(reference_path, len(reference)),
         current=source(current_path, len(current)),
         model={"runtime": metadata.runtime, "version": metadata.version, "model": metadata.model},
-        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        generated_at=now(),
     )
 
 
@@ -264,15 +265,15 @@ def write_reports(result: DriftReport, folder: Path) -> str:
     page = report_html.to_html(result)
     write_text(folder / "drift.html", page)
     write_text(folder / "drift.md", markdown)
-    write_json(folder / "drift.json", asdict(result))
+    result.save(folder / "drift.json")
     return markdown
 
 
 def write_invalid(folder: Path, current: Path, problem: str) -> None:
     """Replace the previous verdict: a script reading drift.json must not find an old one."""
-    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    report = {"status": "invalid_input", "problem": problem, "current": str(current)}
-    write_json(folder / "drift.json", {**report, "generated_at": generated_at})
+    InvalidDriftInput(
+        status="invalid_input", problem=problem, current=str(current), generated_at=now()
+    ).save(folder / "drift.json")
     write_text(
         folder / "drift.md",
         f"## Drift check: INVALID INPUT\n\n`{current}` could not be checked:\n\n"

@@ -42,6 +42,12 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import gamma, norm, wasserstein_distance
 
 from {{ cookiecutter.package_name }}.core.params import DriftRules
+from {{ cookiecutter.package_name }}.core.records import (
+    ColumnStatus,
+    FeatureDrift,
+    Histogram,
+    PredictionDrift,
+)
 from {{ cookiecutter.package_name }}.core.task import Predictions
 
 EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
@@ -49,44 +55,6 @@ REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial d
 DISTANCE_REPLICATES = 500  # ... per Wasserstein distance (resampled rows)
 NOISE_ROWS = 2_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
 UNKNOWN = "(not in the contract)"  # the bin of a batch's unknown categories
-ColumnStatus = Literal["ok", "drift", "insufficient_data"]
-
-
-@dataclass(frozen=True)
-class Histogram:
-    """Share of rows per bin or category: what the measures compare and the plots show."""
-
-    labels: list[str]
-    reference: list[float]
-    current: list[float]
-
-
-@dataclass(frozen=True)
-class FeatureDrift:
-    """One feature's drift: the measures, their thresholds, the verdict and the histogram."""
-
-    name: str
-    kind: Literal["numeric", "categorical", "boolean"]
-    psi: float | None
-    wasserstein_normalized: float | None  # numeric features only
-    js: float | None  # categorical and boolean features only
-    null_share: dict[str, float]  # "reference" and "current"
-    rows: dict[str, int]  # rows measured (missing values excluded)
-    thresholds: dict[str, float]  # "psi" and "distance": effect size or noise, the larger
-    verdict: ColumnStatus
-    histogram: Histogram
-
-
-@dataclass(frozen=True)
-class PredictionDrift:
-    """Drift of the model's output (Predictions.score) between reference and batch."""
-
-    output: str
-    psi: float | None
-    threshold: float  # prediction_psi_threshold or the PSI's sampling noise, the larger
-    rows: dict[str, int]
-    verdict: ColumnStatus
-    histogram: Histogram
 
 
 def quantile_edges(reference: np.ndarray, bins: int) -> np.ndarray:

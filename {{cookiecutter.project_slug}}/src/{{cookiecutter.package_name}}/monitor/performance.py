@@ -14,50 +14,21 @@ from __future__ import annotations
 import math
 import warnings
 from contextlib import suppress
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import numpy as np
 
 from {{ cookiecutter.package_name }}.core.metrics import score
 from {{ cookiecutter.package_name }}.core.params import DriftRules, MetricRule
-from {{ cookiecutter.package_name }}.core.records import Baseline
+from {{ cookiecutter.package_name }}.core.records import (
+    Baseline,
+    MetricCheck,
+    Performance,
+)
 from {{ cookiecutter.package_name }}.core.rules import judge
 
 REPLICATES = 50  # bootstrap samples: a standard deviation to within about 10%
 BOOTSTRAP_ROWS = 5_000  # rows per bootstrap sample; the spread is rescaled to the real sizes
-
-
-@dataclass(frozen=True)
-class MetricCheck:
-    """One metric of the batch against the baseline, judged with the sampling allowance."""
-
-    metric: str
-    direction: str
-    baseline: float | None
-    current: float | None
-    tolerance: float
-    noise: float  # sampling allowance added to the tolerance
-    verdict: Literal["ok", "degraded", "insufficient_data"]
-    reason: str
-
-    @property
-    def delta(self) -> float | None:
-        """Batch minus baseline; None when either is missing."""
-        if self.baseline is None or self.current is None:
-            return None
-        return self.current - self.baseline
-
-
-@dataclass(frozen=True)
-class Performance:
-    """A labelled batch's metrics, each judged against the baseline's."""
-
-    rows: int
-    baseline: str
-    metrics: dict[str, float | None]
-    checks: list[MetricCheck]
-    degraded: list[str]
 
 
 def spread_per_row(truth: np.ndarray, predicted: np.ndarray, seed: int) -> dict[str, float]:

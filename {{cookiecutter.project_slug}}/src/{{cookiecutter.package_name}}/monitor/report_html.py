@@ -8,13 +8,17 @@ the bins the PSI was computed on (the reference's quantile bins, or the categori
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
 import plotly.io
 from plotly.offline import get_plotlyjs
 
 from {{ cookiecutter.package_name }}.core.formats import fixed
-from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift, Histogram
+from {{ cookiecutter.package_name }}.core.records import (
+    DriftReport,
+    FeatureDrift,
+    Histogram,
+    Performance,
+)
 from {{ cookiecutter.package_name }}.monitor.report_md import (
     STATUS,
     distance,
@@ -22,10 +26,6 @@ from {{ cookiecutter.package_name }}.monitor.report_md import (
     ranked,
     summary,
 )
-
-if TYPE_CHECKING:
-    from {{ cookiecutter.package_name }}.monitor.drift_report import DriftReport
-    from {{ cookiecutter.package_name }}.monitor.performance import Performance
 
 REFERENCE_COLOR = "#57606a"
 CURRENT_COLOR = {"drift": "#cf222e", "ok": "#0969da", "insufficient_data": "#6e7781"}

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from {{ cookiecutter.package_name }}.core.formats import fixed
-from {{ cookiecutter.package_name }}.monitor.measures import FeatureDrift
-
-if TYPE_CHECKING:
-    from {{ cookiecutter.package_name }}.monitor.drift_report import DriftReport
+from {{ cookiecutter.package_name }}.core.records import DriftReport, FeatureDrift
 
 STATUS = {"no_drift": "NO DRIFT", "drift": "DRIFT", "insufficient_data": "INSUFFICIENT DATA"}
 ORDER = {"drift": 0, "ok": 1, "insufficient_data": 2}  # drifted features first
