@@ -8,6 +8,10 @@ Errors the project knows (a wrong params.yaml, a missing input, data that breaks
 are one message on stderr, `<command>: <what is wrong and the fix>`, and an exit status of
 their own (EXIT_STATUSES, the README's table); `--verbose` adds the traceback. Anything else
 is a bug: its traceback, and exit status 70.
+
+What a command produces (a report, the line saying what it wrote) goes to stdout; what it says
+while it works (progress, warnings, why it refused its input) is logged to stderr through
+`logging`, configured here once: plain messages, and `--verbose` adds the debug ones.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import builtins
 import importlib
+import logging
 import sys
 import traceback
 from collections.abc import Sequence
@@ -113,7 +118,7 @@ def parser_for(commands: dict[str, Command]) -> tuple[Parser, dict[str, Parser]]
         "--verbose",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="print the traceback of an error too",
+        help="print the traceback of an error, and debug messages, too",
     )
     statuses = [
         "0  done",
@@ -167,6 +172,22 @@ def known_status(error: Exception) -> int | None:
     return None
 
 
+def configure_logging(verbose: bool) -> None:
+    """The package's log messages on stderr as plain lines; debug ones only when verbose.
+
+    A handler of its own on the package's logger (not the root's): libraries' logging stays as
+    they set it. Replaced on every call, so that it writes to the current sys.stderr.
+    """
+    logger = logging.getLogger(PACKAGE)
+    for old in [handler for handler in logger.handlers if handler.get_name() == PROG]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(PROG)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, run the command, turn a known error into its message and status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -183,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             add_arguments(parsers[name])
     args = parser.parse_args(arguments)
     assert module is not None  # argparse exits on an unknown or missing command
+    configure_logging(getattr(args, "verbose", False))
     try:
         status: int = module.run(args)
     except Exception as error:

@@ -16,6 +16,7 @@ other files), one line per problem; 5 a missing input; 9 or 11 the model cannot 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from {{ cookiecutter.package_name }}.batch.rows import (
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
 from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.params import load_params
+
+log = logging.getLogger(__name__)
 
 BATCH_ROWS = 100_000  # rows per batch: ONNX Runtime's throughput is flat from here on
 
@@ -162,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     out: Path = args.out
     if out.suffix != ".parquet" or args.batch_rows < 1:
-        print("score: --out must name a .parquet file, --batch-rows be 1 or more", file=sys.stderr)
+        log.error("score: --out must name a .parquet file, --batch-rows be 1 or more")
         return 2
     if args.engine == "spark":
         from {{ cookiecutter.package_name }}.batch import spark_local
@@ -187,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     outputs.manifest.unlink(missing_ok=True)  # a manifest found always describes its output
     parts = Parts(out, key)
     if parts.resumed:
-        print(f"score: resuming from {parts.folder}", file=sys.stderr)
+        log.info(f"score: resuming from {parts.folder}")
     progress = Progress(sys.stderr, len(descriptions))
     job = Job(args.data, files, descriptions, chosen, parts, progress, args.batch_rows)
     counts = job.score()

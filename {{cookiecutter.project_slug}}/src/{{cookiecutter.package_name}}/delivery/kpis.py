@@ -14,7 +14,7 @@ is wrong; 15 GitHub refused a request (the message says which and why).
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from {{ cookiecutter.package_name }}.delivery.github import GitHub
 from {{ cookiecutter.package_name }}.delivery.history import read_history
 from {{ cookiecutter.package_name }}.delivery.measures import measure
 from {{ cookiecutter.package_name }}.delivery.report import as_json, as_markdown
+
+log = logging.getLogger(__name__)
 
 
 class GitHubSettings(EnvironmentSettings):
@@ -83,7 +85,7 @@ def _day(text: str) -> datetime:
 def run(args: argparse.Namespace) -> int:
     """Read the record, measure, write JSON, markdown and charts."""
     if args.days < 1:
-        print("delivery: --days must be at least 1", file=sys.stderr)
+        log.error("delivery: --days must be at least 1")
         return 2
     settings = GitHubSettings.from_env()
     folder = args.output_dir or load_params().paths.reports
@@ -98,5 +100,5 @@ def run(args: argparse.Namespace) -> int:
     write_text(folder / "delivery.md", as_markdown(kpis, settings.repository, names))
     print(f"delivery: {history.requests} requests; report in {folder}/delivery.md")
     if kpis.stopped is not None:
-        print(f"delivery: incomplete, {kpis.stopped}", file=sys.stderr)
+        log.warning(f"delivery: incomplete, {kpis.stopped}")
     return 0

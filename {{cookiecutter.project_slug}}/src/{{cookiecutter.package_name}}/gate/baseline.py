@@ -7,12 +7,14 @@ committed on the target branch.
 from __future__ import annotations
 
 import argparse
+import logging
 import math
-import sys
 
 from {{ cookiecutter.package_name }}.core import git
 from {{ cookiecutter.package_name }}.core.params import load_params
 from {{ cookiecutter.package_name }}.core.records import Baseline, GoldenReport
+
+log = logging.getLogger(__name__)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     current = GoldenReport.load(paths.golden_metrics)
     bad = [name for name, value in current.metrics.items() if not math.isfinite(value)]
     if bad:
-        print(f"baseline: refusing non-finite metrics: {', '.join(bad)}", file=sys.stderr)
+        log.error(f"baseline: refusing non-finite metrics: {', '.join(bad)}")
         return 1
     accepted = Baseline(**dict(current), measured_at_commit=git.commit())
     accepted.save(paths.baseline)

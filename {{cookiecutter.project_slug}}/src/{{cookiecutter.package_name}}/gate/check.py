@@ -13,7 +13,7 @@ report says who and why.
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from dataclasses import asdict, dataclass, field
 
 from {{ cookiecutter.package_name }}.core import git
@@ -46,6 +46,8 @@ from {{ cookiecutter.package_name }}.core.target_branch import (
     rule_changes,
     strictest,
 )
+
+log = logging.getLogger(__name__)
 
 COLUMNS = (
     "metric",
@@ -263,9 +265,6 @@ def run(args: argparse.Namespace) -> int:
     to_record(decision).save(reports / "gate.json")
     print(markdown)
     if not decision.passed:
-        print(
-            f"gate: the candidate model is not accepted (details in {reports / 'gate.md'})",
-            file=sys.stderr,
-        )
+        log.error(f"gate: the candidate model is not accepted (details in {reports / 'gate.md'})")
         return 1
     return 0

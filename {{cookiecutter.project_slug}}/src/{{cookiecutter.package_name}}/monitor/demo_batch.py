@@ -12,7 +12,7 @@ for trying the monitor; real batches come from production.
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,8 @@ from {{ cookiecutter.package_name }}.core.contract import FEATURES
 from {{ cookiecutter.package_name }}.core.features import Feature, NumericFeature
 from {{ cookiecutter.package_name }}.core.files import write_atomically
 from {{ cookiecutter.package_name }}.core.params import load_params
+
+log = logging.getLogger(__name__)
 
 SHIFTS = {"none": 0.0, "mild": 0.5, "severe": 2.0}  # standard deviations
 
@@ -65,12 +67,12 @@ def run(args: argparse.Namespace) -> int:
     """`make batch`: exit 2 when the held-out split or a named feature is missing."""
     held_out = load_params().paths.prepared / "test.parquet"
     if not held_out.is_file():
-        print(f"batch: {held_out} not found: run `make repro` first", file=sys.stderr)
+        log.error(f"batch: {held_out} not found: run `make repro` first")
         return 2
     try:
         features = chosen(args.features)
     except ValueError as error:
-        print(f"batch: {error}", file=sys.stderr)
+        log.error(f"batch: {error}")
         return 2
     rows = pd.read_parquet(held_out)
     batch = demo_batch(rows, args.rows or len(rows), args.drift, features, args.seed)

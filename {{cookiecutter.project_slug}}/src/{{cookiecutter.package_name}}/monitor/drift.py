@@ -27,7 +27,7 @@ drift.html is removed, so that no script reads an old verdict).
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +64,8 @@ from {{ cookiecutter.package_name }}.scoring.runtime import (
     ServingModelError,
     load_serving,
 )
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.core.records import Performance
@@ -310,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         params = load_params()
     except ParamsError as error:
-        print(f"drift: {error}", file=sys.stderr)
+        log.error(f"drift: {error}")
         return 2
     folder = args.output or params.paths.reports
     try:
@@ -319,12 +321,12 @@ def run(args: argparse.Namespace) -> int:
             raise batch.BatchError(f"{reference} not found: run `make repro` to prepare it")
         result = measure(params, args.current, reference, default_reference=args.reference is None)
     except (batch.BatchError, GateInputError, ServingModelError) as error:
-        print(f"drift: {error}", file=sys.stderr)
+        log.error(f"drift: {error}")
         write_invalid(folder, args.current, str(error))
         return 2
     print(write_reports(result, folder))
     print(f"Reports: {', '.join(str(folder / name) for name in REPORTS)}")
     if result.status == "drift":
-        print(f"drift: {'; '.join(result.reasons)}", file=sys.stderr)
+        log.error(f"drift: {'; '.join(result.reasons)}")
         return 1
     return 0

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -29,6 +30,8 @@ from {{ cookiecutter.package_name }}.ops.pin_image import (
     checked_digest,
 )
 from {{ cookiecutter.package_name }}.ops.rollback import REPORT
+
+log = logging.getLogger(__name__)
 
 DIGEST_FILE = Path("reports/image-digest")
 METADATA_FILE = Path("reports/image-metadata.json")
@@ -56,7 +59,7 @@ def check() -> int:
     """configured=true when KUBECONFIG_DATA holds a kubeconfig; else explain, and still pass."""
     configured = bool(os.environ.get("KUBECONFIG_DATA", "").strip())
     if not configured:
-        print(NOT_CONFIGURED, file=sys.stderr)
+        log.warning(NOT_CONFIGURED)
         if os.environ.get("GITHUB_STEP_SUMMARY"):
             with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as summary:
                 summary.write(f"## Deploy: no cluster configured\n\n```\n{NOT_CONFIGURED}\n```\n")
@@ -120,6 +123,6 @@ def run(args: argparse.Namespace) -> int:
         else:
             rolled_back(github)
     except (DeployInputError, GitHubError, JsonFileError) as error:
-        print(f"deployment: {error}", file=sys.stderr)
+        log.error(f"deployment: {error}")
         return 2
     return 0

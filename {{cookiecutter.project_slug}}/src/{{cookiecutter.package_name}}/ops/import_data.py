@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -53,6 +54,8 @@ from {{ cookiecutter.package_name }}.ops.contract_inference import (
     contract_source,
     infer,
 )
+
+log = logging.getLogger(__name__)
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = Path("src") / PACKAGE
@@ -458,7 +461,7 @@ def track(path: Path) -> None:
     )
     if result.returncode != 0:
         why = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-        print(f"import-data: `dvc add {path}` failed ({why[0]}); run it yourself", file=sys.stderr)
+        log.warning(f"import-data: `dvc add {path}` failed ({why[0]}); run it yourself")
 
 
 def next_steps(imported: Imported, params: Params) -> str:
@@ -542,9 +545,9 @@ def run(args: argparse.Namespace) -> int:
         )
     except TableRefusedError as error:
         lines = "\n".join(f"  - {problem}" for problem in error.problems)
-        print(f"import-data: refused ({len(error.problems)} problem(s)):", file=sys.stderr)
-        print(lines, file=sys.stderr)
-        print("Nothing in the project was changed.", file=sys.stderr)
+        log.error(f"import-data: refused ({len(error.problems)} problem(s)):")
+        log.error(lines)
+        log.error("Nothing in the project was changed.")
         return 2
     print(next_steps(imported, params))
     return 0

@@ -15,6 +15,7 @@ dependencies. A missing input is named in the card instead of failing it.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ from {{ cookiecutter.package_name }}.core.records import (
     load_serving_metadata,
 )
 from {{ cookiecutter.package_name }}.core.rules import judge_metrics
+
+log = logging.getLogger(__name__)
 
 MISSING = "not available"
 Serving = OnnxServing | SklearnServing
@@ -208,5 +211,5 @@ def run(args: argparse.Namespace) -> int:
         write_text(args.output, card)
         print(f"model-card: wrote {args.output}")
     for problem in sources.problems:
-        print(f"model-card: warning: {problem}", file=sys.stderr)
+        log.warning(f"model-card: warning: {problem}")
     return 0

@@ -12,13 +12,15 @@ comments stay), and only after it was read as one `images:` entry with a digest.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
-import sys
 from pathlib import Path
 
 import yaml
 
 from {{ cookiecutter.package_name }}.core.files import write_text
+
+log = logging.getLogger(__name__)
 
 BASE = Path("deploy/base/kustomization.yaml")
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         old = set_digest(args.kustomization, args.digest)
     except DeployInputError as error:
-        print(f"pin-image: {error}", file=sys.stderr)
+        log.error(f"pin-image: {error}")
         return 2
     print(f"pin-image: {args.kustomization} now runs {checked_digest(args.digest)} (was {old})")
     return 0

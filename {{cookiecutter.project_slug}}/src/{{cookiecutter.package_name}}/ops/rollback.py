@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from {{ cookiecutter.package_name }}.ops.pin_image import (
     read_kustomization,
     set_digest,
 )
+
+log = logging.getLogger(__name__)
 
 ENVIRONMENT = "production"
 REPORT = Path("reports/rollback.json")
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.keep_champion:
             model_of(target)
     except (DeployInputError, GitHubError) as error:
-        print(f"rollback: {error}", file=sys.stderr)
+        log.error(f"rollback: {error}")
         return 2
     if not args.keep_champion:  # first: the registry may refuse the version (RegistryError)
         uri = move_champion(target, current)

@@ -7,6 +7,7 @@ the comparison meaningful (same golden set, same contract), and the plot data.
 from __future__ import annotations
 
 import argparse
+import logging
 from importlib.metadata import version
 
 import pandas as pd
@@ -31,6 +32,8 @@ from {{ cookiecutter.package_name }}.core.task import Predictions
 from {{ cookiecutter.package_name }}.core.validation import read_csv, validate
 
 # The libraries the golden scores depend on; their versions are recorded next to the scores.
+log = logging.getLogger(__name__)
+
 SCORING_LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas")
 
 
@@ -56,11 +59,11 @@ def golden_report(params: Params) -> tuple[GoldenReport, pd.Series, Predictions]
 def run(args: argparse.Namespace) -> int:
     """The evaluate stage: golden metrics and plots, then the MLflow log."""
     params = load_params()
-    print(f"evaluate: scoring the model on {params.paths.golden}", flush=True)
+    log.info(f"evaluate: scoring the model on {params.paths.golden}")
     report, truth, predicted = golden_report(params)
     report.save(params.paths.golden_metrics)
     TARGET.task.write_plots(truth, predicted, params.paths.reports / "plots")
-    print(f"evaluate: golden {report.metrics} (trivial model: {report.trivial})", flush=True)
+    log.info(f"evaluate: golden {report.metrics} (trivial model: {report.trivial})")
 
     # registry imports mlflow, which takes seconds: only once there is something to log.
     from {{ cookiecutter.package_name }}.tracking.registry import log_evaluation
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     tracking = TrackingSettings.from_env().applied_to(params.mlflow)
     logged_to = log_evaluation(run, report.metrics, tags, tracking)
     if logged_to != run.run_id:
-        print(
+        log.warning(
             f"evaluate: golden scores logged as run {logged_to}, which names the training run "
             f"{run.run_id} (not in this MLflow store, or scored there on another golden set)"
         )

@@ -13,6 +13,7 @@ the image rather than files in the tag's checkout.
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -52,6 +53,8 @@ from {{ cookiecutter.package_name }}.scoring.runtime import (
     SKOPS_FILE,
     OnnxModel,
 )
+
+log = logging.getLogger(__name__)
 
 ONNX_OPSET = 21  # the newest opset every converter used here supports
 
@@ -104,10 +107,11 @@ def export(
     model = load(model_path)
     onnx_path = out / ONNX_FILE
     try:
-        print(f"export: converting to ONNX, checking it on {len(golden):,} golden rows", flush=True)
+        log.info(f"export: converting to ONNX, checking it on {len(golden):,} golden rows")
         write_atomically(onnx_path, lambda tmp: tmp.write_bytes(to_onnx(model, kind)))
         parity = check_parity(model, onnx_path, golden, rules)
     except Exception as error:  # any converter gap means: serve the scikit-learn model
+        log.debug("export: the ONNX conversion failed", exc_info=True)  # --verbose shows where
         parity = Parity(False, f"ONNX conversion failed: {type(error).__name__}: {error}")
     metadata: OnnxServing | SklearnServing
     if parity.passed:
@@ -125,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     """The export stage: the serving folder, the runtime that passed parity and the metadata."""
     params = load_params()
     paths = params.paths
-    print(f"export: building {paths.serving} from {paths.model}", flush=True)
+    log.info(f"export: building {paths.serving} from {paths.model}")
     golden = validate(read_csv(paths.golden), params.validation, str(paths.golden))
     run = RunInfo.load(paths.run_info)
     golden_report = GoldenReport.load(paths.golden_metrics)
@@ -154,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     )
     parity = metadata.parity
     if metadata.runtime == "sklearn":
-        print(f"export: WARNING serving the scikit-learn model, not ONNX: {parity.reason}")
+        log.warning(f"export: WARNING serving the scikit-learn model, not ONNX: {parity.reason}")
     write_json(paths.export_metrics, {"onnx": metadata.runtime == "onnx", **asdict(parity)})
     print(f"export: runtime {metadata.runtime}, parity {parity.reason}")
     return 0

@@ -7,6 +7,7 @@ reports/data_validation.json either way, so CI can upload it.
 from __future__ import annotations
 
 import argparse
+import logging
 from dataclasses import asdict
 
 import pandas as pd
@@ -21,6 +22,8 @@ from {{ cookiecutter.package_name }}.core.validation import (
     read_csv,
     validate,
 )
+
+log = logging.getLogger(__name__)
 
 
 def split(frame: pd.DataFrame, rules: Split) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -37,7 +40,7 @@ def split(frame: pd.DataFrame, rules: Split) -> tuple[pd.DataFrame, pd.DataFrame
 def prepare(params: Params) -> dict[str, object]:
     """Validate both tables, check they share no customer, write the split; return a summary."""
     paths = params.paths
-    print(f"data: validating {paths.raw} and {paths.golden} against the contract", flush=True)
+    log.info(f"data: validating {paths.raw} and {paths.golden} against the contract")
     raw = read_csv(paths.raw)
     golden = read_csv(paths.golden)
     problems = []
@@ -56,7 +59,7 @@ def prepare(params: Params) -> dict[str, object]:
         raise DataValidationError(problems)
     check_no_leakage(raw, golden, str(paths.raw))
 
-    print(f"data: {len(raw):,} rows and {len(golden):,} golden rows valid; splitting", flush=True)
+    log.info(f"data: {len(raw):,} rows and {len(golden):,} golden rows valid; splitting")
     train, test = split(raw, params.split)
     for name, table in (("train", train), ("test", test)):
         write_atomically(paths.prepared / f"{name}.parquet", table.to_parquet)

@@ -9,6 +9,7 @@ demo uses this module: `make import-data` removes it with the `generate` stage.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 from typing import Literal
 
@@ -18,6 +19,8 @@ import pandas as pd
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.files import write_atomically
 from {{ cookiecutter.package_name }}.core.params import ParamsError, load_params
+
+log = logging.getLogger(__name__)
 
 DriftLevel = Literal["none", "mild", "severe"]
 DRIFT_STRENGTH: dict[DriftLevel, float] = {"none": 0.0, "mild": 0.3, "severe": 1.0}
@@ -105,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if sample is None:
         raise ParamsError("params.yaml has no `sample` section (the demo's data settings)")
     out = params.paths.raw
-    print(f"sample_data: making {sample.rows:,} customers for {out}", flush=True)
+    log.info(f"sample_data: making {sample.rows:,} customers for {out}")
     frame = generate(rows=sample.rows, seed=sample.seed, drift=sample.drift)
     write_atomically(out, lambda tmp: frame.to_csv(tmp, index=False))
     print(f"sample_data: wrote {len(frame):,} rows to {out}")

@@ -8,6 +8,7 @@ hash).
 from __future__ import annotations
 
 import argparse
+import logging
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -25,6 +26,8 @@ from {{ cookiecutter.package_name }}.core.model import build, features_of, save
 from {{ cookiecutter.package_name }}.core.params import load_params
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
 
+log = logging.getLogger(__name__)
+
 
 def train(frame: pd.DataFrame, kind: ModelKind) -> Pipeline:
     """The kind's pipeline fitted on the contract's features of `frame`."""
@@ -38,19 +41,18 @@ def run(args: argparse.Namespace) -> int:
     training = pd.read_parquet(paths.prepared / "train.parquet")
     test = pd.read_parquet(paths.prepared / "test.parquet")
     kind = params.model
-    print(
+    log.info(
         f"train: fitting {kind.kind} ({TARGET.task.name} of {TARGET.name}) "
-        f"on {len(training):,} rows",
-        flush=True,
+        f"on {len(training):,} rows"
     )
 
     model = train(training, kind)
     test_metrics = evaluate(model, test)
     save(model, paths.model)
     write_json(paths.train_metrics, test_metrics)
-    print(f"train: test {test_metrics}", flush=True)
+    log.info(f"train: test {test_metrics}")
 
-    print(f"train: logging the run to MLflow ({params.mlflow.experiment})", flush=True)
+    log.info(f"train: logging the run to MLflow ({params.mlflow.experiment})")
     # registry imports mlflow, which takes seconds: only once there is something to log.
     from {{ cookiecutter.package_name }}.tracking.registry import log_training
 

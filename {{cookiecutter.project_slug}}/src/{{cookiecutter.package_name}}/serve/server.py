@@ -39,6 +39,8 @@ from {{ cookiecutter.package_name }}.serve.settings import (
     check_writable,
 )
 
+log = logging.getLogger(__name__)
+
 APP = "{{ cookiecutter.package_name }}.serve.app:app"
 # The workers' HTTP protocol, named for uvicorn to import: the supervisor never needs it.
 PROTOCOL = "{{ cookiecutter.package_name }}.serve.protocol:DeadlineHttpProtocol"
@@ -275,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
         if settings.prediction_log:
             check_writable(settings.prediction_log)
     except SettingsError as error:
-        print(f"serve: {error}", file=sys.stderr)
+        log.error(f"serve: {error}")
         return 2
     with metrics_across(settings.workers):
         supervise(settings.workers, args.host, args.port, settings.keep_alive_timeout)
