@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import logging
 import re
 import shutil
 import subprocess
@@ -160,3 +161,23 @@ def test_an_unexpected_error_keeps_its_traceback(monkeypatch, capsys):
     errors = capsys.readouterr().err
     assert "Traceback (most recent call last)" in errors
     assert errors.rstrip().endswith("RuntimeError: a bug, not a known error")
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_progress_goes_to_stderr_and_debug_only_when_verbose(monkeypatch, capsys, verbose):
+    def working(args: object) -> int:
+        log = logging.getLogger(baseline.__name__)
+        log.debug("baseline: the detail behind it")
+        log.info("baseline: reading metrics/golden.json")
+        print("wrote metrics/baseline.json")
+        return 0
+
+    monkeypatch.setattr(baseline, "run", working)
+
+    for _ in range(2):  # each run sets the handler up again: no line twice
+        assert cli.main(["baseline", *(["--verbose"] if verbose else [])]) == 0
+    output = capsys.readouterr()
+    assert output.out == "wrote metrics/baseline.json\n" * 2  # stdout: only what it produced
+    debug = ["baseline: the detail behind it"] if verbose else []
+    expected = [*debug, "baseline: reading metrics/golden.json"] * 2
+    assert output.err.splitlines() == expected  # plain messages, as before logging
