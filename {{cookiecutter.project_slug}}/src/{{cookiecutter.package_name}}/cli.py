@@ -91,7 +91,7 @@ EXIT_STATUSES = (
     ExitStatus(11, "tracking.registry", "RegistryError", "the MLflow registry lacks the model"),
     ExitStatus(12, "batch.rows", "ScoreInputError", "the input cannot be scored (file, column)"),
     ExitStatus(13, "canary.engines", "CanaryError", "the canary rehearsal cannot run"),
-    ExitStatus(15, "delivery.github", "GitHubError", "GitHub's REST API refused a request"),
+    ExitStatus(15, "core.github", "GitHubError", "GitHub's REST API refused a request"),
     ExitStatus(
         16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
     ),

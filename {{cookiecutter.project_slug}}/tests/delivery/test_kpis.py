@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.delivery.github import GitHub
+from {{ cookiecutter.package_name }}.core.github import GitHub
 from {{ cookiecutter.package_name }}.delivery.history import (
     Deployment,
     History,

@@ -103,4 +103,7 @@ def test_a_refusal_by_github_is_named(workdir, monkeypatch, capsys):
 
         assert main(["deployment", "start", "--environment", "staging"]) == 2
 
-    assert "GitHub answered 401 to POST deployments" in capsys.readouterr().err
+    refusal = capsys.readouterr().err
+    assert "GitHub answered 401 to POST " in refusal
+    assert "/repos/o/r/deployments" in refusal
+    assert "GITHUB_TOKEN is missing or invalid" in refusal

@@ -8,7 +8,8 @@ import shutil
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.ops.github_deployments import GitHub, deployments
+from {{ cookiecutter.package_name }}.core.github import GitHub
+from {{ cookiecutter.package_name }}.ops.github_deployments import Repository, deployments
 from {{ cookiecutter.package_name }}.ops.pin_image import DeployInputError
 from {{ cookiecutter.package_name }}.ops.rollback import choose, from_github
 
@@ -70,7 +71,7 @@ def test_nothing_to_return_to_is_said(history, reason):
 
 def test_the_deployments_are_read_from_githubs_rest_api():
     with github(HISTORY) as (api, state):
-        records = deployments(GitHub("o/r", "t0ken", api), "production")
+        records = deployments(Repository("o/r", GitHub(api, "t0ken")), "production")
 
     listed = "/repos/o/r/deployments?environment=production&per_page=30"
     assert state.calls[0][:2] == ("GET", listed)

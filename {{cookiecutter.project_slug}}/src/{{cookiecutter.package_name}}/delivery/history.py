@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from {{ cookiecutter.package_name }}.delivery.github import (
+from {{ cookiecutter.package_name }}.core.github import (
     GitHub,
     Missing,
     RateLimitStop,

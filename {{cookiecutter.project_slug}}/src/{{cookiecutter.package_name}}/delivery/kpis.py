@@ -22,10 +22,10 @@ from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 
 from {{ cookiecutter.package_name }}.core.files import write_json, write_text
+from {{ cookiecutter.package_name }}.core.github import GitHub
 from {{ cookiecutter.package_name }}.core.params import load_params
 from {{ cookiecutter.package_name }}.core.settings import EnvironmentSettings
 from {{ cookiecutter.package_name }}.delivery.charts import draw
-from {{ cookiecutter.package_name }}.delivery.github import GitHub
 from {{ cookiecutter.package_name }}.delivery.history import read_history
 from {{ cookiecutter.package_name }}.delivery.measures import measure
 from {{ cookiecutter.package_name }}.delivery.report import as_json, as_markdown

@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.core.files import JsonFileError, read_json
+from {{ cookiecutter.package_name }}.core.github import GitHubError
 from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
 from {{ cookiecutter.package_name }}.ops.github_deployments import (
-    GitHub,
-    GitHubError,
+    Repository,
     set_state,
     start,
 )
@@ -85,7 +85,7 @@ def payload(release: str) -> dict[str, str]:
     }
 
 
-def rolled_back(github: GitHub) -> None:
+def rolled_back(github: Repository) -> None:
     """Record `make rollback`'s report: the older release live again, the newer inactive."""
     report = read_json(REPORT)
     before, after = report["from"], report["to"]
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "check":
         return check()
     try:
-        github = GitHub.from_env()
+        github = Repository.from_env()
         if args.action == "start":
             release = os.environ.get("RELEASE", "")
             number = start(github, args.environment, release, payload(release))

@@ -9,31 +9,25 @@ serves: what `make rollback` needs to return to it.
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+from {{ cookiecutter.package_name }}.core.github import GitHub, GitHubError
 
 API = "https://api.github.com"
 
 
-class GitHubError(RuntimeError):
-    """GitHub refused a call or cannot be reached; the message says which and why."""
-
-
 @dataclass(frozen=True)
-class GitHub:
-    """One repository's REST API, with a token (GH_TOKEN or GITHUB_TOKEN in a workflow)."""
+class Repository:
+    """One repository on GitHub's REST API (core/github.py), with a token."""
 
-    repo: str
-    token: str
-    api: str = API
+    name: str  # owner/name
+    github: GitHub
 
     @classmethod
-    def from_env(cls, repo: str | None = None) -> GitHub:
+    def from_env(cls, repo: str | None = None) -> Repository:
         """GITHUB_REPOSITORY, GH_TOKEN (else GITHUB_TOKEN) and GITHUB_API_URL, as Actions sets."""
         repo = repo or os.environ.get("GITHUB_REPOSITORY", "")
         token = os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN", "")
@@ -42,33 +36,15 @@ class GitHub:
                 "name the repository (GITHUB_REPOSITORY=owner/name) and give a token in "
                 "GH_TOKEN (deployments: read, or write to record them)"
             )
-        return cls(repo, token, os.environ.get("GITHUB_API_URL", API))
+        return cls(repo, GitHub(os.environ.get("GITHUB_API_URL", API), token))
 
     def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """GET `path` of the repository, or POST `body` to it; the JSON answer."""
-        request = urllib.request.Request(
-            f"{self.api.rstrip('/')}/repos/{self.repo}/{path}",
-            data=None if body is None else json.dumps(body).encode(),
-            headers={
-                "Accept": "application/vnd.github+json",
-                "Authorization": f"Bearer {self.token}",
-                "X-GitHub-Api-Version": "2022-11-28",
-            },
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")[:300]
-            raise GitHubError(
-                f"GitHub answered {error.code} to {request.get_method()} {path}: {detail} "
-                "(the token needs the deployments permission)"
-            ) from None
-        except urllib.error.URLError as error:
-            raise GitHubError(f"GitHub cannot be reached at {self.api}: {error.reason}") from None
+        url = f"/repos/{self.name}/{path}"
+        return self.github.get(url) if body is None else self.github.post(url, body)
 
 
-def deployments(github: GitHub, environment: str, count: int = 30) -> list[dict[str, Any]]:
+def deployments(github: Repository, environment: str, count: int = 30) -> list[dict[str, Any]]:
     """The environment's newest deployments, each with its `statuses` (newest first) added."""
     query = urllib.parse.urlencode({"environment": environment, "per_page": count})
     found: list[dict[str, Any]] = github.call(f"deployments?{query}")
@@ -77,7 +53,7 @@ def deployments(github: GitHub, environment: str, count: int = 30) -> list[dict[
     return found
 
 
-def start(github: GitHub, environment: str, ref: str, payload: dict[str, str]) -> int:
+def start(github: Repository, environment: str, ref: str, payload: dict[str, str]) -> int:
     """Create a deployment of `ref` (the release tag) marked in_progress; its id."""
     created = github.call(
         "deployments",
@@ -96,11 +72,11 @@ def start(github: GitHub, environment: str, ref: str, payload: dict[str, str]) -
     return number
 
 
-def set_state(github: GitHub, number: int, state: str, description: str) -> None:
+def set_state(github: Repository, number: int, state: str, description: str) -> None:
     """Add a status to a deployment (success makes GitHub set the older ones inactive)."""
     body: dict[str, Any] = {"state": state, "description": description[:140]}
     run = os.environ.get("GITHUB_RUN_ID")
     if run:  # the workflow run that did it
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-        body["log_url"] = f"{server}/{github.repo}/actions/runs/{run}"
+        body["log_url"] = f"{server}/{github.name}/actions/runs/{run}"
     github.call(f"deployments/{number}/statuses", body)

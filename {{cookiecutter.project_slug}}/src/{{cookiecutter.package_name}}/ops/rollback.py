@@ -23,11 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.files import write_json
-from {{ cookiecutter.package_name }}.ops.github_deployments import (
-    GitHub,
-    GitHubError,
-    deployments,
-)
+from {{ cookiecutter.package_name }}.core.github import GitHubError
+from {{ cookiecutter.package_name }}.ops.github_deployments import Repository, deployments
 from {{ cookiecutter.package_name }}.ops.pin_image import (
     BASE,
     DeployInputError,
@@ -94,7 +91,7 @@ def history(args: argparse.Namespace) -> list[dict[str, Any]]:
     if args.history:
         records: list[dict[str, Any]] = json.loads(args.history.read_text(encoding="utf-8"))
         return records
-    return deployments(GitHub.from_env(args.repo), args.environment)
+    return deployments(Repository.from_env(args.repo), args.environment)
 
 
 def model_of(deployment: Deployment) -> tuple[str, str, str]:

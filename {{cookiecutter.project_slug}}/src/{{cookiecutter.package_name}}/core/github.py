@@ -1,6 +1,7 @@
-"""A small reader of GitHub's REST API: every page of a listing, within the rate limit.
+"""A small client of GitHub's REST API: every page of a listing, within the rate limit.
 
-The standard library is enough for a report that reads a few hundred JSON pages a month.
+The one client of the project: delivery metrics read with it, and deploy.yml's steps (ops/)
+record deployments with it. The standard library is enough for a few hundred JSON pages a month.
 Listings are followed through their `Link: <...>; rel="next"` headers to the last page, never
 stopped at the first 100 items. When GitHub says the rate limit is spent (403 or 429 with
 `x-ratelimit-remaining: 0`, or a `retry-after`), or the last answer left fewer than
@@ -30,8 +31,8 @@ class GitHubError(RuntimeError):
     """GitHub answered with an error the report cannot go on without; the message says which."""
 
 
-class RateLimitStop(Exception):  # noqa: N818 (a stop, not an error: the report goes on)
-    """GitHub's rate limit is spent for longer than the reader may wait."""
+class RateLimitStop(GitHubError):  # noqa: N818 (a stop: a delivery report goes on without)
+    """GitHub's rate limit is spent for longer than the client may wait."""
 
 
 @dataclass
@@ -52,6 +53,10 @@ class GitHub:
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """The JSON of one answer (`path` below api_url, or a full URL GitHub gave)."""
         return self._get(self._url(path, params))[0]
+
+    def post(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST `body` as JSON to `path` below api_url; the JSON answer."""
+        return self._call(self._url(path, None), json.dumps(body).encode())[0]
 
     def get_or_none(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """As get, but None when GitHub answers 404 or 422 (an unknown commit or file)."""
@@ -83,9 +88,14 @@ class GitHub:
         return url
 
     def _get(self, url: str) -> tuple[Any, Message]:
+        return self._call(url, None)
+
+    def _call(self, url: str, data: bytes | None) -> tuple[Any, Message]:
+        """GET `url`, or POST `data` to it; retried when the rate limit was waited out."""
         while True:
             self._wait_for_budget()
-            request = urllib.request.Request(url, headers=self._headers())
+            headers = self._headers() | ({"Content-Type": "application/json"} if data else {})
+            request = urllib.request.Request(url, data=data, headers=headers)
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                     self.requests += 1
@@ -95,7 +105,7 @@ class GitHub:
                 self.requests += 1
                 self._note_limit(error.headers)
                 if not self._wait_after_limit(error):
-                    raise self._error(url, error) from None
+                    raise self._error(request.get_method(), url, error) from None
             except urllib.error.URLError as error:
                 raise GitHubError(
                     f"GitHub cannot be reached at {url}: {error.reason} (is GITHUB_API_URL right?)"
@@ -105,7 +115,7 @@ class GitHub:
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": "delivery-kpis",
+            "User-Agent": "{{ cookiecutter.project_slug }}",
         }
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -149,7 +159,7 @@ class GitHub:
             )
         self.sleep(seconds)
 
-    def _error(self, url: str, error: urllib.error.HTTPError) -> Exception:
+    def _error(self, method: str, url: str, error: urllib.error.HTTPError) -> Exception:
         try:
             message = json.loads(error.read() or b"{}").get("message", "")
         except (ValueError, AttributeError):
@@ -158,11 +168,12 @@ class GitHub:
             return Missing(url)
         hint = {
             401: "GITHUB_TOKEN is missing or invalid",
-            403: "GITHUB_TOKEN lacks a permission (deployments, actions, contents: read)",
+            403: "GITHUB_TOKEN lacks a permission (read: deployments, actions, contents; "
+            "write: deployments, to record them)",
             404: "GITHUB_REPOSITORY is wrong, or GITHUB_TOKEN may not read it",
         }.get(error.code, "")
         return GitHubError(
-            f"GitHub answered {error.code} to GET {url}: {message or error.reason}"
+            f"GitHub answered {error.code} to {method} {url}: {message or error.reason}"
             + (f" ({hint})" if hint else "")
         )
 
