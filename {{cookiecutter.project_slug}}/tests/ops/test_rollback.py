@@ -9,7 +9,10 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.core.github import GitHub
-from {{ cookiecutter.package_name }}.ops.github_deployments import Repository, deployments
+from {{ cookiecutter.package_name }}.ops.github_deployments import (
+    Repository,
+    deployments,
+)
 from {{ cookiecutter.package_name }}.ops.pin_image import DeployInputError
 from {{ cookiecutter.package_name }}.ops.rollback import choose, from_github
 

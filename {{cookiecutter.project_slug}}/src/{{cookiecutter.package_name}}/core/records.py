@@ -10,7 +10,7 @@ the field and the fix (`RecordError`, a `JsonFileError`: exit status 6). A file 
     Baseline         metrics/baseline.json          baseline -> gate, drift, model card
     OnnxServing or   models/serving/metadata.json   export -> service, champion, model card
     SklearnServing   (`load_serving_metadata`: the file's runtime decides which)
-    GateReport       reports/gate.json              gate -> CI, scripts (`jq .passed`)
+    GateReport       reports/gate.json              gate -> scripts (gate.md: its rendering)
     DriftReport or   reports/drift.json             drift -> monitor.yml, score.yml (`jq .status`)
     InvalidDriftInput  (`load_drift_report`: the file's status decides which)
 

@@ -31,7 +31,6 @@ import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -51,10 +50,14 @@ from {{ cookiecutter.package_name }}.core.records import (
     FeatureDrift,
     InvalidDriftInput,
     Outside,
+    Performance,
     PredictionDrift,
     Source,
 )
-from {{ cookiecutter.package_name }}.core.target_branch import GateInputError, read_baseline
+from {{ cookiecutter.package_name }}.core.target_branch import (
+    GateInputError,
+    read_baseline,
+)
 from {{ cookiecutter.package_name }}.core.task import Predictions
 from {{ cookiecutter.package_name }}.monitor import batch, report_html, report_md
 from {{ cookiecutter.package_name }}.monitor.measures import Measures, compare_outputs
@@ -66,10 +69,6 @@ from {{ cookiecutter.package_name }}.scoring.runtime import (
 )
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from {{ cookiecutter.package_name }}.core.records import Performance
-
 REPORTS = ("drift.json", "drift.md", "drift.html")
 
 

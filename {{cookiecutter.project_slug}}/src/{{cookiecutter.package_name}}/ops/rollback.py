@@ -24,7 +24,10 @@ from typing import Any
 
 from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.github import GitHubError
-from {{ cookiecutter.package_name }}.ops.github_deployments import Repository, deployments
+from {{ cookiecutter.package_name }}.ops.github_deployments import (
+    Repository,
+    deployments,
+)
 from {{ cookiecutter.package_name }}.ops.pin_image import (
     BASE,
     DeployInputError,
