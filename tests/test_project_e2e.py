@@ -117,9 +117,9 @@ def unchanged_pipeline_is_skipped(project: Journey) -> None:
 
 def a_contract_change_makes_every_stage_that_reads_it_stale(project: Journey) -> None:
     root = project["root"]
-    contract = root / "src" / project["answers"]["package_name"] / "core" / "contract.py"
+    contract = root / "src" / project["answers"]["package_name"] / "core" / "contract.yaml"
     original = contract.read_text()
-    contract.write_text(original + "\n# reviewed\n")
+    contract.write_text(original.replace("description: Customer age in years", "description: Age"))
     try:
         status = json.loads(run("uv run --locked dvc status --json", root).stdout)
     finally:

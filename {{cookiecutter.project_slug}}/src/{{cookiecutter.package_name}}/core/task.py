@@ -130,6 +130,32 @@ class RegressionExport(TaskSettings):
 Validation = ClassificationValidation | MulticlassValidation | RegressionValidation
 Export = ClassificationExport | RegressionExport
 
+# dvc.yaml's `plots` of each file a task's write_plots writes (`dvc plots show`).
+Plot = dict[str, dict[str, str]]
+ROC_PLOT: Plot = {
+    "${paths.reports}/plots/roc.csv": {
+        "x": "fpr",
+        "y": "tpr",
+        "title": "ROC curve on the golden set",
+    }
+}
+CONFUSION_PLOT: Plot = {
+    "${paths.reports}/plots/confusion.csv": {
+        "template": "confusion",
+        "x": "predicted",
+        "y": "actual",
+        "title": "Confusion matrix on the golden set",
+    }
+}
+SCATTER_PLOT: Plot = {
+    "${paths.reports}/plots/predictions.csv": {
+        "template": "scatter",
+        "x": "actual",
+        "y": "predicted",
+        "title": "Predicted against actual on the golden set",
+    }
+}
+
 
 def mixed_up(rules: object, expected: type[TaskSettings]) -> TypeError:
     """Settings of the other task: params.py prevents it for params.yaml; this names it."""
@@ -229,6 +255,10 @@ class Task(ABC):
     summary_key: ClassVar[str]  # what metrics/data.json calls the target's summary
     validation_settings: ClassVar[type[TaskSettings]]  # params.yaml's `validation`
     export_settings: ClassVar[type[TaskSettings]]  # params.yaml's `export`
+    # The task's defaults, in this one place: `make import-data` writes them when it changes
+    # the task, and the template's params.yaml and dvc.yaml hold the same (tests check).
+    default_export: ClassVar[TaskSettings]  # ONNX parity: float32 inference's error
+    plots: ClassVar[tuple[Plot, ...]]  # dvc.yaml's `plots` of the files write_plots writes
 
     @property
     @abstractmethod
@@ -297,6 +327,7 @@ class Labels(Task):
     """What binary and multiclass share: classes in the table's form, codes in the model."""
 
     export_settings = ClassificationExport
+    default_export = ClassificationExport(atol=1.0e-4)  # probabilities; labels must be equal
 
     def __init__(self, target: LabelTarget) -> None:
         self.target = target
@@ -368,6 +399,7 @@ class Classification(Labels):
     name = "classification"
     summary_key = "positive_share"
     validation_settings = ClassificationValidation
+    plots = (ROC_PLOT, CONFUSION_PLOT)
 
     def __init__(self, target: BinaryLabelTarget) -> None:
         super().__init__(target)
@@ -466,6 +498,7 @@ class Multiclass(Labels):
     name = "multiclass"
     summary_key = "class_shares"
     validation_settings = MulticlassValidation
+    plots = (CONFUSION_PLOT,)
 
     @property
     def prediction_model(self) -> type[BaseModel]:
@@ -559,6 +592,8 @@ class Regression(Task):
     summary_key = "target_mean"
     validation_settings = RegressionValidation
     export_settings = RegressionExport
+    default_export = RegressionExport(rtol=1.0e-5, atol=1.0e-2)  # ~1e-7 relative per value
+    plots = (SCATTER_PLOT,)
 
     def __init__(self, target: NumberTarget) -> None:
         self.target = target
