@@ -94,6 +94,8 @@ def set_params(root: Path, section: str, **values: object) -> None:
         params, count = re.subn(
             rf"^(\s+{key}:)\s*[^#\n]*", rf"\g<1> {value}", params, count=1, flags=re.M
         )
+        if count == 0 and section == "model":  # a hyperparameter at its default (estimators.py)
+            params, count = re.subn(r"(?m)^(  kind: .*\n)", rf"\g<1>  {key}: {value}\n", params)
         assert count == 1, f"{section}.{key} not found in params.yaml"
     (root / "params.yaml").write_text(params)
 

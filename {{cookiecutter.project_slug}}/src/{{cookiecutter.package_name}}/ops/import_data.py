@@ -11,9 +11,9 @@ Reads a CSV or Parquet table and makes it the project's data:
    then points there), tracked by DVC;
 4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline, and
    rewrites what describes the demo (project_text.py: README, project description);
-5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins, and
-   the task's export tolerances and plots (task.py); params.yaml and dvc.yaml are edited as
-   YAML in place (yaml_edit.py), their comments kept;
+5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins,
+   and for another task its export tolerances and dvc.yaml plots (task.py); params.yaml and
+   dvc.yaml are edited as YAML in place (yaml_edit.py), their comments kept;
 6. writes reports/import_data.json and prints the next steps.
 
 A table that cannot become a contract is refused, every problem named at once with its
@@ -221,9 +221,9 @@ def scaled_params(
     validation = data_rules.validation_rules(task, train_values, golden_values, classes)
     yaml_edit.replace_items(params["validation"], validation, keep_comments=True)
     params.pop("sample", None)
-    defaults = inferred.task_object().default_export
-    if set(params["export"]) != set(type(defaults).model_fields):  # another task's section
-        yaml_edit.replace_items(params["export"], defaults.model_dump(), keep_comments=False)
+    settings = inferred.task_object().export_settings
+    if set(params["export"]) != set(settings.model_fields):  # another task's section
+        yaml_edit.replace_items(params["export"], settings().model_dump(), keep_comments=False)
     rules = data_rules.gate_rules(task, train_values, golden_values, classes)
     yaml_edit.replace_items(params["gate"]["metrics"], rules, keep_comments=False)
     params["drift"]["bins"] = data_rules.drift_bins(len(training))
