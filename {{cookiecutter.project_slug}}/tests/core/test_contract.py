@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from {{ cookiecutter.package_name }}.core.contract_file import (
     read,
     text_of,
 )
+from {{ cookiecutter.package_name }}.core.features import IdColumn
 
 from ..conftest import PROJECT
 
@@ -48,19 +50,36 @@ def test_written_back_as_data_the_contract_and_its_fingerprint_are_unchanged(tmp
     ]
 
 
-def changed(change) -> str:
-    """The shipped contract with one change, as YAML text."""
-    entries = yaml.safe_load(contract.CONTRACT_FILE.read_text())
+# A small contract of every kind, whatever this project's own contract holds.
+EXAMPLE = {
+    "id": {"name": "patient"},
+    "features": [
+        {"name": "age", "kind": "numeric", "dtype": "int", "minimum": 0, "maximum": 120},
+        {"name": "colour", "kind": "categorical", "categories": ["red", "green"]},
+        {"name": "smoker", "kind": "boolean", "max_null_share": 0.05},
+    ],
+    "target": {"name": "outcome", "kind": "binary", "classes": ["good", "bad"]},
+}
+NUMERIC, CATEGORICAL, NAME = 0, 1, "age"
+
+
+def changed(change, entries: dict | None = None) -> str:
+    """A contract (EXAMPLE unless given) with one change, as YAML text."""
+    entries = copy.deepcopy(EXAMPLE if entries is None else entries)
     change(entries)
     return yaml.safe_dump(entries, sort_keys=False)
 
 
-def first_of(kind: str) -> int:
-    return next(i for i, entry in enumerate(ENTRIES["features"]) if entry["kind"] == kind)
+def test_the_example_is_a_valid_contract():
+    identity, features, target = parse(changed(lambda e: None), Path("contract.yaml"))
 
-
-NUMERIC, CATEGORICAL = first_of("numeric"), first_of("categorical")
-NAME = ENTRIES["features"][NUMERIC]["name"]
+    assert identity == IdColumn("patient")
+    assert [type(feature).__name__ for feature in features] == [
+        "NumericFeature",
+        "CategoricalFeature",
+        "BooleanFeature",
+    ]
+    assert target.classes == ("good", "bad")
 
 
 @pytest.mark.parametrize(
@@ -72,11 +91,11 @@ NAME = ENTRIES["features"][NUMERIC]["name"]
         ),
         (
             lambda e: e["features"][NUMERIC].update(maximum="ten"),
-            rf"features\[{NUMERIC}\]\.maximum \('{NAME}'\): Input should be a valid",
+            rf"features\[{NUMERIC}\]\.maximum \('{NAME}'\): 'ten' is not a number: write one",
         ),
         (
             lambda e: e["features"][NUMERIC].update(minimum=True),
-            r"minimum .*quote it",
+            rf"features\[{NUMERIC}\]\.minimum \('{NAME}'\): True is not a number",
         ),
         (
             lambda e: e["features"][NUMERIC].update(kind="numerical"),
@@ -124,6 +143,7 @@ def test_a_wrong_entry_is_refused_by_its_place_in_the_file(change, message):
 def test_every_wrong_field_is_named_at_once():
     def two(entries):
         entries["features"][NUMERIC]["dtype"] = "integer"
+        entries["features"][NUMERIC]["maximum"] = "ten"
         entries["target"]["name"] = ""
 
     with pytest.raises(ContractError) as refused:
@@ -131,6 +151,7 @@ def test_every_wrong_field_is_named_at_once():
 
     assert f"features[{NUMERIC}].dtype ('{NAME}')" in str(refused.value)
     assert "target.name" in str(refused.value)
+    assert str(refused.value).count(".maximum") == 1  # one line a field, not one a type
 
 
 def test_a_file_that_is_not_yaml_is_refused_by_path():
@@ -143,7 +164,7 @@ def test_a_broken_contract_stops_every_command_with_its_message_and_status(tmp_p
     package, source = tmp_path / "src", PROJECT / "src"
     shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__"))
     broken = package.joinpath(*contract.CONTRACT_FILE.relative_to(source).parts)
-    broken.write_text(changed(lambda e: e["features"][NUMERIC].update(dtype="integer")))
+    broken.write_text(changed(lambda e: e["features"][0].update(kind="numerical"), ENTRIES))
 
     result = subprocess.run(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}", "data"],
@@ -156,7 +177,6 @@ def test_a_broken_contract_stops_every_command_with_its_message_and_status(tmp_p
 
     assert result.returncode == 17, result.stderr
     assert f"data: {broken} is not a valid contract" in result.stderr
-    assert f"features[{NUMERIC}].dtype ('{NAME}'): Input should be 'int' or 'float'" in (
-        result.stderr
-    )
+    first = ENTRIES["features"][0]["name"]
+    assert f"features[0] ({first!r}): unknown kind: 'numerical'" in result.stderr
     assert "Traceback" not in result.stderr

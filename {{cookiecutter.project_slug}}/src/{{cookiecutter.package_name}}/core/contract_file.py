@@ -245,7 +245,9 @@ def describe(item: ErrorDetails, entries: dict[str, Any]) -> str:
     """One error as `features[3].name (the entry's name): message`, with the fix."""
     where = place(item["loc"])
     message = item["msg"]
-    if isinstance(item["input"], bool):
+    if item["loc"] and item["loc"][-1] in ("int", "float"):  # either member of a number's union
+        message = f"{item['input']!r} is not a number: write one, such as 0 or 2.5"
+    elif isinstance(item["input"], bool) and item["type"] == "string_type":
         message += " (YAML reads yes/no/true/false/on/off unquoted as booleans: quote it)"
     elif item["type"] == "extra_forbidden":
         message = "not a key of this kind: remove it (keys: see the comment at the top)"
