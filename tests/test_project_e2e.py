@@ -94,6 +94,8 @@ def set_params(root: Path, section: str, **values: object) -> None:
         params, count = re.subn(
             rf"^(\s+{key}:)\s*[^#\n]*", rf"\g<1> {value}", params, count=1, flags=re.M
         )
+        if count == 0 and section == "model":  # a hyperparameter at its default (estimators.py)
+            params, count = re.subn(r"(?m)^(  kind: .*\n)", rf"\g<1>  {key}: {value}\n", params)
         assert count == 1, f"{section}.{key} not found in params.yaml"
     (root / "params.yaml").write_text(params)
 
@@ -117,9 +119,9 @@ def unchanged_pipeline_is_skipped(project: Journey) -> None:
 
 def a_contract_change_makes_every_stage_that_reads_it_stale(project: Journey) -> None:
     root = project["root"]
-    contract = root / "src" / project["answers"]["package_name"] / "core" / "contract.py"
+    contract = root / "src" / project["answers"]["package_name"] / "core" / "contract.yaml"
     original = contract.read_text()
-    contract.write_text(original + "\n# reviewed\n")
+    contract.write_text(original.replace("description: Customer age in years", "description: Age"))
     try:
         status = json.loads(run("uv run --locked dvc status --json", root).stdout)
     finally:

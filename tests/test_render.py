@@ -64,16 +64,13 @@ LICENSE_MARKERS = {
 TARGETS = {"classification": "churned", "regression": "lifetime_value"}
 # Jinja leftovers; `${{ ... }}` is GitHub Actions syntax and may stay.
 JINJA = re.compile(r"(?<!\$){{|{%|{#")
-# All the Jinja the project's Python may hold: names, the description (a docstring) and the
-# target declaration in contract.py (built in cookiecutter.json). No `{%`: model and task are
-# configuration (params.yaml, contract.py), not choices made in the Python.
+# All the Jinja the project's Python may hold: names and the description (a docstring). No
+# `{%`: model and task are configuration (params.yaml, contract.yaml), not choices in Python.
 PYTHON_JINJA = {
     "cookiecutter.package_name",
     "cookiecutter.project_slug",
     "cookiecutter.description",
-    "cookiecutter.__target",
 }
-TARGET_DECLARATION = re.compile(r"^TARGET: Target = .*?\n\n", flags=re.M | re.S)
 
 
 def case_id(answers: dict[str, str]) -> str:
@@ -241,7 +238,7 @@ def test_a_long_package_name_still_passes_ruff(task: str, tmp_path: Path) -> Non
 def test_generated_package_passes_mypy_strict(tmp_path: Path) -> None:
     """`make lint`'s type check on the default project and a regression one.
 
-    Their Python differs only in the target (contract.py), which decides what the task returns. One
+    Their Python is the same; the target in contract.yaml decides what the task returns. One
     environment (uv links it from its cache) and the worker's mypy cache serve both.
     """
     default = bake(tmp_path / "default")
@@ -301,12 +298,10 @@ def test_template_python_renders_names_not_choices() -> None:
         assert not re.search(r"customer[-_]churn", text), f"{path}: names the demo project"
 
 
-def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(
-    tmp_path: Path,
-) -> None:
+def test_rendered_python_is_the_same_for_every_model_and_task(tmp_path: Path) -> None:
     """Switching model or task needs no re-rendering: the Python is identical.
 
-    Except the declaration of the target in contract.py, which is what decides the task.
+    The target in contract.yaml (data) decides the task.
     """
 
     def python_of(task: str, model: str) -> dict[Path, str]:
@@ -323,11 +318,6 @@ def test_rendered_python_is_the_same_for_every_model_and_task_but_the_target(
 
     rendered = {(task, model): python_of(task, model) for task in TASKS for model in MODELS}
     reference = rendered["classification", "random_forest"]
-    contract = Path("src/customer_churn/core/contract.py")
     for (task, model), files in rendered.items():
         assert files.keys() == reference.keys()
-        differ = {path for path in files if files[path] != reference[path]}
-        assert differ == (set() if task == "classification" else {contract}), (task, model)
-        assert TARGET_DECLARATION.sub("", files[contract]) == TARGET_DECLARATION.sub(
-            "", reference[contract]
-        )
+        assert {path for path in files if files[path] != reference[path]} == set(), (task, model)

@@ -77,7 +77,7 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> tuple[JobRun, str]:
     with (clone / "README.md").open("a") as readme:
         readme.write("\n## Our notes\n\nChurn data arrives on Tuesdays.\n")
     params = clone / "params.yaml"
-    params.write_text(params.read_text().replace("n_estimators: 100", "n_estimators: 150"))
+    params.write_text(params.read_text().replace("test_size: 0.2", "test_size: 0.25"))
     run("git add -A && git commit --quiet -m 'Initial commit' ", clone)
     origin = root / "origin.git"
     run(f"git init --quiet --bare {origin} && git remote add origin {origin}", clone)
@@ -106,7 +106,7 @@ def test_the_users_edits_are_kept(updated: tuple[JobRun, str]) -> None:
 
     assert 'cron: "7 3 * * 2"' in (workspace / ".github/workflows/retrain.yml").read_text()
     assert "Churn data arrives on Tuesdays." in (workspace / "README.md").read_text()
-    assert "n_estimators: 150" in (workspace / "params.yaml").read_text()
+    assert "test_size: 0.25" in (workspace / "params.yaml").read_text()
 
 
 def test_it_merges_cleanly_and_the_pull_request_says_so(updated: tuple[JobRun, str]) -> None:

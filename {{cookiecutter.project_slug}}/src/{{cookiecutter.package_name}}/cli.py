@@ -95,6 +95,7 @@ EXIT_STATUSES = (
     ExitStatus(
         16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
     ),
+    ExitStatus(17, "core.contract_file", "ContractError", "contract.yaml breaks its schema"),
 )
 UNDECIDED = 14  # `canary`: hold or inconclusive (too little traffic), neither promote nor roll back
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
@@ -196,7 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = next((word for word in arguments if not word.startswith("-")), None)
     module = None
     if name in commands:
-        module = importlib.import_module(f"{PACKAGE}.{commands[name].module}")
+        try:  # a command's modules read contract.yaml as they are imported
+            module = importlib.import_module(f"{PACKAGE}.{commands[name].module}")
+        except Exception as error:
+            return failed(name, error, verbose=bool({"-v", "--verbose"} & set(arguments)))
         if module.__doc__:
             parsers[name].description = module.__doc__
         add_arguments = getattr(module, "add_arguments", None)
@@ -208,13 +212,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = module.run(args)
     except Exception as error:
-        code = known_status(error)
-        if code is None:
-            traceback.print_exc()
-            return BUG
-        if getattr(args, "verbose", False):
-            traceback.print_exc()
-        for line in [str(error), *getattr(error, "__notes__", [])]:
-            print(f"{args.command}: {line}", file=sys.stderr)
-        return code
+        return failed(args.command, error, verbose=getattr(args, "verbose", False))
     return status
+
+
+def failed(command: str, error: Exception, *, verbose: bool) -> int:
+    """A known error as `<command>: <message>` lines and its status; any other is a bug."""
+    code = known_status(error)
+    if code is None:
+        traceback.print_exc()
+        return BUG
+    if verbose:
+        traceback.print_exc()
+    for line in [str(error), *getattr(error, "__notes__", [])]:
+        print(f"{command}: {line}", file=sys.stderr)
+    return code

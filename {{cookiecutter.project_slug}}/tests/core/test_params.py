@@ -102,4 +102,4 @@ def test_a_section_of_the_other_task_is_named_with_the_contracts_task(tmp_path, 
     own = getattr(TARGET.task, f"{section}_settings").model_fields
     assert re.search(rf"^  {section}\.\w+: ", message, flags=re.MULTILINE)  # the field, by name
     assert f"{section} for {TARGET.task.name} takes {', '.join(own)}" in message
-    assert f"TARGET {TARGET.name!r}, a {type(TARGET).__name__}" in message
+    assert f"contract.yaml's target {TARGET.name!r}, a {type(TARGET).__name__}" in message

@@ -7,7 +7,8 @@ For every stage run as `<project> <command>`, read from the source of the comman
 - each project module it imports, directly or through other project modules (imports inside
   functions included), must be among the stage's `deps`;
 - each params.yaml section it reads (`params.<section>`) must be among its `params`;
-- each path it uses (`paths.<name>`) must be among its `deps`, `outs`, `metrics` or `plots`.
+- each path it uses (`paths.<name>`) must be among its `deps`, `outs`, `metrics` or `plots`;
+- a stage that runs core/contract.py depends on the data it reads, core/contract.yaml.
 Package `__init__.py` files must hold no code, so that they need no declaring.
 
 Standard library and yaml only: the template's own tests run this file against a planted
@@ -150,6 +151,9 @@ def test_stage_declares_every_module_it_runs(name):
             assert not code, f"{relative} holds code: move it to a module, or declare it"
         elif relative not in deps:
             missing.append(relative)
+        data = path.with_suffix(".yaml").relative_to(PROJECT).as_posix()
+        if path.name == "contract.py" and data not in deps:
+            missing.append(data)
     assert not missing, f"stage {name!r} runs {missing} but dvc.yaml does not list them in deps"
 
 

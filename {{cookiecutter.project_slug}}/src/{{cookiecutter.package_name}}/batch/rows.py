@@ -95,7 +95,7 @@ def require_columns(names: list[str], source: str) -> None:
     if missing:
         listed = ", ".join(repr(name) for name in missing)
         raise ScoreInputError(
-            f"{source}: column(s) {listed} missing. Every feature of contract.py is needed"
+            f"{source}: column(s) {listed} missing. Every feature of contract.yaml is needed"
             f"{f', and the id {ID.name!r}' if ID else ''}; rename the columns at the source "
             "or in the query (other columns are ignored)"
         )

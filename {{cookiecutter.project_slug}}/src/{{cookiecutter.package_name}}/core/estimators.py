@@ -1,8 +1,9 @@
 """The model kinds params.yaml can choose: `model.kind` and that kind's hyperparameters.
 
-Each kind is a frozen pydantic model of its hyperparameters (defaults as shipped; a key
-another kind uses is rejected by name) that builds its scikit-learn estimator for either
-task. Trying another kind is a one-line change in params.yaml: `kind: linear`.
+Each kind is a frozen pydantic model of its hyperparameters that builds its scikit-learn
+estimator for either task. Their defaults are written here only: params.yaml names the kind
+and overrides what it sets (a key another kind uses is rejected by name), so trying another
+kind is a one-line change in params.yaml: `kind: linear`.
 
 To add a kind, write one class here, like those below, and add it to `ModelKind` at the
 bottom. The class holds everything the project needs to know about it:

@@ -228,8 +228,8 @@ def describe(item: ErrorDetails) -> str:
         task = loc.pop(1)
         takes = ", ".join(getattr(TARGET.task, f"{loc[0]}_settings").model_fields)
         hint = (
-            f" ({loc[0]} for {task} takes {takes}; the task follows from contract.py's "
-            f"TARGET {TARGET.name!r}, a {type(TARGET).__name__})"
+            f" ({loc[0]} for {task} takes {takes}; the task follows from contract.yaml's "
+            f"target {TARGET.name!r}, a {type(TARGET).__name__})"
         )
         message += hint if wrong_keys else ""
     return f"  {'.'.join(loc)}: {message}"

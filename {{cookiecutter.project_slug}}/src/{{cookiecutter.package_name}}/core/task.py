@@ -115,27 +115,60 @@ class RegressionValidation(TaskSettings):
 
 
 class ClassificationExport(TaskSettings):
-    """How closely ONNX Runtime must match scikit-learn on the golden set."""
+    """How closely ONNX Runtime must match scikit-learn on the golden set (params.yaml `export`).
 
-    atol: float = Field(ge=0)  # on probabilities; labels must be identical
+    The defaults are the task's, written only here (the template's params.yaml shows them;
+    `make import-data` writes them for a project whose task it changes).
+    """
+
+    atol: float = Field(default=1.0e-4, ge=0)  # on probabilities; labels must be identical
 
 
 class RegressionExport(TaskSettings):
-    """How closely ONNX Runtime must match scikit-learn on the golden set."""
+    """How closely ONNX Runtime must match scikit-learn on the golden set (params.yaml `export`).
 
-    rtol: float = Field(ge=0)
-    atol: float = Field(ge=0)
+    The defaults are the task's, written only here (see ClassificationExport).
+    """
+
+    rtol: float = Field(default=1.0e-5, ge=0)  # ~1e-7 relative error per value, with headroom
+    atol: float = Field(default=1.0e-2, ge=0)
 
 
 Validation = ClassificationValidation | MulticlassValidation | RegressionValidation
 Export = ClassificationExport | RegressionExport
+
+# dvc.yaml's `plots` of each file a task's write_plots writes (`dvc plots show`).
+Plot = dict[str, dict[str, str]]
+ROC_PLOT: Plot = {
+    "${paths.reports}/plots/roc.csv": {
+        "x": "fpr",
+        "y": "tpr",
+        "title": "ROC curve on the golden set",
+    }
+}
+CONFUSION_PLOT: Plot = {
+    "${paths.reports}/plots/confusion.csv": {
+        "template": "confusion",
+        "x": "predicted",
+        "y": "actual",
+        "title": "Confusion matrix on the golden set",
+    }
+}
+SCATTER_PLOT: Plot = {
+    "${paths.reports}/plots/predictions.csv": {
+        "template": "scatter",
+        "x": "actual",
+        "y": "predicted",
+        "title": "Predicted against actual on the golden set",
+    }
+}
 
 
 def mixed_up(rules: object, expected: type[TaskSettings]) -> TypeError:
     """Settings of the other task: params.py prevents it for params.yaml; this names it."""
     return TypeError(
         f"{type(rules).__name__} given where {expected.__name__} is needed: the settings "
-        "do not belong to the task of contract.py's TARGET"
+        "do not belong to the task of contract.yaml's target"
     )
 
 
@@ -229,6 +262,7 @@ class Task(ABC):
     summary_key: ClassVar[str]  # what metrics/data.json calls the target's summary
     validation_settings: ClassVar[type[TaskSettings]]  # params.yaml's `validation`
     export_settings: ClassVar[type[TaskSettings]]  # params.yaml's `export`
+    plots: ClassVar[tuple[Plot, ...]]  # dvc.yaml's `plots`, which `make import-data` writes
 
     @property
     @abstractmethod
@@ -368,6 +402,7 @@ class Classification(Labels):
     name = "classification"
     summary_key = "positive_share"
     validation_settings = ClassificationValidation
+    plots = (ROC_PLOT, CONFUSION_PLOT)
 
     def __init__(self, target: BinaryLabelTarget) -> None:
         super().__init__(target)
@@ -466,6 +501,7 @@ class Multiclass(Labels):
     name = "multiclass"
     summary_key = "class_shares"
     validation_settings = MulticlassValidation
+    plots = (CONFUSION_PLOT,)
 
     @property
     def prediction_model(self) -> type[BaseModel]:
@@ -559,6 +595,7 @@ class Regression(Task):
     summary_key = "target_mean"
     validation_settings = RegressionValidation
     export_settings = RegressionExport
+    plots = (SCATTER_PLOT,)
 
     def __init__(self, target: NumberTarget) -> None:
         self.target = target

@@ -40,7 +40,7 @@ class DataValidationError(ValueError):
         lines = "\n".join(f"  - {problem.describe()}" for problem in problems)
         super().__init__(
             f"data validation failed ({len(problems)} problem(s)):\n{lines}\n"
-            "Fix those rows at the source, or change the rule in contract.py "
+            "Fix those rows at the source, or change the rule in contract.yaml "
             "(ranges, categories, null shares) or params.yaml (validation) if the data is right."
         )
 

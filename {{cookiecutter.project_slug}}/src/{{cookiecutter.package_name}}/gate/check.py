@@ -112,8 +112,8 @@ def stale_inputs(params: Params, candidate: GoldenReport) -> list[str]:
     if candidate.contract_sha256 != fingerprint():
         problems.append(
             f"{params.paths.golden_metrics} was computed under another feature contract than "
-            "the current contract.py: run `make repro` (and check that dvc.yaml declares "
-            "contract.py for every stage that reads it)"
+            "the current contract.yaml: run `make repro` (and check that dvc.yaml declares "
+            "contract.yaml for every stage that reads it)"
         )
     return problems
 

@@ -99,8 +99,8 @@ def read_outcomes(path: Path, rules: Impact) -> pd.DataFrame:
     """The outcomes file: one row per id with a numeric outcome (and pre-period value)."""
     if ID is None:
         raise ImpactError(
-            "contract.py has no ID column: outcomes are joined to predictions by it; "
-            "give the table an id column and name it in contract.py's ID"
+            "contract.yaml has no id column: outcomes are joined to predictions by it; "
+            "give the table an id column and name it in contract.yaml's id"
         )
     if not path.is_file():
         raise ImpactError(

@@ -128,8 +128,8 @@ def check(frame: pd.DataFrame, source: str, missing: list[str]) -> Batch:
     optional = f"{ID.name} and {TARGET.name} are" if ID else f"{TARGET.name} is"
     raise BatchError(
         f"the batch cannot be measured ({len(problems)} problem(s)):\n{lines}\n"
-        f"Every feature in contract.py is required ({optional} optional), of the type "
-        "contract.py gives; values out of range or unknown categories are measured as drift."
+        f"Every feature in contract.yaml is required ({optional} optional), of the type "
+        "contract.yaml gives; values out of range or unknown categories are measured as drift."
     )
 
 

@@ -37,7 +37,7 @@ def chosen(names: str) -> list[Feature]:
     wanted = [name.strip() for name in names.split(",") if name.strip()]
     unknown = [name for name in wanted if name not in known]
     if unknown:
-        raise ValueError(f"FEATURES: {', '.join(map(repr, unknown))} not in contract.py")
+        raise ValueError(f"FEATURES: {', '.join(map(repr, unknown))} not in contract.yaml")
     return [known[name] for name in wanted]
 
 

@@ -290,7 +290,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         required=True,
         metavar="PATH",
-        help="the batch: a .csv, .parquet or .jsonl file with every feature of contract.py",
+        help="the batch: a .csv, .parquet or .jsonl file with every feature of contract.yaml",
     )
     parser.add_argument(
         "--reference",

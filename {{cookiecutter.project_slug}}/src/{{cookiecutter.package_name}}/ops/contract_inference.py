@@ -1,6 +1,6 @@
-"""Infer a feature contract from a table, and write it as contract.py's source code.
+"""Infer a feature contract from a table: the entries `make import-data` writes to contract.yaml.
 
-Rules, each stated in the written file too:
+Rules, each stated in the written file's header too:
 - a column of booleans, or of the text true/false, is a BooleanFeature;
 - a column of numbers is a NumericFeature: "int" when every value is whole, else "float".
   Its range is the observed minimum and maximum. An end held by at least EDGE_SHARE of the
@@ -29,14 +29,27 @@ such column is named in the same refusal.
 from __future__ import annotations
 
 import math
-import string
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.core.task import Label
+from {{ cookiecutter.package_name }}.core.features import (
+    BooleanFeature,
+    CategoricalFeature,
+    Feature,
+    NumericFeature,
+)
+from {{ cookiecutter.package_name }}.core.targets import (
+    BinaryTarget,
+    MulticlassTarget,
+    NumericTarget,
+    Target,
+)
+from {{ cookiecutter.package_name }}.core.task import Label, Task
 from {{ cookiecutter.package_name }}.ops import advice
 
 RANGE_MARGIN = 0.5  # of the observed span, beyond a tail: a small table has not seen its extremes
@@ -62,13 +75,25 @@ class TableRefusedError(ValueError):
 
 @dataclass(frozen=True)
 class Declaration:
-    """One feature or target of the contract: the Python expression that declares it."""
+    """One feature or target of the contract, as inferred, and what the table showed of it."""
 
-    name: str
-    kind: str  # the class: NumericFeature, CategoricalFeature, BooleanFeature, ...
-    code: str
+    declared: Feature | Target
     note: str = ""
-    classes: tuple[Label, ...] = ()  # a class label's classes, in code order
+
+    @property
+    def name(self) -> str:
+        """The column's name."""
+        return self.declared.name
+
+    @property
+    def kind(self) -> str:
+        """The class: NumericFeature, CategoricalFeature, BinaryTarget, ..."""
+        return type(self.declared).__name__
+
+    @property
+    def classes(self) -> tuple[Label, ...]:
+        """A class label's classes, in code order; () for anything else."""
+        return getattr(self.declared, "classes", ())
 
 
 @dataclass
@@ -79,6 +104,25 @@ class Inferred:
     target: Declaration
     task: str  # "classification" (binary), "multiclass" or "regression"
     labels: dict[object, int] = field(default_factory=dict)  # boolean labels -> 0/1
+
+    def feature_objects(self) -> list[Feature]:
+        """The features, as the contract declares them."""
+        return [
+            feature.declared
+            for feature in self.features
+            if not isinstance(feature.declared, BinaryTarget | MulticlassTarget | NumericTarget)
+        ]
+
+    def target_object(self) -> Target:
+        """The target, as the contract declares it."""
+        declared = self.target.declared
+        if not isinstance(declared, BinaryTarget | MulticlassTarget | NumericTarget):
+            raise TypeError(f"{self.target.name!r} is declared as a feature, not the target")
+        return declared
+
+    def task_object(self) -> Task:
+        """The target's task: its defaults (export, plots) and behaviour (task.py)."""
+        return self.target_object().task
 
 
 def outward(
@@ -105,11 +149,11 @@ def rounded_out(lower: float, upper: float, integer: bool) -> tuple[float, float
     return math.floor(lower / step) * step, math.ceil(upper / step) * step
 
 
-def number(value: float, integer: bool) -> str:
-    """A literal for the contract: whole numbers without a decimal point when `integer`."""
+def number(value: float, integer: bool) -> float:
+    """A bound for the contract: an int when `integer` (0, not 0.0), else 6 significant digits."""
     if integer:
-        return str(int(value))
-    return repr(float(f"{value:.6g}"))
+        return int(value)
+    return float(f"{value:.6g}")
 
 
 def null_share(values: pd.Series) -> float:
@@ -190,34 +234,28 @@ def infer_feature(name: str, values: pd.Series, max_categories: int) -> Declarat
     """The feature's declaration: boolean, numeric or categorical, by its values."""
     present = refuse_unusable(name, values, "column")
     share = null_share(values)
-    tail = f", max_null_share={share:g}" if share else ""
     if advice.holds_dates(values):
         raise TableRefusedError(advice.dates(name, f"{present.min()} to {present.max()}"))
     flags = as_booleans(values)
     if flags is not None:
         note = f"{values.isna().mean():.1%} missing" if share else "never missing"
-        return Declaration(
-            name, "BooleanFeature", f"BooleanFeature({name!r}, {note!r}{tail})", note
-        )
+        return Declaration(BooleanFeature(name, note, share), note)
     if pd.api.types.is_numeric_dtype(values):
         numbers = present.astype(float)
         integer = bool(np.all(numbers == np.round(numbers)))
         low, high = float(numbers.min()), float(numbers.max())
         lower, upper = learned_range(numbers, integer)
         note = describe(values, low, high)
-        code = (
-            f"NumericFeature({name!r}, {'int' if integer else 'float'!r}, "
-            f"{number(lower, integer)}, {number(upper, integer)}, {note!r}{tail})"
-        )
-        return Declaration(name, "NumericFeature", code, note)
+        dtype: Literal["int", "float"] = "int" if integer else "float"
+        bounds = number(lower, integer), number(upper, integer)
+        return Declaration(NumericFeature(name, dtype, *bounds, note, share), note)
     if values.dtype == object or pd.api.types.is_string_dtype(values):
         categories = sorted(present.astype(str).unique())
         if len(categories) > max_categories:
             raise TableRefusedError(advice.too_many_texts(name, present, max_categories))
         missing = values.isna().mean()
         note = f"{len(categories)} categories" + (f", {missing:.1%} missing" if missing else "")
-        code = f"CategoricalFeature({name!r}, {tuple(categories)!r}, {note!r}{tail})"
-        return Declaration(name, "CategoricalFeature", code, note)
+        return Declaration(CategoricalFeature(name, tuple(categories), note, share), note)
     raise TableRefusedError(
         f"column {name!r} has type {values.dtype}, which is neither numbers, text nor "
         f"booleans: convert it or leave it out ({advice.drop(name)})"
@@ -246,8 +284,8 @@ def numeric_target(name: str, values: pd.Series) -> Declaration:
     low, high = float(numbers.min()), float(numbers.max())
     lower, upper = outward(low, high, integer=False)
     note = describe(values, low, high)
-    code = f"NumericTarget({name!r}, {note!r}, {number(lower, False)}, {number(upper, False)})"
-    return Declaration(name, "NumericTarget", code, note)
+    target = NumericTarget(name, note, number(lower, False), number(upper, False))
+    return Declaration(target, note)
 
 
 def class_target(
@@ -273,16 +311,14 @@ def class_target(
             classes = sorted(classes, key=lambda label: (-counts[label], str(label) == classes[-1]))
         share = counts[classes[1]] / counts.total()
         note = f"positive class {classes[1]!r} ({share:.1%} of rows)"
-        code = f"BinaryTarget({name!r}, {note!r}, {tuple(classes)!r})"
-        return Declaration(name, "BinaryTarget", code, note, tuple(classes))
+        return Declaration(BinaryTarget(name, note, (classes[0], classes[1])), note)
     if task == "binary":
         raise TableRefusedError(
             f"target {name!r} holds {len(classes)} classes, not two: leave TASK out, or pass "
             "TASK=multiclass"
         )
     note = f"{len(classes)} classes"
-    code = f"MulticlassTarget({name!r}, {note!r}, {tuple(classes)!r})"
-    return Declaration(name, "MulticlassTarget", code, note, tuple(classes))
+    return Declaration(MulticlassTarget(name, note, tuple(classes)), note)
 
 
 def infer_target(
@@ -305,8 +341,7 @@ def infer_target(
         if task in ("regression", "multiclass"):
             raise TableRefusedError(f"target {name!r} holds true/false: that is TASK=binary")
         note = f"positive class 1 ({name} is true, {flags.dropna().mean():.1%} of rows)"
-        code = f"BinaryTarget({name!r}, {note!r})"
-        declared = Declaration(name, "BinaryTarget", code, note, (0, 1))
+        declared = Declaration(BinaryTarget(name, note), note)
         return declared, "classification", {True: 1, False: 0}
     numeric = pd.api.types.is_numeric_dtype(values)
     classes = class_labels(values)
@@ -366,71 +401,16 @@ def infer(
     return Inferred(features, declared, inferred_task, labels)
 
 
-CONTRACT = string.Template(
-    '''"""The feature contract: the one place where the model's inputs and target are defined.
-
-Written by `make import-data` from $source ($rows rows with a target): review it, and
-edit it like any code. Numeric ranges are the observed minimum and maximum; an end seen
-in few rows (a tail) is widened by $margin of the distance between them (of their
-logarithms when both are positive; never across 0), an end seen in many rows (a boundary,
-such as hour 0 or 23) is kept. Categories are the
-values seen; a feature may be missing in its observed share of rows, plus four standard
-errors of that share and $null_margin. The pandera schema, the request model, the ONNX
-inputs, the drift report and the tests' example rows derive from this module (features.py).
-"""
-
-from __future__ import annotations
-
-import hashlib
-import json
-from dataclasses import asdict
-
-from $package.core.features import $kinds
-from $package.core.targets import $target_kind, Target
-
-# The column naming each row (unique; never a feature), or None when the table has none.
-ID: IdColumn | None = $id
-
-FEATURES: tuple[Feature, ...] = (
-$features
-)
-
-# What the model predicts; its kind makes the task ($task).
-TARGET: Target = $target
-
-
-def feature_names() -> list[str]:
-    """The features' column names, in the contract's order."""
-    return [feature.name for feature in FEATURES]
-
-
-def fingerprint() -> str:
-    """Hash of the whole contract; the gate refuses to compare models built on different ones."""
-    content = {
-        "id": asdict(ID) if ID else None,
-        "features": [{"kind": type(f).__name__, **asdict(f)} for f in FEATURES],
-        "target": asdict(TARGET),
-    }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-'''
-)
-
-
-def contract_source(
-    inferred: Inferred, package: str, id_column: str | None, source: str, rows: int
-) -> str:
-    """contract.py for the inferred contract: readable, one declaration per feature."""
-    kinds = sorted({feature.kind for feature in inferred.features} | {"Feature", "IdColumn"})
-    return CONTRACT.substitute(
-        source=source,
-        rows=f"{rows:,}",
-        margin=f"{RANGE_MARGIN:.0%}",
-        null_margin=f"{NULL_MARGIN:.0%}",
-        package=package,
-        kinds=", ".join(kinds),
-        target_kind=inferred.target.kind,
-        id=f"IdColumn({id_column!r})" if id_column else "None",
-        features="\n".join(f"    {feature.code}," for feature in inferred.features),
-        task=inferred.task,
-        target=inferred.target.code,
+def header(source: str, rows: int) -> str:
+    """The comment atop the contract.yaml an import writes: where it came from, by which rules."""
+    text = (
+        f"The feature contract, written by `make import-data` from {source} ({rows:,} rows "
+        "with a target): review it, and edit it by hand like any configuration. Numeric "
+        "ranges are the observed minimum and maximum; an end seen in few rows (a tail) is "
+        f"widened by {RANGE_MARGIN:.0%} of the distance between them (of their logarithms "
+        "when both are positive; never across 0), an end seen in many rows (a boundary, such "
+        "as hour 0 or 23) is kept. Categories are the values seen; a feature may be missing "
+        f"in its observed share of rows, plus {NULL_SIGMAS} standard errors of that share "
+        f"and {NULL_MARGIN:.0%}. Each description says what the table showed."
     )
+    return "".join(f"# {line}\n" for line in textwrap.wrap(text, 88))

@@ -4,14 +4,16 @@ Reads a CSV or Parquet table and makes it the project's data:
 1. drops the rows without a target and the rows identical to another in every column, the
    id included (each counted); no other row is dropped, and none is sampled;
 2. infers the contract (contract_inference.py: the task from the target's values, or TASK=binary,
-   multiclass or regression) and writes contract.py (this package's);
+   multiclass or regression) and writes it as data, core/contract.yaml (contract_file.py);
 3. splits off a golden set (data_rules.py: its size rule; stratified by the label for
    classification; rows with identical features stay on one side, so the two are disjoint)
    to paths.golden, and puts the rest in paths.raw's folder under the table's name (paths.raw
    then points there), tracked by DVC;
 4. removes the demo's synthetic `generate` stage and generator, and the demo's baseline, and
    rewrites what describes the demo (project_text.py: README, project description);
-5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins;
+5. scales params.yaml to the data: dataset rules, gate tolerances and limits, drift bins,
+   and for another task its export tolerances and dvc.yaml plots (task.py); params.yaml and
+   dvc.yaml are edited as YAML in place (yaml_edit.py), their comments kept;
 6. writes reports/import_data.json and prints the next steps.
 
 A table that cannot become a contract is refused, every problem named at once with its
@@ -25,10 +27,10 @@ when a name holds a comma (DROP='["price, in EUR", "notes"]').
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import logging
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,18 +42,19 @@ import pandas as pd
 import yaml
 from sklearn.model_selection import train_test_split
 
-from {{ cookiecutter.package_name }}.core import data_rules
+from {{ cookiecutter.package_name }}.core import contract_file, data_rules
+from {{ cookiecutter.package_name }}.core.features import IdColumn
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.core.targets import encode_labels
 from {{ cookiecutter.package_name }}.core.task import Label
-from {{ cookiecutter.package_name }}.ops import project_text
+from {{ cookiecutter.package_name }}.ops import project_text, yaml_edit
 from {{ cookiecutter.package_name }}.ops.contract_inference import (
     MAX_CATEGORIES,
     TASKS,
     Declaration,
     Inferred,
     TableRefusedError,
-    contract_source,
+    header,
     infer,
 )
 
@@ -59,7 +62,7 @@ log = logging.getLogger(__name__)
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = Path("src") / PACKAGE
-CONTRACT = SOURCE / "core" / "contract.py"  # the file this command writes
+CONTRACT = SOURCE / "core" / "contract.yaml"  # the file this command writes
 DEMO_FILES = (
     SOURCE / "pipeline" / "sample_data.py",
     Path("tests") / "pipeline" / "test_sample_data.py",
@@ -68,12 +71,6 @@ DEMO_FILES = (
     Path("tests") / "impact" / "test_calibration.py",
 )
 READERS = {".csv": "CSV", ".parquet": "Parquet"}
-# params.yaml `export` for a project whose task the import changes (ONNX parity, float32).
-EXPORT_TOLERANCES = {
-    "classification": ["atol: 1.0e-4"],
-    "multiclass": ["atol: 1.0e-4"],
-    "regression": ["rtol: 1.0e-5", "atol: 0.01"],
-}
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -213,55 +210,29 @@ def single_combination_classes(labels: pd.Series) -> list[Label]:
     return sorted(alone)
 
 
-def replace_block(text: str, path: str, body: list[str] | None) -> str:
-    """Replace the lines nested under `path` ("gate.metrics"), keeping the key's own line.
-
-    The key's comment stays too; None removes the key and its lines. A missing key is left
-    missing.
-    """
-    lines = text.splitlines(keepends=True)
-    start, indent = -1, ""
-    for key in path.split("."):
-        pattern = re.compile(rf"{indent}{re.escape(key)}:")
-        start = next((i for i in range(start + 1, len(lines)) if pattern.match(lines[i])), -1)
-        if start < 0:
-            return text
-        indent += "  "
-    end = start + 1
-    while end < len(lines) and (lines[end].startswith(indent) or not lines[end].strip()):
-        end += 1
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1  # keep the blank lines that separate blocks
-    if body is None:
-        following = end + 1 if end < len(lines) and not lines[end].strip() else end
-        return "".join(lines[:start] + lines[following:])
-    nested = [f"{indent}{line}\n" for line in body]
-    return "".join([*lines[: start + 1], *nested, *lines[end:]])
-
-
-def flow(values: dict[str, object]) -> str:
-    """A YAML flow mapping on one line, as params.yaml writes each gate rule."""
-    return "{" + ", ".join(f"{key}: {value}" for key, value in values.items()) + "}"
-
-
 def scaled_params(
-    text: str, inferred: Inferred, training: pd.DataFrame, golden: pd.DataFrame
+    path: Path, inferred: Inferred, training: pd.DataFrame, golden: pd.DataFrame, raw: Path
 ) -> str:
-    """params.yaml with the dataset rules, gate rules and drift bins scaled to the data."""
+    """params.yaml with its rules scaled to the data, the task's export, and paths.raw at `raw`.
+
+    Edited in place (yaml_edit.py): every comment and key order stays as it was.
+    """
+    params = yaml_edit.load(path)
     task, target, classes = inferred.task, inferred.target.name, len(inferred.target.classes)
     train_values = target_codes(training[target], inferred)
     golden_values = target_codes(golden[target], inferred)
     validation = data_rules.validation_rules(task, train_values, golden_values, classes)
-    text = replace_block(text, "validation", [f"{k}: {v}" for k, v in validation.items()])
-    text = replace_block(text, "sample", None)
-    export = yaml.safe_load(text).get("export") or {}
-    if ("rtol" in export) != (task == "regression"):  # the section of another task
-        text = replace_block(text, "export", EXPORT_TOLERANCES[task])
+    yaml_edit.replace_items(params["validation"], validation, keep_comments=True)
+    params.pop("sample", None)
+    settings = inferred.task_object().export_settings
+    if set(params["export"]) != set(settings.model_fields):  # another task's section
+        yaml_edit.replace_items(params["export"], settings().model_dump(), keep_comments=False)
     rules = data_rules.gate_rules(task, train_values, golden_values, classes)
-    text = replace_block(text, "gate.metrics", [f"{n}: {flow(r)}" for n, r in rules.items()])
-    bins = data_rules.drift_bins(len(training))
-    text = re.sub(r"(?m)^(  bins: )(\d+ *)", lambda m: m[1] + f"{bins:<{len(m[2])}}", text, count=1)
-    return re.sub(r"(?m)^(  raw: \S+\s+)#.*$", r"\1# training data (make import-data; DVC)", text)
+    yaml_edit.replace_items(params["gate"]["metrics"], rules, keep_comments=False)
+    params["drift"]["bins"] = data_rules.drift_bins(len(training))
+    params["paths"]["raw"] = raw.as_posix()
+    yaml_edit.set_comment(params["paths"], "raw", "training data (make import-data; DVC)")
+    return yaml_edit.dump(params)
 
 
 def raw_path(current: Path, data: Path) -> Path:
@@ -270,45 +241,17 @@ def raw_path(current: Path, data: Path) -> Path:
     return current.parent / f"{stem}.csv"
 
 
-def with_raw_path(text: str, raw: Path) -> str:
-    """params.yaml with paths.raw pointing at `raw` (its comment kept)."""
-    return re.sub(r"(?m)^(  raw: )\S+", lambda m: m[1] + raw.as_posix(), text, count=1)
+def imported_pipeline(path: Path, inferred: Inferred) -> str:
+    """dvc.yaml without the demo's `generate` stage, with the imported task's `plots` (task.py).
 
-
-def without_generate_stage(text: str) -> str:
-    """dvc.yaml without the demo's `generate` stage: the raw table is data now, not an output."""
-    text = re.sub(r"(?ms)^  generate:\n.*?(?=^  \S)", "", text, count=1)
-    return text.replace("# generate -> data ->", "# data ->", 1)
-
-
-ROC = [
-    "  - ${paths.reports}/plots/roc.csv:",
-    "      x: fpr",
-    "      y: tpr",
-    "      title: ROC curve on the golden set",
-]
-CONFUSION = [
-    "  - ${paths.reports}/plots/confusion.csv:",
-    "      template: confusion",
-    "      x: predicted",
-    "      y: actual",
-    "      title: Confusion matrix on the golden set",
-]
-SCATTER = [
-    "  - ${paths.reports}/plots/predictions.csv:",
-    "      template: scatter",
-    "      x: actual",
-    "      y: predicted",
-    "      title: Predicted against actual on the golden set",
-]
-# dvc.yaml `plots` per task: the files each task's write_plots (task.py) writes.
-PLOTS = {"classification": ROC + CONFUSION, "multiclass": CONFUSION, "regression": SCATTER}
-
-
-def with_plots(text: str, task: str) -> str:
-    """dvc.yaml with the `plots` of the task (the last block of the file)."""
-    head, found, _ = text.partition("\nplots:\n")
-    return head + "\nplots:\n" + "\n".join(PLOTS[task]) + "\n" if found else text
+    The raw table is data now, not a stage's output.
+    """
+    pipeline = yaml_edit.load(path)
+    pipeline["stages"].pop("generate", None)
+    yaml_edit.edit_top_comment(pipeline, "# generate -> data ->", "# data ->")
+    if "plots" in pipeline:
+        pipeline["plots"] = copy.deepcopy(list(inferred.task_object().plots))
+    return yaml_edit.dump(pipeline)
 
 
 def lock_without_generate(path: Path) -> str | None:
@@ -318,21 +261,6 @@ def lock_without_generate(path: Path) -> str | None:
     lock = yaml.safe_load(path.read_text()) or {}
     lock.get("stages", {}).pop("generate", None)
     return yaml.safe_dump(lock, sort_keys=False)
-
-
-def formatted(source: str) -> str:
-    """The contract's source as ruff formats it (the project's settings), if ruff is there."""
-    ruff = shutil.which("ruff")
-    if ruff is None:
-        return source
-    result = subprocess.run(
-        [ruff, "format", "--quiet", "--stdin-filename", str(CONTRACT), "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout if result.returncode == 0 else source
 
 
 @dataclass(frozen=True)
@@ -406,8 +334,13 @@ def import_table(
     )
     paths = params.paths
     raw = raw_path(paths.raw, data)
-    contract = contract_source(inferred, PACKAGE, id_column, data.name, len(rows))
-    settings = scaled_params(Path("params.yaml").read_text(), inferred, training, golden)
+    contract = contract_file.text_of(
+        IdColumn(id_column) if id_column else None,
+        inferred.feature_objects(),
+        inferred.target_object(),
+        header(data.name, len(rows)),
+        CONTRACT,
+    )
     described = project_text.rewritten(
         Path(),
         target=inferred.target.name,
@@ -418,11 +351,9 @@ def import_table(
     )
     texts = {
         **described,
-        CONTRACT: formatted(contract),
-        Path("params.yaml"): with_raw_path(settings, raw),
-        Path("dvc.yaml"): with_plots(
-            without_generate_stage(Path("dvc.yaml").read_text()), inferred.task
-        ),
+        CONTRACT: contract,
+        Path("params.yaml"): scaled_params(Path("params.yaml"), inferred, training, golden, raw),
+        Path("dvc.yaml"): imported_pipeline(Path("dvc.yaml"), inferred),
         Path("dvc.lock"): lock_without_generate(Path("dvc.lock")),
         paths.reports / "import_data.json": json.dumps(asdict(imported), indent=2) + "\n",
     }

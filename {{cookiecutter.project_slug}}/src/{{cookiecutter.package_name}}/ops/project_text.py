@@ -41,7 +41,7 @@ def about(target: str, task: str, features: int, source: str, package: str) -> s
     kind = TASK_WORDS.get(task, task)
     return (
         f"The model predicts `{target}` ({kind}, {task}) from the {features} features in\n"
-        f"`src/{package}/core/contract.py`, imported from `{source}` by `make import-data`; the\n"
+        f"`src/{package}/core/contract.yaml`, imported from `{source}` by `make import-data`; the\n"
         "model kind is `params.yaml: model.kind`."
     )
 

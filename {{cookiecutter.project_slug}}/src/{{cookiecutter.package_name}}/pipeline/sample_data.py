@@ -42,7 +42,9 @@ def generate(
     if rows < 1:
         raise ValueError(f"rows={rows}: ask for at least one row")
     if not re.fullmatch(r"[A-Z]", id_prefix):
-        raise ValueError(f"id_prefix={id_prefix!r}: use one capital letter (see ID in contract.py)")
+        raise ValueError(
+            f"id_prefix={id_prefix!r}: use one capital letter (see id in contract.yaml)"
+        )
     rng = np.random.default_rng(seed)
     shift = DRIFT_STRENGTH[drift]
 
@@ -94,7 +96,7 @@ def generate(
         frame[TARGET.name] = np.round(np.clip(charges * expected_months * noise, 0, 100_000), 2)
     else:
         raise ValueError(
-            f"the sample data has no {TARGET.name!r} (contract.py's TARGET): it makes `churned` "
+            f"the sample data has no {TARGET.name!r} (contract.yaml's target): it makes `churned` "
             "or `lifetime_value`. With your own data, delete the `generate` stage in dvc.yaml."
         )
     frame.loc[rng.random(rows) < missing_share, "monthly_charges"] = np.nan

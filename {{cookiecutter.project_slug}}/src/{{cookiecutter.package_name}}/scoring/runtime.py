@@ -71,7 +71,7 @@ class OnnxModel:
         self.inputs = [graph_input.name for graph_input in self.session.get_inputs()]
         if len(self.inputs) != len(FEATURES):
             raise ServingModelError(
-                f"{path} takes {len(self.inputs)} inputs but contract.py lists {len(FEATURES)} "
+                f"{path} takes {len(self.inputs)} inputs but contract.yaml lists {len(FEATURES)} "
                 "features: run `make repro` to export the model again"
             )
 
