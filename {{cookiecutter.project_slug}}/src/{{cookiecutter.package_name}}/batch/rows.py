@@ -116,7 +116,8 @@ def as_values(values: pd.Series, feature: Feature) -> pd.Series:
     else:  # text, or Python's own booleans (an object column with nulls)
         parsed = values.map(lambda value: BOOLEANS.get(value) if isinstance(value, str) else value)
     refused = values.notna() & parsed.isna()
-    if isinstance(feature, NumericFeature) and feature.dtype == "int":
+    whole = pd.api.types.is_integer_dtype(parsed)  # nothing to check
+    if isinstance(feature, NumericFeature) and feature.dtype == "int" and not whole:
         refused |= parsed.notna() & (parsed.astype("float64") % 1 != 0)
     if not refused.any():
         return parsed

@@ -25,12 +25,17 @@ from pathlib import Path
 from typing import TextIO
 
 import pyarrow as pa
-import pyarrow.parquet
 
 from {{ cookiecutter.package_name }}.batch import inputs
 from {{ cookiecutter.package_name }}.batch.manifest import manifest, total
 from {{ cookiecutter.package_name }}.batch.model import Chosen, choose
-from {{ cookiecutter.package_name }}.batch.parts import Counts, Outputs, Parts, temporary
+from {{ cookiecutter.package_name }}.batch.parts import (
+    Counts,
+    Outputs,
+    Parts,
+    parquet_writer,
+    temporary,
+)
 from {{ cookiecutter.package_name }}.batch.rows import (
     ScoreInputError,
     quarantine_schema,
@@ -94,8 +99,8 @@ class Job:
         source = self.descriptions[part].name
         rows = scored = refused = 0
         with (
-            pyarrow.parquet.ParquetWriter(temporary(scored_path), scored_schema()) as good,
-            pyarrow.parquet.ParquetWriter(temporary(refused_path), quarantine_schema()) as bad,
+            parquet_writer(temporary(scored_path), scored_schema()) as good,
+            parquet_writer(temporary(refused_path), quarantine_schema()) as bad,
         ):
             for batch in self.batches(part):
                 kept, quarantined = score_record_batch(

@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet
 
 from {{ cookiecutter.package_name }}.batch import inputs
 from {{ cookiecutter.package_name }}.batch.manifest import manifest
 from {{ cookiecutter.package_name }}.batch.model import choose, serving_folder
-from {{ cookiecutter.package_name }}.batch.parts import Counts, Outputs, temporary
+from {{ cookiecutter.package_name }}.batch.parts import (
+    Counts,
+    Outputs,
+    parquet_writer,
+    temporary,
+)
 from {{ cookiecutter.package_name }}.batch.rows import (
     ScoreInputError,
     quarantine_schema,
@@ -48,9 +52,9 @@ def join(folder: Path, out: Path, schema: pa.Schema) -> None:
     """Spark's part files, in order, as one Parquet file in `schema` (renamed when whole)."""
     tmp = temporary(out)
     try:
-        with pyarrow.parquet.ParquetWriter(tmp, schema) as writer:
+        with parquet_writer(tmp, schema) as writer:
             for part in sorted(folder.glob("part-*.parquet")):
-                for batch in pyarrow.parquet.ParquetFile(part).iter_batches():
+                for batch in inputs.parquet_batches(part):
                     writer.write_table(pa.Table.from_batches([batch]).cast(schema))
         tmp.replace(out)
     finally:

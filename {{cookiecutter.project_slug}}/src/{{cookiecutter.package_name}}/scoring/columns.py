@@ -64,27 +64,26 @@ def class_probabilities(predictions: Predictions) -> np.ndarray:
     return probability
 
 
-def labels(predictions: Predictions) -> np.ndarray:
+def labels(predictions: Predictions) -> pa.Array:
     """The predicted labels as the table writes them (Predictions.labels, vectorized)."""
-    return np.asarray(classes(), dtype=object)[predictions.values.astype(np.int64)]
+    return pa.array(list(classes()), label_type()).take(predictions.values.astype(np.int64))
 
 
 def prediction_arrays(predictions: Predictions, version: str, run_id: str) -> list[pa.Array]:
     """The values of prediction_fields(), in their order."""
     rows = len(predictions.values)
-    fields = prediction_fields()
     if classes():
         probabilities = class_probabilities(predictions).astype(np.float64)
         predicted = [
-            pa.array(labels(predictions), fields[0].type),
+            labels(predictions),
             *(pa.array(probabilities[:, column]) for column in range(len(classes()))),
         ]
     else:
         predicted = [pa.array(predictions.values.astype(np.float64))]
     return [
         *predicted,
-        pa.array([version] * rows, pa.string()),
-        pa.array([run_id] * rows, pa.string()),
+        pa.repeat(pa.scalar(version, pa.string()), rows),
+        pa.repeat(pa.scalar(run_id, pa.string()), rows),
     ]
 
 
