@@ -56,6 +56,7 @@ COMMANDS = {
     "pin-image": Command("ops.pin_image", "pin the image deploy/ runs to a digest"),
     "deployment": Command("ops.deployment", "record a deployment on GitHub (deploy.yml)"),
     "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
+    "release": Command("ops.release_command", "tag, promote and read the published image"),
 }
 
 
@@ -90,6 +91,7 @@ EXIT_STATUSES = (
     ExitStatus(
         16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
     ),
+    ExitStatus(17, "ops.release", "ReleaseError", "a release tag or its image cannot be used"),
 )
 UNDECIDED = 14  # `canary`: hold or inconclusive (too little traffic), neither promote nor roll back
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed
