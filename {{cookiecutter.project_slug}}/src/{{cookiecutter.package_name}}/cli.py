@@ -57,6 +57,7 @@ COMMANDS = {
     "deployment": Command("ops.deployment", "record a deployment on GitHub (deploy.yml)"),
     "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
     "release": Command("ops.release_command", "tag, promote and read the published image"),
+    "template-update": Command("ops.template_update", "take the template's latest changes (cruft)"),
 }
 
 
