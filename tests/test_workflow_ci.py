@@ -7,8 +7,9 @@ gate-comment job would post is read from its inputs. The pull request is then me
 main, publish and promote run (lint, test, gate and image are the pull request run's: the same
 tree, their artifacts carried over, as a re-run would use them), and version tags release
 the published image. The image store stands for GHCR: what publish pushed is what
-release.yml re-tags, through the Makefile's own `docker buildx imagetools` calls
-(tests/docker_cli.py).
+release.yml re-tags, through the project's own `docker buildx imagetools` calls
+(tests/docker_cli.py). Which tags a release gets, that main only moves forward and how a
+never-published commit fails are the generated project's unit tests (tests/ops/test_release*.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from .workflow_harness import (
     GitHubApi,
     JobRun,
     Runner,
-    StepFailed,
     github_script,
     run_workflow,
     show,
@@ -166,29 +166,6 @@ def test_merge_publishes_the_commits_image_and_moves_main_to_it(
     assert "promote: " in merged["promote"].step("Move main to this commit's image").output
 
 
-@CHAIN
-def test_main_only_moves_forward(
-    repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner, tmp_path: Path
-) -> None:
-    """An older commit's run finishing last leaves `main` on the newer image."""
-    newest = repo.sha("origin/main")
-    older = repo.sha("origin/main^")
-    clone = tmp_path / "older"
-    run(f"git clone --quiet {repo.origin} {clone} && git -C {clone} checkout -q {older}", tmp_path)
-
-    result = run(
-        "make promote",
-        tmp_path / "older",
-        env={**runner.docker_command(), "IMAGE": IMAGE, "SOURCE_TAG": f"sha-{older[:7]}"},
-    )
-
-    assert "a later commit: left as it is" in result.stdout
-    assert (
-        containers.image_config(f"{IMAGE}:main")["Labels"]["org.opencontainers.image.revision"]
-        == newest
-    )
-
-
 @pytest.fixture(scope="module")
 def released(repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner) -> JobRun:
     repo.tag("v0.9.0", "origin/main^")  # an older release, already out
@@ -230,18 +207,6 @@ def test_the_release_notes_show_the_released_models_metrics(released: JobRun) ->
 
 
 @CHAIN
-def test_a_patch_on_an_old_line_does_not_move_latest(
-    repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner
-) -> None:
-    release = run_workflow("release.yml", repo.tag("v1.1.9", "origin/main"), runner)["release"]
-
-    tagged = release.step("Tag the published image with the version").output
-    assert f"retag: {IMAGE}:sha-{repo.sha('origin/main')[:7]} as 1.1.9 1.1\n" in tagged
-    assert containers.image_exists(f"{IMAGE}:1.1.9")
-    assert release.step("Create the GitHub release").inputs["LATEST"] == "false"  # not Latest
-
-
-@CHAIN
 def test_without_a_cluster_a_release_deploys_nothing_and_says_what_to_set(
     repo: GitHubRepo, released: JobRun, runner: Runner
 ) -> None:
@@ -257,27 +222,6 @@ def test_without_a_cluster_a_release_deploys_nothing_and_says_what_to_set(
     assert "the secret KUBECONFIG" in staging.step("Is a cluster configured?").output
     assert "no cluster configured" in staging.summary
     assert (runs["production"].result, runs["rollback"].result) == ("skipped", "skipped")
-
-
-@CHAIN
-def test_a_tag_on_a_commit_ci_never_published_fails_saying_how_to_recover(
-    repo: GitHubRepo, merged: dict[str, JobRun], runner: Runner
-) -> None:
-    (repo.clone / "NOTES.md").write_text("Not published yet.\n")
-    run("git checkout --quiet main", repo.clone)
-    repo.commit("A commit whose CI has not published it")
-    repo.push("main")
-    runner.env.update(WAIT_SECONDS="2", WAIT_INTERVAL="1")
-    try:
-        with pytest.raises(StepFailed, match="Wait for CI to publish") as failed:
-            run_workflow("release.yml", repo.tag("v1.3.0"), runner)
-    finally:
-        del runner.env["WAIT_SECONDS"], runner.env["WAIT_INTERVAL"]
-
-    output = str(failed.value)
-    assert f"sha-{repo.sha()[:7]} was not published within 2 s" in output
-    assert f"gh run list --workflow ci.yml --commit {repo.sha()}" in output
-    assert "gh run rerun" in output
 
 
 @pytest.fixture(scope="module")

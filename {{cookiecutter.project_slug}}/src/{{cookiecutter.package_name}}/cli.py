@@ -61,6 +61,8 @@ COMMANDS = {
     "pin-image": Command("ops.pin_image", "pin the image deploy/ runs to a digest"),
     "deployment": Command("ops.deployment", "record a deployment on GitHub (deploy.yml)"),
     "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
+    "release": Command("ops.release_command", "tag, promote and read the published image"),
+    "template-update": Command("ops.template_update", "take the template's latest changes (cruft)"),
 }
 
 
@@ -96,6 +98,7 @@ EXIT_STATUSES = (
         16, "impact.inputs", "ImpactError", "the prediction log or the outcomes cannot be used"
     ),
     ExitStatus(17, "core.contract_file", "ContractError", "contract.yaml breaks its schema"),
+    ExitStatus(18, "ops.release", "ReleaseError", "a release tag or its image cannot be used"),
 )
 UNDECIDED = 14  # `canary`: hold or inconclusive (too little traffic), neither promote nor roll back
 BUG = 70  # an unexpected exception (sysexits' EX_SOFTWARE): its traceback is printed

@@ -42,6 +42,7 @@ from {{ cookiecutter.package_name }}.batch.rows import (
     score_record_batch,
     scored_schema,
 )
+from {{ cookiecutter.package_name }}.core.batches import BATCHES, newest
 from {{ cookiecutter.package_name }}.core.contract import fingerprint
 from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.params import load_params
@@ -132,17 +133,21 @@ class Job:
         return counts
 
 
+NO_DATA = (
+    "give DATA=<.csv or .parquet file, a folder of them, or a DuckDB query> (default: the "
+    f"newest batch in {BATCHES}/, if any) and OUT=<file.parquet>"
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The input, the output and the model."""
     parser.add_argument(
         "--data",
-        required=True,
         metavar="INPUT",
-        help="a .csv or .parquet file, a folder of them, or a DuckDB query (SELECT ...)",
+        help="a .csv or .parquet file, a folder of them, or a DuckDB query (SELECT ...) "
+        f"(default: the newest file in {BATCHES}/, names sorting by date)",
     )
-    parser.add_argument(
-        "--out", type=Path, required=True, metavar="PARQUET", help="the scored rows (.parquet)"
-    )
+    parser.add_argument("--out", type=Path, metavar="PARQUET", help="the scored rows (.parquet)")
     parser.add_argument(
         "--model",
         metavar="MODEL",
@@ -168,10 +173,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """`make score`: the exit status is documented at the top of this module."""
     started = time.monotonic()
-    out: Path = args.out
+    out: Path | None = args.out
+    if out is None:
+        log.error(f"score: {NO_DATA}")
+        return 2
     if out.suffix != ".parquet" or args.batch_rows < 1:
         log.error("score: --out must name a .parquet file, --batch-rows be 1 or more")
         return 2
+    if args.data is None:
+        newest_batch = newest((".csv", ".parquet"))
+        if newest_batch is None:  # the same message: both are needed
+            log.error(f"score: {NO_DATA}")
+            return 2
+        args.data = str(newest_batch)
+    print(f"score: {args.data}")
     if args.engine == "spark":
         from {{ cookiecutter.package_name }}.batch import spark_local
 

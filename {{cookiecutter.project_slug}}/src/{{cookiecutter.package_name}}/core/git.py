@@ -62,3 +62,26 @@ def describe() -> str:
         return "unreleased"
     result = _git("describe", "--tags", "--always", "--dirty")
     return result.stdout.strip() or "unreleased"
+
+
+def head() -> str | None:
+    """The checked-out commit's full sha; None before the first commit or without git."""
+    if not has_commit("HEAD"):
+        return None
+    return _git("rev-parse", "HEAD").stdout.strip()
+
+
+def tags(pattern: str = "*") -> list[str]:
+    """The repository's tags matching the glob `pattern` (a clone needs them fetched)."""
+    return _git("tag", "--list", pattern).stdout.split()
+
+
+def exact_tag() -> str | None:
+    """The tag on HEAD itself, if any (a release job's checkout of its tag)."""
+    found = _git("describe", "--tags", "--exact-match").stdout.strip()
+    return found or None
+
+
+def is_ancestor(older: str, newer: str) -> bool:
+    """Whether commit `older` is in the history of `newer`; False if either is unknown here."""
+    return _git("merge-base", "--is-ancestor", older, newer).returncode == 0

@@ -61,10 +61,18 @@ def read_baseline(text: str, source: str) -> Baseline:
         raise GateInputError(str(error)) from None
 
 
-def target_ref(configured_ref: str, ref: str | None = None) -> tuple[str | None, list[str]]:
-    """The ref to judge against, and notes on the choice; None before any commit.
+def chosen_ref(configured_ref: str, ref: str | None = None) -> str:
+    """The target branch: `ref` (GATE_BASELINE_REF) when given, else params.yaml's baseline_ref.
 
-    `ref` (GATE_BASELINE_REF) when given, else params.yaml's baseline_ref, else HEAD.
+    The one rule: the gate judges against it, and the pull request's report compares with it.
+    """
+    return ref or configured_ref
+
+
+def target_ref(configured_ref: str, ref: str | None = None) -> tuple[str | None, list[str]]:
+    """The ref to judge against (chosen_ref), and notes on the choice; None before any commit.
+
+    A given GATE_BASELINE_REF must exist; params.yaml's may not yet (no remote): then HEAD.
     """
     if ref:
         if not git.has_commit(ref):

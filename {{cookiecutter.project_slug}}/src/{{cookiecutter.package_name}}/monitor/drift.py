@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from {{ cookiecutter.package_name }}.core.batches import BATCHES, newest
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, TARGET
 from {{ cookiecutter.package_name }}.core.files import sha256_of, write_text
 from {{ cookiecutter.package_name }}.core.params import (
@@ -283,14 +284,20 @@ def write_invalid(folder: Path, current: Path, problem: str) -> None:
     (folder / "drift.html").unlink(missing_ok=True)
 
 
+NO_BATCH = (
+    f"no batch in {BATCHES}/: add one (CSV, Parquet or JSON lines), set CURRENT=<file>, or "
+    "write a demo with make batch"
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The batch, and where to compare it from and write the reports to."""
     parser.add_argument(
         "--current",
         type=Path,
-        required=True,
         metavar="PATH",
-        help="the batch: a .csv, .parquet or .jsonl file with every feature of contract.yaml",
+        help="the batch: a .csv, .parquet or .jsonl file with every feature of contract.yaml "
+        f"(default: the newest in {BATCHES}/, names sorting by date)",
     )
     parser.add_argument(
         "--reference",
@@ -314,6 +321,12 @@ def run(args: argparse.Namespace) -> int:
         log.error(f"drift: {error}")
         return 2
     folder = args.output or params.paths.reports
+    if args.current is None:
+        args.current = newest((".csv", ".parquet", ".jsonl"))
+        if args.current is None:
+            log.error(f"drift: {NO_BATCH}")
+            return 2
+        print(f"drift: checking {args.current}")
     try:
         reference = args.reference or params.paths.prepared / "train.parquet"
         if args.reference is None and not reference.is_file():

@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.core.files import JsonFileError
 from {{ cookiecutter.package_name }}.core.params import load_params
 from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
 from {{ cookiecutter.package_name }}.core.settings import TrackingSettings
+from {{ cookiecutter.package_name }}.ops.release import parse_version
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     """`make champion`: fail with the reason when the metadata or the registry disagree."""
     from {{ cookiecutter.package_name }}.tracking.registry import CHAMPION, set_champion
 
+    if args.release:
+        parse_version(args.release)  # recorded on the version: a version tag, or nothing
     params = load_params()
     path = args.metadata or params.paths.serving / "metadata.json"
     try:

@@ -31,6 +31,7 @@ from {{ cookiecutter.package_name }}.core.records import (
     load_serving_metadata,
 )
 from {{ cookiecutter.package_name }}.core.rules import judge_metrics
+from {{ cookiecutter.package_name }}.ops.release import parse_version
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print or write the card; missing inputs are warnings, not failures."""
+    if args.version:
+        parse_version(args.version)  # a release's name is a version tag, or nothing is written
     params = load_params()
     sources = collect(params, args.metadata)
     card = render(params, sources, args.version or git.describe(), args.image)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.core.files import read_json, write_text
 from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.core.settings import GateSettings
+from {{ cookiecutter.package_name }}.core.target_branch import chosen_ref
 
 SHOWN_PROBLEMS = 10
 
@@ -89,20 +91,26 @@ def compose(*, gate: str, metrics: str, params: str, data: str, base: str, plots
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The target branch to compare with, and the link to the plots."""
-    parser.add_argument("--base", required=True, help="git ref of the target branch")
+    parser.add_argument(
+        "--base",
+        help="git ref of the target branch (default: the gate's: GATE_BASELINE_REF, else "
+        "params.yaml gate.baseline_ref)",
+    )
     parser.add_argument("--plots-url", default="", help="link to the uploaded plots")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write reports/pr-report.md, comparing with the target branch `--base`."""
-    paths = load_params().paths
+    """Write reports/pr-report.md, comparing with the target branch the gate judged against."""
+    params = load_params()
+    paths = params.paths
+    base = args.base or chosen_ref(params.gate.baseline_ref, GateSettings.from_env().baseline_ref)
     gate = paths.reports / "gate.md"
     text = compose(
         gate=gate.read_text(encoding="utf-8") if gate.is_file() else "",
-        metrics=dvc_diff("metrics", args.base),
-        params=dvc_diff("params", args.base),
+        metrics=dvc_diff("metrics", base),
+        params=dvc_diff("params", base),
         data=data_summary(paths.reports / "data_validation.json", paths.data_metrics),
-        base=args.base,
+        base=base,
         plots_url=args.plots_url,
     )
     output = paths.reports / "pr-report.md"
