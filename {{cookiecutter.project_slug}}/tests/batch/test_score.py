@@ -16,7 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package_name }}.batch import score as command
-from {{ cookiecutter.package_name }}.batch.rows import REASON, ROW, SOURCE, score_record_batch
+from {{ cookiecutter.package_name }}.batch.rows import (
+    REASON,
+    ROW,
+    SOURCE,
+    score_record_batch,
+)
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract import FEATURES
 from {{ cookiecutter.package_name }}.core.files import sha256_of
