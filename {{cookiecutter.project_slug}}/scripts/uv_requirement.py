@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 
-def requirement(lock: dict) -> str:
+def requirement(lock: dict[str, Any]) -> str:
     """`uv==X --hash=sha256:...` for every wheel (and the sdist) of uv in the lock."""
     found = [package for package in lock.get("package", []) if package.get("name") == "uv"]
     if not found:

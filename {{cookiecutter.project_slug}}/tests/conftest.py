@@ -24,31 +24,33 @@ def params() -> Params:
 
 
 @pytest.fixture(scope="session")
-def example_rows(params) -> pd.DataFrame:
+def example_rows(params: Params) -> pd.DataFrame:
     """2,000 valid labelled rows, made once per session (tests get copies)."""
     return example_table(rows=2000, seed=7, rules=params.validation)
 
 
 @pytest.fixture(scope="session")
-def unseen_rows(params) -> pd.DataFrame:
+def unseen_rows(params: Params) -> pd.DataFrame:
     """1,000 rows from another seed and id range, made once per session."""
     return example_table(rows=1000, seed=8, rules=params.validation, id_prefix="G")
 
 
 @pytest.fixture
-def table(example_rows) -> pd.DataFrame:
+def table(example_rows: pd.DataFrame) -> pd.DataFrame:
     """2,000 valid labelled rows (a fresh copy per test, free to corrupt)."""
     return example_rows.copy()
 
 
 @pytest.fixture
-def unseen_table(unseen_rows) -> pd.DataFrame:
+def unseen_table(unseen_rows: pd.DataFrame) -> pd.DataFrame:
     """1,000 rows from another seed and id range: a stand-in golden set."""
     return unseen_rows.copy()
 
 
 @pytest.fixture(scope="session")
-def trained_model_path(params, example_rows, tmp_path_factory) -> Path:
+def trained_model_path(
+    params: Params, example_rows: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A model trained on 2,000 example rows with the project's params, saved with skops."""
     path = tmp_path_factory.mktemp("model") / "model.skops"
     save(train(example_rows.copy(), params.model), path)
@@ -56,7 +58,9 @@ def trained_model_path(params, example_rows, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def serving_dir(params, trained_model_path, tmp_path_factory) -> Path:
+def serving_dir(
+    params: Params, trained_model_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """That model exported for serving (ONNX when parity holds), with its metadata."""
     out = tmp_path_factory.mktemp("serving") / "serving"
     golden = example_table(rows=500, seed=8, rules=params.validation, id_prefix="G")

@@ -22,6 +22,7 @@ from {{ cookiecutter.package_name }}.core.features import (
 from {{ cookiecutter.package_name }}.core.model import features_of
 from {{ cookiecutter.package_name }}.core.params import Validation
 from {{ cookiecutter.package_name }}.core.targets import BinaryTarget, MulticlassTarget
+from {{ cookiecutter.package_name }}.core.task import ClassificationValidation
 
 SIGNAL_SEED = 20_240_601  # one fixed function of the features, whatever the table's seed
 
@@ -45,7 +46,8 @@ def signal(frame: pd.DataFrame) -> np.ndarray:
             centre, spread = scale_of(feature)
             numbers = column.to_numpy(dtype=float)
             score += rng.normal(0, 1) * np.nan_to_num((numbers - centre) / spread)
-    return score / np.sqrt(max(len(FEATURES), 1))
+    scaled: np.ndarray = score / np.sqrt(max(len(FEATURES), 1))
+    return scaled
 
 
 def scale_of(feature: Feature) -> tuple[float, float]:
@@ -63,6 +65,7 @@ def target_values(score: np.ndarray, rules: Validation, rng: np.random.Generator
     shares, or values spread over the middle of the target's range, in its units.
     """
     if isinstance(TARGET, BinaryTarget):
+        assert isinstance(rules, ClassificationValidation)  # the rules of the target's task
         share = (rules.min_positive_share + rules.max_positive_share) / 2
         noisy = 2 * score + rng.logistic(0, 1, len(score))
         return np.asarray(TARGET.decode(noisy > np.quantile(noisy, 1 - share)))
@@ -104,7 +107,7 @@ def drift_features(share: float) -> list[Feature]:
 def records(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Rows as a client sends them: every feature by its contract name, null when missing."""
     rows = frame[[feature.name for feature in FEATURES]].astype(object)
-    return [{name: plain(value) for name, value in row.items()} for _, row in rows.iterrows()]
+    return [{str(name): plain(value) for name, value in row.items()} for _, row in rows.iterrows()]
 
 
 def plain(value: object) -> object:

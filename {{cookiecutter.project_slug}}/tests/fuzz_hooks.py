@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import schemathesis
 from hypothesis import strategies as st
@@ -61,13 +62,15 @@ HOSTILE_BODIES = st.one_of(
 
 
 @schemathesis.hook
-def flatmap_case(context: schemathesis.HookContext, case: schemathesis.Case) -> st.SearchStrategy:
+def flatmap_case(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any]
+) -> st.SearchStrategy:
     if case.method.upper() != "POST" or case.path != "/predict":
         return st.just(case)
     return st.one_of(st.just(case), HOSTILE_BODIES.map(lambda hostile: swapped(case, *hostile)))
 
 
-def swapped(case: schemathesis.Case, media_type: str, body: bytes) -> schemathesis.Case:
+def swapped(case: schemathesis.Case[Any], media_type: str, body: bytes) -> schemathesis.Case[Any]:
     hostile = case.derive()
     hostile.media_type = media_type
     hostile.body = body

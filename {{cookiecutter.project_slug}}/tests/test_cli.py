@@ -38,7 +38,7 @@ def broken_params(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_help_lists_every_command():
+def test_help_lists_every_command() -> None:
     result = command("--help")
 
     assert result.returncode == 0, result.stderr
@@ -47,7 +47,7 @@ def test_help_lists_every_command():
     assert set(cli.available()) <= set(cli.COMMANDS)
 
 
-def test_an_unknown_command_is_a_usage_error():
+def test_an_unknown_command_is_a_usage_error() -> None:
     result = command("trian")
 
     assert result.returncode == 2
@@ -55,7 +55,9 @@ def test_an_unknown_command_is_a_usage_error():
     assert result.stderr.startswith("usage: {{ cookiecutter.project_slug }}")
 
 
-def test_a_known_error_is_one_message_naming_the_field_and_its_exit_status(broken_params):
+def test_a_known_error_is_one_message_naming_the_field_and_its_exit_status(
+    broken_params: Path,
+) -> None:
     result = command("baseline", cwd=broken_params)
 
     assert result.returncode == 3  # ParamsError
@@ -64,7 +66,7 @@ def test_a_known_error_is_one_message_naming_the_field_and_its_exit_status(broke
     assert "split.test_size" in result.stderr
 
 
-def test_verbose_adds_the_traceback(broken_params):
+def test_verbose_adds_the_traceback(broken_params: Path) -> None:
     result = command("--verbose", "baseline", cwd=broken_params)
 
     assert result.returncode == 3
@@ -73,14 +75,14 @@ def test_verbose_adds_the_traceback(broken_params):
     assert result.stderr.index("Traceback") < result.stderr.index("\nbaseline: params.yaml")
 
 
-def test_verbose_is_taken_after_the_command_too(broken_params):
+def test_verbose_is_taken_after_the_command_too(broken_params: Path) -> None:
     result = command("baseline", "-v", cwd=broken_params)
 
     assert result.returncode == 3
     assert "Traceback (most recent call last)" in result.stderr
 
 
-def test_serving_loads_no_training_library():
+def test_serving_loads_no_training_library() -> None:
     # The serving image has none of them: `serve` must not import them on its way.
     probe = (
         "import sys\n"
@@ -99,7 +101,7 @@ def test_serving_loads_no_training_library():
     assert result.stdout.rstrip().endswith("[]")
 
 
-def test_the_readme_documents_every_exit_status():
+def test_the_readme_documents_every_exit_status() -> None:
     readme = (PROJECT / "README.md").read_text()
 
     for status in cli.EXIT_STATUSES:
@@ -109,7 +111,7 @@ def test_the_readme_documents_every_exit_status():
     assert not {0, 1, 2} & set(codes)  # the commands' own statuses
 
 
-def test_python_dash_m_runs_the_same_command_line():
+def test_python_dash_m_runs_the_same_command_line() -> None:
     result = subprocess.run(
         [sys.executable, "-m", PACKAGE, "--help"],
         capture_output=True,
@@ -122,7 +124,7 @@ def test_python_dash_m_runs_the_same_command_line():
     assert "gate" in result.stdout
 
 
-def test_a_command_whose_module_is_gone_is_not_offered(tmp_path):
+def test_a_command_whose_module_is_gone_is_not_offered(tmp_path: Path) -> None:
     # `make import-data` removes the demo's generator: its command leaves the list with it.
     package = tmp_path / PACKAGE
     shutil.copytree(PROJECT / "src" / PACKAGE, package)
@@ -142,7 +144,7 @@ def test_a_command_whose_module_is_gone_is_not_offered(tmp_path):
     assert "'train'" in result.stdout
 
 
-def test_every_exit_status_names_an_error_class_that_exists():
+def test_every_exit_status_names_an_error_class_that_exists() -> None:
     # A renamed class would silently lose its status: the boundary looks classes up by name.
     for status in cli.EXIT_STATUSES:
         where = importlib.import_module(f"{PACKAGE}.{status.module}") if status.module else builtins
@@ -151,7 +153,9 @@ def test_every_exit_status_names_an_error_class_that_exists():
         assert issubclass(kind, Exception), status
 
 
-def test_an_unexpected_error_keeps_its_traceback(monkeypatch, capsys):
+def test_an_unexpected_error_keeps_its_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     def broken(args: object) -> int:
         raise RuntimeError("a bug, not a known error")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,16 +19,18 @@ from .conftest import PROJECT
 DEPLOY = PROJECT / "deploy"
 
 
-def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text())
+def load(path: Path) -> dict[str, Any]:
+    content: dict[str, Any] = yaml.safe_load(path.read_text())
+    return content
 
 
-def container() -> dict:
+def container() -> dict[str, Any]:
     deployment = load(DEPLOY / "base" / "deployment.yaml")
-    return deployment["spec"]["template"]["spec"]["containers"][0]
+    first: dict[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]
+    return first
 
 
-def test_the_pod_runs_the_image_as_its_dockerfile_says():
+def test_the_pod_runs_the_image_as_its_dockerfile_says() -> None:
     dockerfile = (PROJECT / "Dockerfile").read_text()
     user = re.search(r"(?m)^USER (\d+):(\d+)$", dockerfile)
     port = re.search(r"(?m)^EXPOSE (\d+)$", dockerfile)
@@ -44,7 +47,7 @@ def test_the_pod_runs_the_image_as_its_dockerfile_says():
     assert {str(Path(log).parent), "/tmp"} <= mounted  # writable under a read-only root
 
 
-def test_the_probes_ask_the_routes_the_service_has():
+def test_the_probes_ask_the_routes_the_service_has() -> None:
     package = PROJECT / "src" / "{{ cookiecutter.package_name }}"
     app = (package / "serve" / "app.py").read_text()
     serve = container()
@@ -55,14 +58,15 @@ def test_the_probes_ask_the_routes_the_service_has():
 
 
 @pytest.fixture
-def rules() -> dict:
+def rules() -> dict[str, Any]:
     deploy = load(PROJECT / "params.yaml").get("deploy")
     if deploy is None:
         pytest.skip("params.yaml has no deploy section (make canary's rules)")
-    return deploy
+    rules: dict[str, Any] = deploy
+    return rules
 
 
-def test_the_argo_analysis_holds_params_yaml_rules(rules):
+def test_the_argo_analysis_holds_params_yaml_rules(rules: dict[str, Any]) -> None:
     template = load(DEPLOY / "overlays" / "argo-canary" / "analysistemplate.yaml")
     metrics = {metric["name"]: metric for metric in template["spec"]["metrics"]}
     names = {"error-rate": "error_rate", "latency-p99": "latency_p99", "score-shift": "score_shift"}
@@ -79,7 +83,7 @@ def test_the_argo_analysis_holds_params_yaml_rules(rules):
         assert set(re.findall(r"\[(\w+)\]", query)) == {f"{rules['interval_seconds']}s"}, where
 
 
-def test_the_gateway_canary_sends_params_yaml_share(rules):
+def test_the_gateway_canary_sends_params_yaml_share(rules: dict[str, Any]) -> None:
     route = load(DEPLOY / "overlays" / "gateway-canary" / "httproute.yaml")
     weights = {ref["name"]: ref["weight"] for ref in route["spec"]["rules"][0]["backendRefs"]}
     challenger = next(weight for name, weight in weights.items() if name.endswith("-challenger"))

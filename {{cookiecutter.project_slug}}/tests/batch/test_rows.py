@@ -7,6 +7,10 @@ and a refused row wherever the service answers 422.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,13 +42,13 @@ SERVICE_ROWS = 500  # records per request to the service
 
 
 @pytest.fixture(scope="module")
-def scorer(serving_dir) -> Scorer:
+def scorer(serving_dir: Path) -> Scorer:
     model, metadata = load_serving(serving_dir)
     return Scorer(model, metadata.version, "run-1")
 
 
 @pytest.fixture(scope="module")
-def client(serving_dir):
+def client(serving_dir: Path) -> Iterator[TestClient]:
     settings = ServeSettings(model_dir=serving_dir, max_batch_rows=SERVICE_ROWS)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -60,9 +64,9 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).map(lambda value: None if pd.isna(value) else str(value))
 
 
-def served(client: TestClient, frame: pd.DataFrame) -> list[dict[str, object]]:
+def served(client: TestClient, frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The service's predictions for the rows, in order."""
-    answers: list[dict[str, object]] = []
+    answers: list[dict[str, Any]] = []
     sent = records(frame)
     for start in range(0, len(sent), SERVICE_ROWS):
         response = client.post("/predict", json=sent[start : start + SERVICE_ROWS])
@@ -71,7 +75,7 @@ def served(client: TestClient, frame: pd.DataFrame) -> list[dict[str, object]]:
     return answers
 
 
-def service_scores(answers: list[dict[str, object]]) -> np.ndarray:
+def service_scores(answers: list[dict[str, Any]]) -> np.ndarray:
     """(rows, outputs): per class probabilities, or the value."""
     if not classes():
         return np.array([[answer["prediction"]] for answer in answers], dtype=float)
@@ -88,7 +92,9 @@ def batch_scores(scored: pd.DataFrame) -> np.ndarray:
     return scored[[probability_column(c) for c in classes()]].to_numpy(dtype=float)
 
 
-def test_scores_equal_the_services_on_the_golden_rows(scorer, client, unseen_table):
+def test_scores_equal_the_services_on_the_golden_rows(
+    scorer: Scorer, client: TestClient, unseen_table: pd.DataFrame
+) -> None:
     good, bad = score_record_batch(as_batch(unseen_table), scorer, source="golden")
     assert bad.num_rows == 0
     assert good.schema == scored_schema()
@@ -106,8 +112,8 @@ def test_scores_equal_the_services_on_the_golden_rows(scorer, client, unseen_tab
 
 
 def test_nulls_are_scored_as_the_service_scores_them_or_refused_as_it_refuses(
-    scorer, client, unseen_table
-):
+    scorer: Scorer, client: TestClient, unseen_table: pd.DataFrame
+) -> None:
     frame = unseen_table.head(len(FEATURES)).reset_index(drop=True).astype(object)
     for row, feature in enumerate(FEATURES):
         frame.loc[row, feature.name] = None
@@ -140,8 +146,8 @@ def test_nulls_are_scored_as_the_service_scores_them_or_refused_as_it_refuses(
     ],
 )
 def test_each_value_the_service_refuses_is_quarantined_naming_its_column(
-    scorer, client, unseen_table, name, value
-):
+    scorer: Scorer, client: TestClient, unseen_table: pd.DataFrame, name: str, value: Any
+) -> None:
     frame = unseen_table.head(3).reset_index(drop=True).astype(object)
     frame.loc[1, name] = value
     assert client.post("/predict", json=records(frame.iloc[[1]])).status_code == 422
@@ -155,27 +161,31 @@ def test_each_value_the_service_refuses_is_quarantined_naming_its_column(
     assert bad.schema == quarantine_schema()
 
 
-def test_text_columns_are_typed_as_the_contract_says(scorer, unseen_table):
+def test_text_columns_are_typed_as_the_contract_says(
+    scorer: Scorer, unseen_table: pd.DataFrame
+) -> None:
     typed, _ = score_record_batch(as_batch(unseen_table.head(50)), scorer)
     from_text, bad = score_record_batch(as_batch(as_text(unseen_table.head(50))), scorer)
     assert bad.num_rows == 0
     assert from_text.equals(typed)
 
 
-def test_a_missing_column_stops_the_batch_naming_it(scorer, unseen_table):
+def test_a_missing_column_stops_the_batch_naming_it(
+    scorer: Scorer, unseen_table: pd.DataFrame
+) -> None:
     missing = FEATURES[-1].name
     with pytest.raises(ScoreInputError, match=f"'{missing}'"):
         score_record_batch(as_batch(unseen_table.drop(columns=[missing])), scorer, source="x.csv")
 
 
-def test_an_empty_batch_has_the_same_schemas(scorer, unseen_table):
+def test_an_empty_batch_has_the_same_schemas(scorer: Scorer, unseen_table: pd.DataFrame) -> None:
     good, bad = score_record_batch(as_batch(unseen_table.head(0)), scorer)
     assert (good.num_rows, bad.num_rows) == (0, 0)
     assert good.schema == scored_schema()
     assert bad.schema == quarantine_schema()
 
 
-def test_binary_probabilities_add_up(scorer, unseen_table):
+def test_binary_probabilities_add_up(scorer: Scorer, unseen_table: pd.DataFrame) -> None:
     good, _ = score_record_batch(as_batch(unseen_table.head(20)), scorer)
     if not classes():
         pytest.skip(f"{TARGET.name} is a number: no probabilities")

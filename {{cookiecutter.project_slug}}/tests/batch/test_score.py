@@ -7,14 +7,21 @@ quarantine row; a run killed half way resumes and writes the same bytes as one t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package_name }}.batch import score as command
-from {{ cookiecutter.package_name }}.batch.rows import REASON, ROW, SOURCE
+from {{ cookiecutter.package_name }}.batch.rows import (
+    REASON,
+    ROW,
+    SOURCE,
+    score_record_batch,
+)
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract import FEATURES
 from {{ cookiecutter.package_name }}.core.files import sha256_of
@@ -24,12 +31,21 @@ from ..conftest import PROJECT
 CANNOT_SCORE = 12
 
 
+# The command's exit status, its manifest as parsed (None when it wrote none) and its stderr.
+Outcome = tuple[int, Any, str]
+
+
 @pytest.fixture
-def score(serving_dir, tmp_path, monkeypatch, capsys):
+def score(
+    serving_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., Outcome]:
     """Run the command on an input; return (exit status, manifest or None, stderr)."""
     monkeypatch.chdir(PROJECT)
 
-    def run(data: Path | str, out: Path | None = None, *args: str) -> tuple[int, dict | None, str]:
+    def run(data: Path | str, out: Path | None = None, *args: str) -> Outcome:
         out = out or tmp_path / "out" / "scored.parquet"
         status = main(
             ["score", "--data", str(data), "--out", str(out), "--model", str(serving_dir), *args]
@@ -46,7 +62,9 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
-def test_a_csv_with_bad_rows_is_scored_and_the_bad_rows_quarantined(score, unseen_table, tmp_path):
+def test_a_csv_with_bad_rows_is_scored_and_the_bad_rows_quarantined(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     frame = unseen_table.head(200).astype(object)
     numeric = next(f for f in FEATURES if f.kind == "numeric")
     categorical = next((f for f in FEATURES if f.kind == "categorical"), numeric)
@@ -82,7 +100,9 @@ def test_a_csv_with_bad_rows_is_scored_and_the_bad_rows_quarantined(score, unsee
     assert "198 of 200 rows scored" in errors
 
 
-def test_csv_parquet_and_a_query_give_the_same_rows(score, unseen_table, tmp_path):
+def test_csv_parquet_and_a_query_give_the_same_rows(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     unseen_table.to_csv(tmp_path / "t.csv", index=False)
     unseen_table.to_parquet(tmp_path / "t.parquet")
     outputs = {}
@@ -99,7 +119,12 @@ def test_csv_parquet_and_a_query_give_the_same_rows(score, unseen_table, tmp_pat
     assert outputs["query"].equals(outputs["parquet"])
 
 
-def test_a_killed_run_resumes_and_writes_the_same_bytes(score, unseen_table, tmp_path, monkeypatch):
+def test_a_killed_run_resumes_and_writes_the_same_bytes(
+    score: Callable[..., Outcome],
+    unseen_table: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     folder = tmp_path / "nightly"
     folder.mkdir()
     for part in range(3):
@@ -107,10 +132,10 @@ def test_a_killed_run_resumes_and_writes_the_same_bytes(score, unseen_table, tmp
     whole = tmp_path / "whole" / "scored.parquet"
     assert score(folder, whole, "--batch-rows", "100")[0] == 0
 
-    real = command.score_record_batch
+    real = score_record_batch
     calls = []
 
-    def killed_in_the_second_file(*args, **kwargs):
+    def killed_in_the_second_file(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 5:  # file 2's second batch
             raise KeyboardInterrupt
@@ -134,7 +159,9 @@ def test_a_killed_run_resumes_and_writes_the_same_bytes(score, unseen_table, tmp
     assert leftovers(resumed.parent) == leftovers(whole.parent)
 
 
-def test_an_empty_file_is_refused_naming_it_and_nothing_is_written(score, tmp_path):
+def test_an_empty_file_is_refused_naming_it_and_nothing_is_written(
+    score: Callable[..., Outcome], tmp_path: Path
+) -> None:
     data = tmp_path / "empty.csv"
     data.write_text("")
     status, manifest, errors = score(data)
@@ -144,7 +171,9 @@ def test_an_empty_file_is_refused_naming_it_and_nothing_is_written(score, tmp_pa
     assert leftovers(tmp_path / "out") == []
 
 
-def test_a_header_without_rows_scores_no_rows(score, unseen_table, tmp_path):
+def test_a_header_without_rows_scores_no_rows(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     data = tmp_path / "header.csv"
     unseen_table.head(0).to_csv(data, index=False)
     status, manifest, errors = score(data)
@@ -152,7 +181,9 @@ def test_a_header_without_rows_scores_no_rows(score, unseen_table, tmp_path):
     assert manifest["rows"] == {"input": 0, "scored": 0, "quarantined": 0}
 
 
-def test_a_truncated_parquet_file_is_refused_naming_it(score, unseen_table, tmp_path):
+def test_a_truncated_parquet_file_is_refused_naming_it(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     whole = tmp_path / "whole.parquet"
     unseen_table.to_parquet(whole)
     data = tmp_path / "truncated.parquet"
@@ -164,7 +195,9 @@ def test_a_truncated_parquet_file_is_refused_naming_it(score, unseen_table, tmp_
     assert leftovers(tmp_path / "out") == []
 
 
-def test_a_truncated_csv_stops_without_leaving_part_files(score, unseen_table, tmp_path):
+def test_a_truncated_csv_stops_without_leaving_part_files(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     data = tmp_path / "truncated.csv"
     text = unseen_table.to_csv(index=False)
     data.write_text(text[: len(text) // 2].rsplit(",", 1)[0])  # cut inside a row
@@ -174,7 +207,9 @@ def test_a_truncated_csv_stops_without_leaving_part_files(score, unseen_table, t
     assert leftovers(tmp_path / "out") == []
 
 
-def test_a_wrong_typed_column_quarantines_its_rows(score, unseen_table, tmp_path):
+def test_a_wrong_typed_column_quarantines_its_rows(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     numeric = next(f for f in FEATURES if f.kind == "numeric")
     frame = unseen_table.head(50).copy()
     frame[numeric.name] = "n/a-" + frame[numeric.name].astype(str)  # text where numbers go
@@ -185,7 +220,9 @@ def test_a_wrong_typed_column_quarantines_its_rows(score, unseen_table, tmp_path
     assert manifest["rows"] == {"input": 50, "scored": 0, "quarantined": 50}
 
 
-def test_a_folder_with_other_files_is_refused_naming_them(score, unseen_table, tmp_path):
+def test_a_folder_with_other_files_is_refused_naming_them(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
     unseen_table.head(10).to_csv(folder / "a.csv", index=False)
@@ -203,7 +240,9 @@ def test_a_folder_with_other_files_is_refused_naming_them(score, unseen_table, t
     assert manifest["rows"]["scored"] == 20
 
 
-def test_a_file_without_a_feature_is_refused_naming_the_column(score, unseen_table, tmp_path):
+def test_a_file_without_a_feature_is_refused_naming_the_column(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     missing = FEATURES[0].name
     data = tmp_path / "partial.parquet"
     unseen_table.drop(columns=[missing]).to_parquet(data)
@@ -214,13 +253,17 @@ def test_a_file_without_a_feature_is_refused_naming_the_column(score, unseen_tab
     assert leftovers(tmp_path / "out") == []
 
 
-def test_output_must_be_parquet(score, unseen_table, tmp_path):
+def test_output_must_be_parquet(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     data = tmp_path / "t.parquet"
     unseen_table.head(5).to_parquet(data)
     assert score(data, tmp_path / "out.csv")[0] == 2
 
 
-def test_the_scored_rows_keep_the_input_order(score, unseen_table, tmp_path):
+def test_the_scored_rows_keep_the_input_order(
+    score: Callable[..., Outcome], unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     data = tmp_path / "t.parquet"
     unseen_table.to_parquet(data)
     assert score(data, None, "--batch-rows", "64")[0] == 0

@@ -8,6 +8,7 @@ in the template's own tests (and `make score ENGINE=spark`).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -41,7 +42,9 @@ def as_text(frame: pd.DataFrame) -> pa.RecordBatch:
     return pa.RecordBatch.from_pandas(text, preserve_index=False)
 
 
-def test_a_batch_becomes_its_scored_and_refused_rows_with_their_places(serving_dir, unseen_table):
+def test_a_batch_becomes_its_scored_and_refused_rows_with_their_places(
+    serving_dir: Path, unseen_table: pd.DataFrame
+) -> None:
     frame = unseen_table.head(5).copy()
     frame[FEATURES[0].name] = frame[FEATURES[0].name].astype(object)
     frame.loc[[1, 3], FEATURES[0].name] = "not-a-value"  # no number, flag or category
@@ -59,7 +62,9 @@ def test_a_batch_becomes_its_scored_and_refused_rows_with_their_places(serving_d
     assert refused[REFUSED + ROW].to_pylist() == [12, 14]  # the file's rows, from 1
 
 
-def test_rows_of_unknown_place_get_no_row_number(serving_dir, unseen_table):
+def test_rows_of_unknown_place_get_no_row_number(
+    serving_dir: Path, unseen_table: pd.DataFrame
+) -> None:
     frame = unseen_table.head(2).copy()
     frame[FEATURES[0].name] = "not-a-value"
     good, bad = score_record_batch(as_text(frame), load_scorer(serving_dir), source="in.csv")
@@ -70,12 +75,14 @@ def test_rows_of_unknown_place_get_no_row_number(serving_dir, unseen_table):
     assert combined[REFUSED + ROW].to_pylist() == [None, None]
 
 
-def test_local_files_are_named_as_given_and_others_as_spark_names_them():
+def test_local_files_are_named_as_given_and_others_as_spark_names_them() -> None:
     assert local_path("file:/data/my%20batch.csv") == "/data/my batch.csv"
     assert local_path("s3a://bucket/batch.csv") == "s3a://bucket/batch.csv"
 
 
-def test_without_pyspark_the_error_says_how_to_run_it(monkeypatch, tmp_path):
+def test_without_pyspark_the_error_says_how_to_run_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "pyspark", None)  # as after `make install`
 
     with pytest.raises(SparkError, match="make score ENGINE=spark"):

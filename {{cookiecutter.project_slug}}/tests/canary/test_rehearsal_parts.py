@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }}.canary import rehearsal
-from {{ cookiecutter.package_name }}.canary.engines import CanaryError
+from {{ cookiecutter.package_name }}.canary.engines import CanaryError, Variant
 from {{ cookiecutter.package_name }}.canary.prometheus import Prometheus, PrometheusError
 from {{ cookiecutter.package_name }}.canary.traffic import Replay, request_bodies
 from {{ cookiecutter.package_name }}.core.contract import TARGET
@@ -139,7 +139,7 @@ def test_prometheus_without_the_variants_series_says_so(server: tuple[str, type[
 
 def test_counters_come_from_the_service_itself(server: tuple[str, type[Recorder]]) -> None:
     url, handler = server
-    variant = rehearsal.Variant("challenger", url)
+    variant = Variant("challenger", url)
 
     rehearsal.warm_up([variant, variant], b"{}")
 

@@ -6,11 +6,16 @@ scikit-learn.
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from {{ cookiecutter.package_name }}.core.estimators import KINDS
+import pandas as pd
+import pytest
+from pydantic import TypeAdapter
+
+from {{ cookiecutter.package_name }}.core.estimators import KINDS, ModelParams
 from {{ cookiecutter.package_name }}.core.metrics import evaluate, trivial_model
 from {{ cookiecutter.package_name }}.core.model import load, save
+from {{ cookiecutter.package_name }}.core.params import Params
 from {{ cookiecutter.package_name }}.pipeline.export import export
 from {{ cookiecutter.package_name }}.pipeline.train import train
 
@@ -21,8 +26,10 @@ SMALLER = {"random_forest": {"n_estimators": 20}, "gradient_boosting": {"max_ite
 
 
 @pytest.mark.parametrize("name", KINDS)
-def test_each_kind_runs_from_training_to_serving(name, table, unseen_table, params, tmp_path):
-    kind = KINDS[name](kind=name, **SMALLER.get(name, {}))
+def test_each_kind_runs_from_training_to_serving(
+    name: str, table: pd.DataFrame, unseen_table: pd.DataFrame, params: Params, tmp_path: Path
+) -> None:
+    kind = TypeAdapter(ModelParams).validate_python({"kind": name, **SMALLER.get(name, {})})
     path = tmp_path / "model.skops"
 
     save(train(table, kind), path)

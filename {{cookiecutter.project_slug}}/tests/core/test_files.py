@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from {{ cookiecutter.package_name }}.core.files import JsonFileError, read_json
@@ -16,7 +18,9 @@ from {{ cookiecutter.package_name }}.core.formats import fixed
         ("[1, 2]", "should hold a JSON object"),
     ],
 )
-def test_a_bad_json_file_is_named_with_its_problem(tmp_path, content, problem):
+def test_a_bad_json_file_is_named_with_its_problem(
+    tmp_path: Path, content: str | None, problem: str
+) -> None:
     path = tmp_path / "metrics.json"
     if content is not None:
         path.write_text(content)
@@ -27,7 +31,7 @@ def test_a_bad_json_file_is_named_with_its_problem(tmp_path, content, problem):
     assert str(path) in str(raised.value)
 
 
-def test_numbers_are_written_with_fixed_decimals_and_no_negative_zero():
+def test_numbers_are_written_with_fixed_decimals_and_no_negative_zero() -> None:
     assert fixed(0.123456) == "0.1235"
     assert fixed(0.123456, 3) == "0.123"
     assert fixed(-0.00001) == "0.0000"

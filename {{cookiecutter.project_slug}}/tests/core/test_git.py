@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
+
+import pytest
 
 from {{ cookiecutter.package_name }}.core import git
 
 
-def test_a_model_built_before_the_first_commit_says_so(tmp_path, monkeypatch):
+def test_a_model_built_before_the_first_commit_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     subprocess.run(["git", "init", "--quiet"], check=True)
     (tmp_path / "params.yaml").write_text("seed: 1\n")

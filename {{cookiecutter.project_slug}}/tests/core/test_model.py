@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -15,24 +18,27 @@ from {{ cookiecutter.package_name }}.core.model import (
     load,
     save,
 )
+from {{ cookiecutter.package_name }}.core.params import Params
 
 
-class Passthrough(BaseEstimator, TransformerMixin):
+class Passthrough(BaseEstimator, TransformerMixin):  # type: ignore[misc]  # sklearn is untyped
     """A class skops has never heard of: loading it would import code we did not review."""
 
-    def fit(self, features, target=None):
+    def fit(self, features: pd.DataFrame, target: object = None) -> Passthrough:
         return self
 
-    def transform(self, features):
+    def transform(self, features: pd.DataFrame) -> pd.DataFrame:
         return features
 
 
 @pytest.fixture(scope="module")
-def trained(trained_model_path):
+def trained(trained_model_path: Path) -> Pipeline:
     return load(trained_model_path)
 
 
-def test_model_beats_the_trivial_model_on_unseen_rows(trained, table, unseen_table, params):
+def test_model_beats_the_trivial_model_on_unseen_rows(
+    trained: Pipeline, table: pd.DataFrame, unseen_table: pd.DataFrame, params: Params
+) -> None:
     metric, rule = next(iter(params.gate.metrics.items()))  # the first gated metric
     model_score = evaluate(trained, unseen_table)[metric]
     trivial_score = evaluate(trivial_model(table), unseen_table)[metric]
@@ -42,7 +48,9 @@ def test_model_beats_the_trivial_model_on_unseen_rows(trained, table, unseen_tab
     assert margin > 0.05 * abs(trivial_score)
 
 
-def test_saved_model_loads_back_with_identical_predictions(trained, unseen_table, tmp_path):
+def test_saved_model_loads_back_with_identical_predictions(
+    trained: Pipeline, unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     path = tmp_path / "model.skops"
     save(trained, path)
 
@@ -53,12 +61,12 @@ def test_saved_model_loads_back_with_identical_predictions(trained, unseen_table
     np.testing.assert_allclose(loaded.predict(features), trained.predict(features), rtol=1e-12)
 
 
-def test_missing_model_file_says_how_to_make_it(tmp_path):
+def test_missing_model_file_says_how_to_make_it(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="make repro"):
         load(tmp_path / "model.skops")
 
 
-def test_corrupt_model_file_is_refused_clearly(tmp_path):
+def test_corrupt_model_file_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "model.skops"
     path.write_bytes(b"this is not a model")
 
@@ -66,7 +74,7 @@ def test_corrupt_model_file_is_refused_clearly(tmp_path):
         load(path)
 
 
-def test_model_with_an_untrusted_type_is_refused(trained, tmp_path):
+def test_model_with_an_untrusted_type_is_refused(trained: Pipeline, tmp_path: Path) -> None:
     path = tmp_path / "model.skops"
     skops.io.dump(Pipeline([("custom", Passthrough()), ("model", trained)]), path)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.estimators import KINDS
-from {{ cookiecutter.package_name }}.core.params import ParamsError, load_params
+from {{ cookiecutter.package_name }}.core.params import Params, ParamsError, load_params
 from {{ cookiecutter.package_name }}.core.task import (
     Classification,
     Multiclass,
@@ -19,7 +22,7 @@ from {{ cookiecutter.package_name }}.core.task import (
 from ..conftest import PROJECT
 
 
-def write_params(tmp_path, change):
+def write_params(tmp_path: Path, change: Callable[[dict[str, Any]], object]) -> Path:
     content = yaml.safe_load((PROJECT / "params.yaml").read_text())
     change(content)
     path = tmp_path / "params.yaml"
@@ -27,19 +30,19 @@ def write_params(tmp_path, change):
     return path
 
 
-def test_project_params_load(params):
+def test_project_params_load(params: Params) -> None:
     assert params.gate.metrics
 
 
-def test_unknown_key_is_rejected_by_name(tmp_path):
+def test_unknown_key_is_rejected_by_name(tmp_path: Path) -> None:
     path = write_params(tmp_path, lambda p: p["split"].update(test_sise=0.3))
 
     with pytest.raises(ParamsError, match=r"split\.test_sise"):
         load_params(path)
 
 
-def test_wrong_direction_is_rejected_by_name(tmp_path):
-    def change(p):
+def test_wrong_direction_is_rejected_by_name(tmp_path: Path) -> None:
+    def change(p: dict[str, Any]) -> None:
         next(iter(p["gate"]["metrics"].values()))["direction"] = "up"
 
     path = write_params(tmp_path, change)
@@ -48,7 +51,7 @@ def test_wrong_direction_is_rejected_by_name(tmp_path):
         load_params(path)
 
 
-def test_missing_file_is_reported(tmp_path):
+def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match="cannot read"):
         load_params(tmp_path / "nope.yaml")
 
@@ -60,16 +63,16 @@ OTHER_TASKS = [
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_one_line_chooses_any_model_kind_with_its_defaults(tmp_path, kind):
+def test_one_line_chooses_any_model_kind_with_its_defaults(tmp_path: Path, kind: str) -> None:
     path = write_params(tmp_path, lambda p: p.update(model={"kind": kind}))
 
     model = load_params(path).model
 
     assert isinstance(model, KINDS[kind])
-    assert model == KINDS[kind](kind=kind)
+    assert model == KINDS[kind].model_validate({"kind": kind})
 
 
-def test_a_key_the_kind_does_not_take_is_named_with_the_keys_it_takes(tmp_path):
+def test_a_key_the_kind_does_not_take_is_named_with_the_keys_it_takes(tmp_path: Path) -> None:
     path = write_params(tmp_path, lambda p: p.update(model={"kind": "linear", "n_estimators": 5}))
 
     with pytest.raises(ParamsError, match=r"model\.n_estimators: .*kind linear takes alpha"):
@@ -77,7 +80,9 @@ def test_a_key_the_kind_does_not_take_is_named_with_the_keys_it_takes(tmp_path):
 
 
 @pytest.mark.parametrize("model", [{"kind": "xgboost"}, {"n_estimators": 5}])
-def test_an_unknown_or_missing_kind_lists_the_kinds(tmp_path, model):
+def test_an_unknown_or_missing_kind_lists_the_kinds(
+    tmp_path: Path, model: dict[str, object]
+) -> None:
     path = write_params(tmp_path, lambda p: p.update(model=model))
 
     with pytest.raises(ParamsError, match=r"model: .*random_forest.*gradient_boosting.*linear"):
@@ -85,7 +90,9 @@ def test_an_unknown_or_missing_kind_lists_the_kinds(tmp_path, model):
 
 
 @pytest.mark.parametrize("section", ["validation", "export"])
-def test_a_section_of_the_other_task_is_named_with_the_contracts_task(tmp_path, section):
+def test_a_section_of_the_other_task_is_named_with_the_contracts_task(
+    tmp_path: Path, section: str
+) -> None:
     own_settings = getattr(TARGET.task, f"{section}_settings")
     settings = next(  # binary and multiclass share `export`: the first that differs
         getattr(task, f"{section}_settings")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -17,6 +18,7 @@ from pandera.engines import pandas_engine
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
+from {{ cookiecutter.package_name }}.core.features import Feature
 from {{ cookiecutter.package_name }}.core.params import Params
 from {{ cookiecutter.package_name }}.core.validation import (
     DataValidationError,
@@ -44,7 +46,7 @@ def problems_of(frame: pd.DataFrame, params: Params) -> list[str]:
     return [problem.describe() for problem in caught.value.problems]
 
 
-def test_valid_example_table_passes_and_is_typed(table, params):
+def test_valid_example_table_passes_and_is_typed(table: pd.DataFrame, params: Params) -> None:
     validated = validate(table, params.validation, "table.csv")
 
     assert len(validated) == len(table)
@@ -54,7 +56,9 @@ def test_valid_example_table_passes_and_is_typed(table, params):
 
 
 @pytest.mark.parametrize(("feature", "value"), INVALID)
-def test_invalid_value_names_column_and_line(table, params, feature, value):
+def test_invalid_value_names_column_and_line(
+    table: pd.DataFrame, params: Params, feature: Feature, value: Any
+) -> None:
     table[feature.name] = table[feature.name].astype(object)
     table.loc[5, feature.name] = value
 
@@ -66,13 +70,13 @@ def test_invalid_value_names_column_and_line(table, params, feature, value):
 
 
 @pytest.mark.parametrize("feature", EVERY)
-def test_missing_column_is_reported(table, params, feature):
+def test_missing_column_is_reported(table: pd.DataFrame, params: Params, feature: Feature) -> None:
     problems = problems_of(table.drop(columns=[feature.name]), params)
 
     assert any(feature.name in problem for problem in problems)
 
 
-def test_unexpected_column_is_rejected(table, params):
+def test_unexpected_column_is_rejected(table: pd.DataFrame, params: Params) -> None:
     table["an unexpected column"] = "blue"
 
     problems = problems_of(table, params)
@@ -81,8 +85,9 @@ def test_unexpected_column_is_rejected(table, params):
 
 
 @pytest.mark.skipif(ID is None, reason="the contract has no id column")
-def test_duplicate_ids_are_reported(table, params):
-    table.loc[10, ID.name] = table.loc[11, ID.name]
+def test_duplicate_ids_are_reported(table: pd.DataFrame, params: Params) -> None:
+    assert ID is not None  # skipped without one
+    table.loc[10, ID.name] = table[ID.name].loc[11]
 
     problems = problems_of(table, params)
 
@@ -90,7 +95,9 @@ def test_duplicate_ids_are_reported(table, params):
 
 
 @pytest.mark.parametrize("feature", EXCEEDABLE_NULLS)
-def test_null_share_above_the_contract_limit_is_reported(table, params, feature):
+def test_null_share_above_the_contract_limit_is_reported(
+    table: pd.DataFrame, params: Params, feature: Feature
+) -> None:
     share = min(1.0, feature.max_null_share * 3 + 0.1)
     table[feature.name] = table[feature.name].astype(object)
     table.loc[: int(len(table) * share), feature.name] = None
@@ -101,7 +108,9 @@ def test_null_share_above_the_contract_limit_is_reported(table, params, feature)
 
 
 @pytest.mark.parametrize("feature", NULLABLE)
-def test_a_few_nulls_in_a_nullable_column_pass(table, params, feature):
+def test_a_few_nulls_in_a_nullable_column_pass(
+    table: pd.DataFrame, params: Params, feature: Feature
+) -> None:
     table[feature.name] = table[feature.name].astype(object)
     table.loc[:2, feature.name] = None
 
@@ -109,7 +118,9 @@ def test_a_few_nulls_in_a_nullable_column_pass(table, params, feature):
 
 
 @pytest.mark.parametrize("feature", NOT_NULLABLE)
-def test_a_null_in_a_column_that_allows_none_is_reported(table, params, feature):
+def test_a_null_in_a_column_that_allows_none_is_reported(
+    table: pd.DataFrame, params: Params, feature: Feature
+) -> None:
     table[feature.name] = table[feature.name].astype(object)
     table.loc[4, feature.name] = None
 
@@ -118,7 +129,9 @@ def test_a_null_in_a_column_that_allows_none_is_reported(table, params, feature)
     assert any(f"'{feature.name}'" in problem for problem in problems)
 
 
-def test_constant_target_breaks_the_dataset_rule_of_params_yaml(table, params):
+def test_constant_target_breaks_the_dataset_rule_of_params_yaml(
+    table: pd.DataFrame, params: Params
+) -> None:
     if getattr(params.validation, "min_class_share", None) == 0:
         pytest.skip("min_class_share is 0: the import named a class the golden set cannot hold")
     # All negatives (classification: no positive share) or one value (regression: no spread).
@@ -130,7 +143,9 @@ def test_constant_target_breaks_the_dataset_rule_of_params_yaml(table, params):
     assert "(validation in params.yaml)" in problem
 
 
-def test_row_in_both_training_and_golden_set_is_reported(table, unseen_table):
+def test_row_in_both_training_and_golden_set_is_reported(
+    table: pd.DataFrame, unseen_table: pd.DataFrame
+) -> None:
     unseen_table.iloc[0] = table.iloc[42]
 
     with pytest.raises(DataValidationError) as caught:
@@ -140,7 +155,9 @@ def test_row_in_both_training_and_golden_set_is_reported(table, unseen_table):
     assert (ID.name if ID else "golden line 2") in str(caught.value)
 
 
-def test_disjoint_tables_pass_the_leakage_check(table, unseen_table):
+def test_disjoint_tables_pass_the_leakage_check(
+    table: pd.DataFrame, unseen_table: pd.DataFrame
+) -> None:
     # Features with small discrete domains repeat rows by chance: drop the unseen rows whose
     # feature values are in the table, so the two tables are disjoint by construction.
     names = [feature.name for feature in FEATURES]
@@ -153,14 +170,19 @@ def test_disjoint_tables_pass_the_leakage_check(table, unseen_table):
 
 
 def test_data_stage_writes_no_split_and_a_report_when_data_is_bad(
-    table, unseen_table, params, tmp_path, monkeypatch
-):
+    table: pd.DataFrame,
+    unseen_table: pd.DataFrame,
+    params: Params,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Given a project copy whose raw table has a value the contract refuses
     shutil.copy(PROJECT / "params.yaml", tmp_path / "params.yaml")
     monkeypatch.chdir(tmp_path)
     feature = FEATURES[0]
     table[feature.name] = table[feature.name].astype(object)
-    table.loc[3, feature.name] = next(iter(feature.invalid_values().values()))
+    refused: Any = next(iter(feature.invalid_values().values()))  # of any type
+    table.loc[3, feature.name] = refused
     for path, frame in ((params.paths.raw, table), (params.paths.golden, unseen_table)):
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(path, index=False)

@@ -537,7 +537,10 @@ class FakeGitHub:
         """The whole answer of a route (before paging), and the key of its list."""
         s = self.scenario
         parts = path.strip("/").split("/")
-        newest = lambda items, key="created_at": sorted(items, key=lambda i: i[key], reverse=True)  # noqa: E731
+
+        def newest(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return sorted(items, key=lambda item: item["created_at"], reverse=True)
+
         if parts == ["deployments"]:
             chosen = [d for d in s.deployments if d["environment"] == query.get("environment")]
             return newest(chosen), None

@@ -28,9 +28,9 @@ from .github_fake import REPO, WINDOW, FakeGitHub, known_scenario, serving, sha
 SINCE, UNTIL = (datetime.fromisoformat(day).replace(tzinfo=UTC) for day in WINDOW)
 
 
-def kpis_of(fake: FakeGitHub, **options: float) -> Kpis:
+def kpis_of(fake: FakeGitHub) -> Kpis:
     with serving(fake) as running:
-        github = GitHub(running.url, "token", sleep=lambda _: None, **options)
+        github = GitHub(running.url, "token", sleep=lambda _: None)
         return measure(read_history(github, REPO, SINCE, UNTIL), SINCE, UNTIL)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -57,18 +59,20 @@ def result(**metrics: float) -> GoldenReport:
         (LOWER, 0.15, 0.10, True),
     ],
 )
-def test_metric_is_judged_by_direction_and_tolerance(rule, baseline, candidate, passed):
+def test_metric_is_judged_by_direction_and_tolerance(
+    rule: MetricRule, baseline: float, candidate: float, passed: bool
+) -> None:
     assert judge("m", rule, baseline, candidate).passed is passed
 
 
-def test_value_past_the_absolute_limit_fails_even_when_baseline_is_as_bad():
+def test_value_past_the_absolute_limit_fails_even_when_baseline_is_as_bad() -> None:
     verdict = judge("auc", HIGHER, baseline=0.65, candidate=0.65)
 
     assert not verdict.passed
     assert "floor" in verdict.reason
 
 
-def test_every_broken_rule_of_a_metric_is_listed():
+def test_every_broken_rule_of_a_metric_is_listed() -> None:
     verdict = judge("auc", HIGHER, baseline=0.8, candidate=0.5)
 
     assert len(verdict.reasons) == 2
@@ -77,18 +81,18 @@ def test_every_broken_rule_of_a_metric_is_listed():
 
 
 @pytest.mark.parametrize(("baseline", "candidate"), [(math.nan, 0.8), (0.8, math.nan), (0.8, None)])
-def test_nan_or_missing_values_fail(baseline, candidate):
+def test_nan_or_missing_values_fail(baseline: float | None, candidate: float | None) -> None:
     assert not judge("auc", HIGHER, baseline, candidate).passed
 
 
-def test_metric_missing_from_the_candidate_fails():
+def test_metric_missing_from_the_candidate_fails() -> None:
     verdicts, problems = judge_metrics(result(auc=0.8), result(), {"auc": HIGHER})
 
     assert not problems
     assert not verdicts[0].passed
 
 
-def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit():
+def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit() -> None:
     verdicts, _ = judge_metrics(
         result(), result(auc=0.8, f1=0.1), {"auc": HIGHER, "f1": HIGHER}, added=frozenset({"auc"})
     )
@@ -97,7 +101,7 @@ def test_metric_added_by_the_change_without_a_baseline_is_judged_by_its_limit():
     assert not verdicts[1].passed  # a metric of the target's rules still needs its baseline
 
 
-def test_different_golden_set_fails_closed():
+def test_different_golden_set_fails_closed() -> None:
     other = GoldenSet(path="data/golden.csv", sha256="other", rows=500)
     candidate = result(auc=0.9).model_copy(update={"golden": other})
 
@@ -106,7 +110,7 @@ def test_different_golden_set_fails_closed():
     assert any("golden set differs" in problem for problem in problems)
 
 
-def test_different_contract_fails_closed():
+def test_different_contract_fails_closed() -> None:
     candidate = result(auc=0.9).model_copy(update={"contract_sha256": "c2"})
 
     _, problems = judge_metrics(result(auc=0.8), candidate, {"auc": HIGHER})
@@ -114,7 +118,7 @@ def test_different_contract_fails_closed():
     assert any("contract" in problem for problem in problems)
 
 
-def test_override_passes_a_failing_gate_and_says_who_and_why():
+def test_override_passes_a_failing_gate_and_says_who_and_why() -> None:
     verdicts, problems = judge_metrics(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
     override = Override("re-baseline after the golden-set fix", by="@maintainer")
     decision = GateDecision(verdicts, problems, "origin/main", "abc", "g1", override)
@@ -126,7 +130,7 @@ def test_override_passes_a_failing_gate_and_says_who_and_why():
     assert "**Override** by @maintainer: re-baseline after the golden-set fix" in report
 
 
-def test_a_refused_override_is_reported_and_does_not_pass():
+def test_a_refused_override_is_reported_and_does_not_pass() -> None:
     verdicts, problems = judge_metrics(result(auc=0.8), result(auc=0.5), {"auc": HIGHER})
     override = Override(None, refused="label applied by @someone without write access")
 
@@ -136,7 +140,7 @@ def test_a_refused_override_is_reported_and_does_not_pass():
     assert "Override refused:** label applied by @someone" in to_markdown(decision)
 
 
-def test_report_table_shows_each_metric_with_baseline_and_candidate():
+def test_report_table_shows_each_metric_with_baseline_and_candidate() -> None:
     verdicts, problems = judge_metrics(result(auc=0.8), result(auc=0.75), {"auc": HIGHER})
 
     report = to_markdown(GateDecision(verdicts, problems, "ref", "abc", "g1"))
@@ -155,7 +159,9 @@ def test_report_table_shows_each_metric_with_baseline_and_candidate():
         ({"direction": "lower"}, "direction flipped from higher to lower", True),
     ],
 )
-def test_each_rule_change_is_named_and_classified(change, expected, loosens):
+def test_each_rule_change_is_named_and_classified(
+    change: dict[str, object], expected: str, loosens: bool
+) -> None:
     changed = HIGHER.model_copy(update=change)
 
     (found,) = rule_changes({"auc": HIGHER}, {"auc": changed})
@@ -164,19 +170,19 @@ def test_each_rule_change_is_named_and_classified(change, expected, loosens):
     assert found.loosens is loosens
 
 
-def test_a_relaxed_ceiling_of_a_lower_is_better_metric_loosens():
+def test_a_relaxed_ceiling_of_a_lower_is_better_metric_loosens() -> None:
     (found,) = rule_changes({"brier": LOWER}, {"brier": LOWER.model_copy(update={"limit": 0.5})})
 
     assert found.loosens
 
 
-def test_removing_a_metric_loosens_and_adding_one_tightens():
+def test_removing_a_metric_loosens_and_adding_one_tightens() -> None:
     found = rule_changes({"auc": HIGHER}, {"f1": HIGHER})
 
     assert {(c.metric, c.loosens) for c in found} == {("auc", True), ("f1", False)}
 
 
-def test_the_strictest_of_both_rules_applies():
+def test_the_strictest_of_both_rules_applies() -> None:
     loosened = HIGHER.model_copy(update={"tolerance": 0.5, "limit": 0.1})
     tightened = LOWER.model_copy(update={"tolerance": 0.001})
 
@@ -204,7 +210,7 @@ def worse_value(rule: MetricRule) -> float:
 
 
 @pytest.fixture
-def repository(tmp_path, monkeypatch):
+def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """A git repository whose `main` holds the project's params.yaml and a passing baseline."""
     monkeypatch.chdir(tmp_path)
 
@@ -241,7 +247,9 @@ def write_metrics(params: Params, path: Path, worse: frozenset[str] = frozenset(
     path.write_text(record.model_dump_json())
 
 
-def edit_rules(repository, path: Path, edit) -> Params:
+def edit_rules(
+    repository: Callable[..., None], path: Path, edit: Callable[[dict[str, Any]], object]
+) -> Params:
     """Edit the branch's params.yaml `gate:` section and commit it."""
     content = yaml.safe_load(path.read_text())
     edit(content["gate"]["metrics"])
@@ -250,12 +258,14 @@ def edit_rules(repository, path: Path, edit) -> Params:
     return load_params(path)
 
 
-def test_baseline_and_rules_come_from_the_ref_not_the_working_tree(repository, tmp_path):
+def test_baseline_and_rules_come_from_the_ref_not_the_working_tree(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     target_rules = dict(params.gate.metrics)
     params.paths.baseline.write_text(baseline(result(auc=0.1)).model_dump_json())
 
-    def anything_goes(rules: dict) -> None:
+    def anything_goes(rules: dict[str, Any]) -> None:
         rules.clear()
         rules["auc"] = {"direction": "higher", "tolerance": 1.0, "limit": 0.0}
 
@@ -269,7 +279,9 @@ def test_baseline_and_rules_come_from_the_ref_not_the_working_tree(repository, t
     assert reference.source() == "`main:metrics/baseline.json`; rules from `main:params.yaml`"
 
 
-def test_a_branch_that_loosens_a_tolerance_fails_with_the_rules_changed(repository, tmp_path):
+def test_a_branch_that_loosens_a_tolerance_fails_with_the_rules_changed(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     name, rule = next(iter(params.gate.metrics.items()))
     params = edit_rules(
@@ -288,7 +300,9 @@ def test_a_branch_that_loosens_a_tolerance_fails_with_the_rules_changed(reposito
     assert not verdict.passed
 
 
-def test_a_branch_that_deletes_metrics_is_still_judged_on_all_of_them(repository, tmp_path):
+def test_a_branch_that_deletes_metrics_is_still_judged_on_all_of_them(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     first, *others = params.gate.metrics
     params = edit_rules(
@@ -305,7 +319,9 @@ def test_a_branch_that_deletes_metrics_is_still_judged_on_all_of_them(repository
     assert sum("metric removed" in c.change for c in decision.rule_changes) == len(others)
 
 
-def test_a_branch_that_only_tightens_rules_passes(repository, tmp_path):
+def test_a_branch_that_only_tightens_rules_passes(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     name = next(iter(params.gate.metrics))
     params = edit_rules(
@@ -319,7 +335,9 @@ def test_a_branch_that_only_tightens_rules_passes(repository, tmp_path):
     assert "tightens: allowed" in to_markdown(decision)
 
 
-def test_an_override_passes_a_loosened_gate_and_is_recorded(repository, tmp_path):
+def test_an_override_passes_a_loosened_gate_and_is_recorded(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     name = next(iter(params.gate.metrics))
     params = edit_rules(
@@ -336,7 +354,9 @@ def test_an_override_passes_a_loosened_gate_and_is_recorded(repository, tmp_path
     assert "tolerance raised" in to_markdown(decision)
 
 
-def test_an_override_that_does_not_re_baseline_is_refused(repository, tmp_path):
+def test_an_override_that_does_not_re_baseline_is_refused(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     """Merged as is, main's gate would judge the regressed model by the old baseline: refused."""
     params = load_params(tmp_path / "params.yaml")
     name = next(iter(params.gate.metrics))
@@ -353,7 +373,9 @@ def test_an_override_that_does_not_re_baseline_is_refused(repository, tmp_path):
     assert "Override refused:** an override must re-baseline" in to_markdown(decision)
 
 
-def test_an_override_that_re_baselines_passes(repository, tmp_path):
+def test_an_override_that_re_baselines_passes(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     name = next(iter(params.gate.metrics))
     write_metrics(params, params.paths.golden_metrics, worse=frozenset({name}))
@@ -366,7 +388,7 @@ def test_an_override_that_re_baselines_passes(repository, tmp_path):
     assert decision.override.reason == "accepted regression, see #12"
 
 
-def test_stale_golden_metrics_fail_closed(repository, tmp_path):
+def test_stale_golden_metrics_fail_closed(repository: Callable[..., None], tmp_path: Path) -> None:
     params = load_params(tmp_path / "params.yaml")
     write_metrics(params, params.paths.golden_metrics)
     params.paths.golden.write_text("another golden set\n")
@@ -377,7 +399,9 @@ def test_stale_golden_metrics_fail_closed(repository, tmp_path):
     assert any("was not computed from the current" in p for p in decision.problems)
 
 
-def test_a_lowered_baseline_committed_on_a_branch_is_ignored(repository, tmp_path):
+def test_a_lowered_baseline_committed_on_a_branch_is_ignored(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     params.paths.baseline.write_text(baseline(result(auc=0.1)).model_dump_json())
     repository("commit", "--quiet", "-am", "lower the bar")
@@ -387,12 +411,14 @@ def test_a_lowered_baseline_committed_on_a_branch_is_ignored(repository, tmp_pat
     assert "auc" not in reference.baseline.metrics
 
 
-def test_unknown_explicit_ref_fails_closed(repository):
+def test_unknown_explicit_ref_fails_closed(repository: Callable[..., None]) -> None:
     with pytest.raises(GateInputError, match="GATE_BASELINE_REF='origin/nowhere'"):
         load_reference("main", "origin/nowhere")
 
 
-def test_gate_settings_come_from_the_environment_and_blank_means_unset(monkeypatch):
+def test_gate_settings_come_from_the_environment_and_blank_means_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("GATE_BASELINE_REF", " origin/main ")
     monkeypatch.setenv("GATE_OVERRIDE_REASON", "")  # how a workflow passes an unused input
     monkeypatch.setenv("GATE_OVERRIDE_BY", "@lead")
@@ -403,7 +429,9 @@ def test_gate_settings_come_from_the_environment_and_blank_means_unset(monkeypat
     assert Override.from_settings(settings) == Override(None, by="@lead")
 
 
-def test_baseline_missing_on_the_ref_fails_closed(repository, tmp_path):
+def test_baseline_missing_on_the_ref_fails_closed(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     params = load_params(tmp_path / "params.yaml")
     repository("checkout", "--quiet", "main")
     repository("rm", "--quiet", str(params.paths.baseline))
@@ -413,7 +441,7 @@ def test_baseline_missing_on_the_ref_fails_closed(repository, tmp_path):
         load_reference("main")
 
 
-def test_unreadable_baseline_fails_closed(repository, tmp_path):
+def test_unreadable_baseline_fails_closed(repository: Callable[..., None], tmp_path: Path) -> None:
     params = load_params(tmp_path / "params.yaml")
     repository("checkout", "--quiet", "main")
     params.paths.baseline.write_text("{not json")
@@ -423,7 +451,9 @@ def test_unreadable_baseline_fails_closed(repository, tmp_path):
         load_reference("main")
 
 
-def test_target_without_gate_rules_fails_closed(repository, tmp_path):
+def test_target_without_gate_rules_fails_closed(
+    repository: Callable[..., None], tmp_path: Path
+) -> None:
     repository("checkout", "--quiet", "main")
     (tmp_path / "params.yaml").write_text("paths: {}\n")
     repository("commit", "--quiet", "-am", "drop the rules")

@@ -98,7 +98,7 @@ def trial(
     looks = Looks.of(outcome, pool.before[rows] if cuped else None, treated, seen)
     half = np.array(
         [
-            stats.sequential_halfwidth(error, units, ALPHA, TUNING)
+            stats.sequential_halfwidth(error, int(units), ALPHA, TUNING)
             for error, units in zip(looks.error, seen, strict=True)
         ]
     )
@@ -135,7 +135,8 @@ class Looks:
         x = np.zeros_like(outcome) if before is None else before
 
         def running(values: np.ndarray) -> np.ndarray:
-            return np.concatenate([[0.0], np.cumsum(values)])[seen]
+            totals: np.ndarray = np.concatenate([[0.0], np.cumsum(values)])[seen]
+            return totals
 
         both = running(np.ones_like(outcome))
         x_mean = running(x) / both

@@ -9,6 +9,7 @@ miscalibrated one (the fixed-horizon t-test read daily) fails.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from scipy import stats as scipy_stats
 
 from {{ cookiecutter.package_name }}.impact import stats
 
-from .simulation import ALPHA, TUNING, Looks, population, predicted_power, rates, trial
+from .simulation import ALPHA, TUNING, Looks, Population, population, predicted_power, rates, trial
 
 TRIALS = 300
 DAYS, PER_DAY = 28, 100  # 2,800 customers per experiment, looked at 28 times
@@ -28,17 +29,19 @@ def slack(rate: float, trials: int = TRIALS) -> float:
 
 
 @pytest.fixture(scope="module")
-def pool():
+def pool() -> Population:
     return population(rows=20_000)
 
 
-def run(pool, seed, **design):
+def run(pool: Population, seed: int, **design: Any) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     return rates([trial(pool, rng, days=DAYS, per_day=PER_DAY, **design) for _ in range(TRIALS)])
 
 
 @pytest.mark.parametrize("cuped", [False, True])
-def test_the_simulations_fast_looks_are_the_reports_statistics(pool, cuped):
+def test_the_simulations_fast_looks_are_the_reports_statistics(
+    pool: Population, cuped: bool
+) -> None:
     rng = np.random.default_rng(0)
     rows = rng.integers(0, len(pool.revenue), 600)
     outcome, before, treated = pool.revenue[rows], pool.before[rows], pool.treated[:600]
@@ -57,7 +60,7 @@ def test_the_simulations_fast_looks_are_the_reports_statistics(pool, cuped):
         assert looks.welch_p()[-1] == pytest.approx(welch.pvalue, rel=1e-6)
 
 
-def test_identical_variants_read_daily_are_rarely_called_different(pool):
+def test_identical_variants_read_daily_are_rarely_called_different(pool: Population) -> None:
     found = run(pool, seed=1)
 
     # the always-valid interval keeps its 5% however often it is read
@@ -71,7 +74,9 @@ def test_identical_variants_read_daily_are_rarely_called_different(pool):
 @pytest.mark.parametrize(
     ("metric", "cuped", "lift"), [("retained", False, 0.10), ("revenue", True, 0.10)]
 )
-def test_a_planted_lift_is_detected_as_often_as_the_calculator_predicts(pool, metric, cuped, lift):
+def test_a_planted_lift_is_detected_as_often_as_the_calculator_predicts(
+    pool: Population, metric: str, cuped: bool, lift: float
+) -> None:
     predicted = predicted_power(pool, units=DAYS * PER_DAY, lift=lift, metric=metric, cuped=cuped)
     assert 0.2 < predicted < 0.95  # a test that could fail either way
 
@@ -81,7 +86,7 @@ def test_a_planted_lift_is_detected_as_often_as_the_calculator_predicts(pool, me
     assert found["sequential_any"] >= found["sequential_final"]
 
 
-def test_a_sample_ratio_mismatch_is_flagged(pool):
+def test_a_sample_ratio_mismatch_is_flagged(pool: Population) -> None:
     # a fifth of the challenger's customers never reach the log (e.g. its timeouts)
     found = run(pool, seed=3, lost_share=0.2)
 

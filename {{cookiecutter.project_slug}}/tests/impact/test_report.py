@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ class Experiment:
         old_rows: bool = False,
     ) -> None:
         """Log `units[v]` ids per variant, with outcomes retained at the given rates."""
+        assert ID is not None  # the module is skipped without one
         rng = np.random.default_rng(seed)
         lines, outcomes = [], []
         start = pd.Timestamp("2026-11-02T00:00:00Z")
@@ -82,7 +84,7 @@ class Experiment:
         log.write_text("".join(json.dumps(line) + "\n" for line in lines))
         pd.DataFrame(outcomes).to_csv(self.root / "outcomes.csv", index=False)
 
-    def report(self, *args: str) -> tuple[int, dict]:
+    def report(self, *args: str) -> tuple[int, dict[str, Any]]:
         (self.root / "params.yaml").write_text(yaml.safe_dump(self.params, sort_keys=False))
         status = cli.main(["impact", *args])
         path = self.root / "reports" / "impact.json"
@@ -90,11 +92,11 @@ class Experiment:
 
 
 @pytest.fixture
-def experiment(tmp_path, monkeypatch) -> Experiment:
+def experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Experiment:
     return Experiment(tmp_path, monkeypatch)
 
 
-def test_few_outcomes_say_not_enough_data_and_how_long_to_wait(experiment):
+def test_few_outcomes_say_not_enough_data_and_how_long_to_wait(experiment: Experiment) -> None:
     experiment.rules.update(target_lift=0.3)  # a lift this little traffic finds within a year
     experiment.write({"champion": 60, "challenger": 60}, {"champion": 0.6, "challenger": 0.9})
 
@@ -110,7 +112,9 @@ def test_few_outcomes_say_not_enough_data_and_how_long_to_wait(experiment):
     assert markdown.startswith("# Impact: Not enough data")
 
 
-def test_a_clear_lift_is_reported_better_with_an_interval_that_excludes_zero(experiment):
+def test_a_clear_lift_is_reported_better_with_an_interval_that_excludes_zero(
+    experiment: Experiment,
+) -> None:
     experiment.write({"champion": 3000, "challenger": 3000}, {"champion": 0.6, "challenger": 0.75})
 
     status, report = experiment.report()
@@ -124,7 +128,9 @@ def test_a_clear_lift_is_reported_better_with_an_interval_that_excludes_zero(exp
 
 
 @pytest.mark.parametrize("every", [10, 1])  # one id in ten new last quarter; none known
-def test_missing_pre_period_values_still_give_an_interval(experiment, every):
+def test_missing_pre_period_values_still_give_an_interval(
+    experiment: Experiment, every: int
+) -> None:
     experiment.rules.update(pre_period="revenue_before")
     experiment.write({"champion": 1000, "challenger": 1000}, {"champion": 0.6, "challenger": 0.6})
     outcomes = pd.read_csv(experiment.root / "outcomes.csv")
@@ -139,7 +145,7 @@ def test_missing_pre_period_values_still_give_an_interval(experiment, every):
         assert comparison["variance_reduction"] == 0.0  # nothing to adjust by
 
 
-def test_identical_variants_are_inconclusive_not_a_verdict(experiment):
+def test_identical_variants_are_inconclusive_not_a_verdict(experiment: Experiment) -> None:
     experiment.write({"champion": 3000, "challenger": 3000}, {"champion": 0.6, "challenger": 0.6})
 
     _, report = experiment.report()
@@ -149,7 +155,7 @@ def test_identical_variants_are_inconclusive_not_a_verdict(experiment):
     assert comparison["low"] < 0 < comparison["high"]
 
 
-def test_a_sample_ratio_mismatch_gives_no_verdict_even_with_a_lift(experiment):
+def test_a_sample_ratio_mismatch_gives_no_verdict_even_with_a_lift(experiment: Experiment) -> None:
     experiment.write({"champion": 3000, "challenger": 2600}, {"champion": 0.6, "challenger": 0.75})
 
     _, report = experiment.report()
@@ -159,7 +165,7 @@ def test_a_sample_ratio_mismatch_gives_no_verdict_even_with_a_lift(experiment):
     assert "sample ratio mismatch" in report["summary"]
 
 
-def test_a_challenger_failing_more_requests_breaches_the_guardrail(experiment):
+def test_a_challenger_failing_more_requests_breaches_the_guardrail(experiment: Experiment) -> None:
     experiment.write(
         {"champion": 3000, "challenger": 3000},
         {"champion": 0.6, "challenger": 0.75},
@@ -174,7 +180,7 @@ def test_a_challenger_failing_more_requests_breaches_the_guardrail(experiment):
     assert errors["challenger"] > 100
 
 
-def test_ids_seen_in_two_variants_are_counted_and_left_out(experiment):
+def test_ids_seen_in_two_variants_are_counted_and_left_out(experiment: Experiment) -> None:
     experiment.write({"champion": 300, "challenger": 300}, {"champion": 0.6, "challenger": 0.6})
     log = experiment.root / "logs" / "predictions.jsonl"
     first = json.loads(log.read_text().splitlines()[0])
@@ -189,7 +195,7 @@ def test_ids_seen_in_two_variants_are_counted_and_left_out(experiment):
     }
 
 
-def test_mirrored_rows_measure_agreement_and_assign_nothing(experiment):
+def test_mirrored_rows_measure_agreement_and_assign_nothing(experiment: Experiment) -> None:
     experiment.write({"champion": 300, "challenger": 300}, {"champion": 0.6, "challenger": 0.6})
     log = experiment.root / "logs" / "predictions.jsonl"
     lines = [json.loads(line) for line in log.read_text().splitlines()]
@@ -212,7 +218,9 @@ def test_mirrored_rows_measure_agreement_and_assign_nothing(experiment):
     assert (comparison["paired"], comparison["agreement"]) == (100, 0.8)
 
 
-def test_rows_of_an_older_log_read_with_the_model_version_as_variant(experiment):
+def test_rows_of_an_older_log_read_with_the_model_version_as_variant(
+    experiment: Experiment,
+) -> None:
     experiment.rules.update(split={"3": 0.5, "4": 0.5}, control="3")
     experiment.write({"3": 300, "4": 300}, {"3": 0.6, "4": 0.6}, old_rows=True)
 
@@ -223,7 +231,7 @@ def test_rows_of_an_older_log_read_with_the_model_version_as_variant(experiment)
     assert report["variants"][0]["latency_p50_ms"] is None
 
 
-def test_rotated_files_are_read_with_the_live_one(experiment):
+def test_rotated_files_are_read_with_the_live_one(experiment: Experiment) -> None:
     experiment.write({"champion": 300, "challenger": 300}, {"champion": 0.6, "challenger": 0.6})
     log = experiment.root / "logs" / "predictions.jsonl"
     lines = log.read_text().splitlines(keepends=True)
@@ -236,7 +244,9 @@ def test_rotated_files_are_read_with_the_live_one(experiment):
     assert sum(v["units"] for v in report["variants"]) == 600
 
 
-def test_a_variant_missing_from_the_split_is_named(experiment, capsys):
+def test_a_variant_missing_from_the_split_is_named(
+    experiment: Experiment, capsys: pytest.CaptureFixture[str]
+) -> None:
     experiment.rules.update(split={"champion": 0.5, "other": 0.5})
     experiment.write({"champion": 100, "challenger": 100}, {"champion": 0.6, "challenger": 0.6})
 
@@ -246,7 +256,9 @@ def test_a_variant_missing_from_the_split_is_named(experiment, capsys):
     assert "impact.split" in capsys.readouterr().err
 
 
-def test_an_outcomes_file_without_the_outcome_column_is_named(experiment, capsys):
+def test_an_outcomes_file_without_the_outcome_column_is_named(
+    experiment: Experiment, capsys: pytest.CaptureFixture[str]
+) -> None:
     experiment.write({"champion": 100, "challenger": 100}, {"champion": 0.6, "challenger": 0.6})
     outcomes = pd.read_csv(experiment.root / "outcomes.csv")
     outcomes.drop(columns=[experiment.rules["outcome"]]).to_csv(experiment.root / "outcomes.csv")

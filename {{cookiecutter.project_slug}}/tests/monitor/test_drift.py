@@ -7,8 +7,10 @@ reports are ones a person can read. Batches come from the contract (contract_dat
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,9 +26,11 @@ from {{ cookiecutter.package_name }}.core.contract import (
     TARGET,
     feature_names,
 )
+from {{ cookiecutter.package_name }}.core.features import Feature
 from {{ cookiecutter.package_name }}.core.metrics import score
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.core.records import load_drift_report
+from {{ cookiecutter.package_name }}.core.targets import NumericTarget
 from {{ cookiecutter.package_name }}.monitor.demo_batch import demo_batch
 from {{ cookiecutter.package_name }}.monitor.drift import outputs
 from {{ cookiecutter.package_name }}.monitor.measures import (
@@ -61,7 +65,7 @@ def batch(rows: int, seed: int, shift: str = "none") -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def monitored(tmp_path_factory, serving_dir) -> Path:
+def monitored(tmp_path_factory: pytest.TempPathFactory, serving_dir: Path) -> Path:
     """A project folder as `make repro` leaves it: params, training data, model, baseline."""
     root = tmp_path_factory.mktemp("monitored")
     params = yaml.safe_load((PROJECT / "params.yaml").read_text())
@@ -82,12 +86,21 @@ def monitored(tmp_path_factory, serving_dir) -> Path:
     return root
 
 
+# The drift command's exit status, its drift.json as parsed (None when it wrote none), its stderr.
+Outcome = tuple[int, Any, str]
+
+
 @pytest.fixture
-def drift(monitored, tmp_path, monkeypatch, capsys):
+def drift(
+    monitored: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., Outcome]:
     """Run the drift command on a frame; return (exit status, drift.json or None, stderr)."""
     monkeypatch.chdir(monitored)
 
-    def run(frame, suffix: str = ".parquet", *args: str) -> tuple[int, dict | None, str]:
+    def run(frame: pd.DataFrame, suffix: str = ".parquet", *args: str) -> Outcome:
         batch = tmp_path / f"batch{suffix}"
         if suffix == ".csv":
             frame.to_csv(batch, index=False)
@@ -106,7 +119,7 @@ def drift(monitored, tmp_path, monkeypatch, capsys):
     return run
 
 
-def test_measures_are_zero_for_equal_samples_and_grow_with_a_shift():
+def test_measures_are_zero_for_equal_samples_and_grow_with_a_shift() -> None:
     rng = np.random.default_rng(0)
     reference = rng.normal(50, 10, 20_000)
     edges = quantile_edges(reference, 10)
@@ -119,7 +132,7 @@ def test_measures_are_zero_for_equal_samples_and_grow_with_a_shift():
     assert js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
 
 
-def test_vectorized_wasserstein_agrees_with_scipy():
+def test_vectorized_wasserstein_agrees_with_scipy() -> None:
     rng = np.random.default_rng(1)
     first, second = rng.normal(0, 1, (3, 70)), rng.exponential(1, (3, 45))
 
@@ -127,7 +140,7 @@ def test_vectorized_wasserstein_agrees_with_scipy():
     np.testing.assert_allclose(wasserstein_rows(first, second), expected, rtol=1e-9)
 
 
-def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite():
+def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite() -> None:
     reference = np.r_[np.zeros(8_000), np.arange(1, 2_001)]  # 80% zeros
     edges = quantile_edges(reference, 10)
 
@@ -136,7 +149,9 @@ def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite():
 
 
 @pytest.mark.parametrize(("rows", "suffix"), [(1_000, ".csv"), (100_000, ".parquet")])
-def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
+def test_unshifted_batch_raises_no_alarm(
+    drift: Callable[..., Outcome], rows: int, suffix: str
+) -> None:
     status, report, stderr = drift(batch(rows, seed=101), suffix)
 
     assert status == 0, stderr
@@ -146,7 +161,9 @@ def test_unshifted_batch_raises_no_alarm(drift, rows, suffix):
     assert report["performance"]["degraded"] == []
 
 
-def test_a_scored_batch_is_judged_by_the_predictions_it_carries(drift, serving_dir):
+def test_a_scored_batch_is_judged_by_the_predictions_it_carries(
+    drift: Callable[..., Outcome], serving_dir: Path
+) -> None:
     """`make score`'s output feeds drift: its own predictions, not the checkout's, are compared."""
     model, _ = load_serving(serving_dir)
     rows = batch(2_000, seed=103)
@@ -164,6 +181,7 @@ def test_a_scored_batch_is_judged_by_the_predictions_it_carries(drift, serving_d
             frame[probability_column(label)] = float(label == classes()[-1])
         frame[PREDICTION] = classes()[-1]
     else:
+        assert isinstance(TARGET, NumericTarget)  # no classes: a number
         frame[PREDICTION] = float(TARGET.maximum)
     status, report, stderr = drift(frame)
     assert status == 1, stderr
@@ -171,7 +189,7 @@ def test_a_scored_batch_is_judged_by_the_predictions_it_carries(drift, serving_d
     assert report["dataset_drift"] is False
 
 
-def test_the_smallest_batches_rarely_raise_an_alarm(drift):
+def test_the_smallest_batches_rarely_raise_an_alarm(drift: Callable[..., Outcome]) -> None:
     """At most one of three undrifted batches of min_rows rows alarms.
 
     Such a batch is judged on every feature, its predictions and three or four metrics, each
@@ -186,7 +204,9 @@ def test_the_smallest_batches_rarely_raise_an_alarm(drift):
 
 
 @pytest.mark.parametrize("shift", ["mild", "severe"])
-def test_shifted_batch_is_flagged_naming_exactly_the_shifted_features(drift, shift):
+def test_shifted_batch_is_flagged_naming_exactly_the_shifted_features(
+    drift: Callable[..., Outcome], shift: str
+) -> None:
     status, report, stderr = drift(batch(20_000, seed=102, shift=shift))
 
     assert status == 1
@@ -196,7 +216,9 @@ def test_shifted_batch_is_flagged_naming_exactly_the_shifted_features(drift, shi
     assert "dataset drift" in stderr
 
 
-def test_small_batch_of_a_large_shift_is_flagged_above_the_noise(drift):
+def test_small_batch_of_a_large_shift_is_flagged_above_the_noise(
+    drift: Callable[..., Outcome],
+) -> None:
     status, report, _ = drift(batch(RULES.drift.min_rows * 4, seed=113, shift="severe"))
 
     drifted = {feature["name"] for feature in report["features"] if feature["verdict"] == "drift"}
@@ -208,7 +230,9 @@ def test_small_batch_of_a_large_shift_is_flagged_above_the_noise(drift):
     assert all(f["thresholds"]["distance"] > effect[f["kind"]] for f in report["features"])
 
 
-def test_batch_below_the_minimum_is_insufficient_data_not_an_alarm(drift):
+def test_batch_below_the_minimum_is_insufficient_data_not_an_alarm(
+    drift: Callable[..., Outcome],
+) -> None:
     status, report, _ = drift(batch(RULES.drift.min_rows - 1, seed=103, shift="severe"))
 
     assert status == 0
@@ -216,7 +240,9 @@ def test_batch_below_the_minimum_is_insufficient_data_not_an_alarm(drift):
     assert {feature["verdict"] for feature in report["features"]} == {"insufficient_data"}
 
 
-def test_a_small_reference_raises_no_alarm_on_its_own_population(drift, tmp_path):
+def test_a_small_reference_raises_no_alarm_on_its_own_population(
+    drift: Callable[..., Outcome], tmp_path: Path
+) -> None:
     reference = tmp_path / "reference.parquet"
     batch(RULES.drift.min_rows * 3, seed=114).to_parquet(reference)
 
@@ -226,7 +252,9 @@ def test_a_small_reference_raises_no_alarm_on_its_own_population(drift, tmp_path
     assert status == 0
 
 
-def test_missing_column_is_named_and_no_old_verdict_is_left(drift, tmp_path):
+def test_missing_column_is_named_and_no_old_verdict_is_left(
+    drift: Callable[..., Outcome], tmp_path: Path
+) -> None:
     drift(batch(2_000, seed=104))
     (tmp_path / "reports" / "drift.html").write_text("an old report")
     missing = FEATURES[0]
@@ -254,8 +282,8 @@ MEASURED = {"below the minimum", "above the maximum", "an unknown category"}
     ],
 )
 def test_values_outside_the_contract_are_measured_and_wrong_types_are_bad_input(
-    drift, feature, case, value
-):
+    drift: Callable[..., Outcome], feature: Feature, case: str, value: Any
+) -> None:
     frame = batch(2_000, seed=105)
     frame[feature.name] = frame[feature.name].astype(object)
     frame.loc[:9, feature.name] = value
@@ -274,7 +302,9 @@ def test_values_outside_the_contract_are_measured_and_wrong_types_are_bad_input(
         assert f"column '{feature.name}' fails" in stderr
 
 
-def test_a_feature_missing_beyond_its_share_drifts_and_a_few_nulls_are_counted(drift):
+def test_a_feature_missing_beyond_its_share_drifts_and_a_few_nulls_are_counted(
+    drift: Callable[..., Outcome],
+) -> None:
     nullable = [f for f in FEATURES if 0 < f.max_null_share < 1][:1]
     never = [f for f in FEATURES if not f.nullable][:1]
     if not nullable or not never:
@@ -293,14 +323,16 @@ def test_a_feature_missing_beyond_its_share_drifts_and_a_few_nulls_are_counted(d
     assert verdicts[never[0].name] != "drift"  # three nulls are counted, not an alarm
 
 
-def test_unknown_file_type_is_refused(drift, tmp_path):
+def test_unknown_file_type_is_refused(drift: Callable[..., Outcome], tmp_path: Path) -> None:
     status, _, stderr = drift(batch(2_000, seed=106), ".json")
 
     assert status == 2
     assert "unsupported file type '.json'" in stderr
 
 
-def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
+def test_id_and_target_are_optional_and_labels_add_performance(
+    drift: Callable[..., Outcome], params: Params
+) -> None:
     labelled = batch(5_000, seed=107)
     _, with_labels, _ = drift(labelled)
     _, without, _ = drift(labelled.drop(columns=[*([ID.name] if ID else []), TARGET.name]))
@@ -313,7 +345,9 @@ def test_id_and_target_are_optional_and_labels_add_performance(drift, params):
     assert without["status"] == "no_drift"
 
 
-def test_a_partly_labelled_batch_is_scored_on_its_labelled_rows(drift):
+def test_a_partly_labelled_batch_is_scored_on_its_labelled_rows(
+    drift: Callable[..., Outcome],
+) -> None:
     frame = batch(4_000, seed=116)
     frame[TARGET.name] = frame[TARGET.name].astype(object)
     frame.loc[frame.index % 4 != 0, TARGET.name] = None  # labels arrive later for most rows
@@ -325,7 +359,7 @@ def test_a_partly_labelled_batch_is_scored_on_its_labelled_rows(drift):
     assert "performance measured on the 1,000 labelled rows scored" in report["notes"]
 
 
-def test_prediction_log_lines_are_a_batch(drift):
+def test_prediction_log_lines_are_a_batch(drift: Callable[..., Outcome]) -> None:
     """What the service logs (SERVE_PREDICTION_LOG): features, prediction, version, time.
 
     A request the service failed is a line with `error` and no features: not part of a batch.
@@ -342,7 +376,7 @@ def test_prediction_log_lines_are_a_batch(drift):
     assert report["performance"] is None
 
 
-def test_reference_can_be_overridden(drift, tmp_path):
+def test_reference_can_be_overridden(drift: Callable[..., Outcome], tmp_path: Path) -> None:
     reference = tmp_path / "reference.parquet"
     severe = batch(5_000, seed=108, shift="severe")
     severe.to_parquet(reference)
@@ -358,7 +392,9 @@ def test_reference_can_be_overridden(drift, tmp_path):
     assert status == 0
 
 
-def test_missing_training_data_says_to_run_the_pipeline(drift, monitored):
+def test_missing_training_data_says_to_run_the_pipeline(
+    drift: Callable[..., Outcome], monitored: Path
+) -> None:
     (monitored / "prepared" / "train.parquet").rename(monitored / "prepared" / "kept.parquet")
     try:
         status, _, stderr = drift(batch(2_000, seed=110))
@@ -397,7 +433,9 @@ class Page(HTMLParser):
             self.mismatched.append(tag)
 
 
-def test_reports_are_complete_and_the_page_has_one_plot_per_feature(drift, tmp_path):
+def test_reports_are_complete_and_the_page_has_one_plot_per_feature(
+    drift: Callable[..., Outcome], tmp_path: Path
+) -> None:
     status, report, _ = drift(batch(5_000, seed=111, shift="mild"))
     page = Page()
     page.feed((tmp_path / "reports" / "drift.html").read_text())
@@ -415,7 +453,7 @@ def test_reports_are_complete_and_the_page_has_one_plot_per_feature(drift, tmp_p
     assert len(report["current"]["sha256"]) == 64
 
 
-def test_demo_batch_draws_held_out_rows_and_moves_only_the_chosen_features():
+def test_demo_batch_draws_held_out_rows_and_moves_only_the_chosen_features() -> None:
     held_out = example_table(300, seed=116, rules=RULES.validation)
 
     unshifted = demo_batch(held_out, 300, "none", SHIFTED, seed=1)
@@ -432,7 +470,7 @@ def test_demo_batch_draws_held_out_rows_and_moves_only_the_chosen_features():
         assert changed == (feature in SHIFTED), feature.name
 
 
-def test_help_explains_the_command(capsys):
+def test_help_explains_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["drift", "--help"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -20,7 +21,7 @@ METADATA = serving_metadata(registered_model="churn", version="7", run_id="a" * 
 
 
 @pytest.fixture
-def workdir(tmp_path, monkeypatch):
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A checkout after `make image-metadata`, in a workflow's environment."""
     shutil.copytree(PROJECT / "deploy" / "base", tmp_path / "deploy" / "base")
     (tmp_path / "reports").mkdir()
@@ -36,7 +37,9 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_without_a_cluster_the_check_says_what_to_set_and_passes(workdir, monkeypatch, capsys):
+def test_without_a_cluster_the_check_says_what_to_set_and_passes(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("KUBECONFIG_DATA", raising=False)
 
     assert main(["deployment", "check"]) == 0
@@ -49,7 +52,9 @@ def test_without_a_cluster_the_check_says_what_to_set_and_passes(workdir, monkey
     assert (workdir / "output").read_text().splitlines()[-1] == "configured=true"
 
 
-def test_a_deployment_is_recorded_with_its_image_and_model_then_its_outcome(workdir, monkeypatch):
+def test_a_deployment_is_recorded_with_its_image_and_model_then_its_outcome(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with github() as (api, state):
         monkeypatch.setenv("GITHUB_API_URL", api)
         assert main(["deployment", "start", "--environment", "production"]) == 0
@@ -71,8 +76,8 @@ def test_a_deployment_is_recorded_with_its_image_and_model_then_its_outcome(work
 
 
 def test_a_rollback_is_recorded_as_the_older_release_again_and_the_newer_inactive(
-    workdir, monkeypatch
-):
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with github() as (api, state):
         monkeypatch.setenv("GITHUB_API_URL", api)
         releases = (("v1.3.0", "sha256:" + "0a" * 32), ("v1.4.0", DIGEST))
@@ -96,7 +101,9 @@ def test_a_rollback_is_recorded_as_the_older_release_again_and_the_newer_inactiv
         assert current.release == "v1.3.0"
 
 
-def test_a_refusal_by_github_is_named(workdir, monkeypatch, capsys):
+def test_a_refusal_by_github_is_named(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("GH_TOKEN", "wrong")
     with github() as (api, _):
         monkeypatch.setenv("GITHUB_API_URL", api)

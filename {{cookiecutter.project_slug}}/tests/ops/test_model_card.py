@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,7 +36,7 @@ def golden(params: Params, **overrides: float) -> GoldenReport:
     return golden_report({**metrics, **overrides}, contract_sha256="c" * 64)
 
 
-def metadata(params: Params, runtime: str = "onnx", **overrides: float) -> dict:
+def metadata(params: Params, runtime: str = "onnx", **overrides: float) -> dict[str, Any]:
     """What the export stage writes next to the model (and the image carries)."""
     return serving_metadata(
         golden(params, **overrides),
@@ -46,13 +47,13 @@ def metadata(params: Params, runtime: str = "onnx", **overrides: float) -> dict:
     )
 
 
-def write_json(path: Path, content: dict) -> None:
+def write_json(path: Path, content: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(content))
 
 
 @pytest.fixture
-def workdir(params, tmp_path, monkeypatch) -> Path:
+def workdir(params: Params, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh checkout at a release tag: params.yaml, the baseline and the image's metadata.
 
     No golden.json, no dvc.lock, no pipeline outputs.
@@ -64,7 +65,7 @@ def workdir(params, tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-def test_card_names_version_model_metrics_and_lineage(params, workdir):
+def test_card_names_version_model_metrics_and_lineage(params: Params, workdir: Path) -> None:
     card = render(params, collect(params), "v1.2.0", "ghcr.io/acme/churn:1.2.0")
 
     assert card.startswith(f"# {params.mlflow.registered_model} v1.2.0\n")
@@ -84,11 +85,11 @@ def test_card_names_version_model_metrics_and_lineage(params, workdir):
         assert f"- `{name}`:" in card
 
 
-def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
+def test_a_regressed_metric_is_marked_as_failing_the_gate(params: Params, workdir: Path) -> None:
     metric, rule = next(iter(params.gate.metrics.items()))
     step = rule.tolerance + 0.05
     worse = passing_value(rule) - step if rule.direction == "higher" else passing_value(rule) + step
-    write_json(params.paths.serving / "metadata.json", metadata(params, **{metric: worse}))
+    write_json(params.paths.serving / "metadata.json", metadata(params, "onnx", **{metric: worse}))
 
     card = render(params, collect(params), "v1.2.1")
 
@@ -96,7 +97,7 @@ def test_a_regressed_metric_is_marked_as_failing_the_gate(params, workdir):
     assert "FAIL: worse than baseline" in row
 
 
-def test_checkout_metrics_are_not_what_the_card_reports(params, workdir):
+def test_checkout_metrics_are_not_what_the_card_reports(params: Params, workdir: Path) -> None:
     """A developer's committed golden.json says nothing about the model in the image."""
     metric = next(iter(params.gate.metrics))
     write_json(params.paths.golden_metrics, golden(params, **{metric: -123.0}).model_dump())
@@ -106,7 +107,7 @@ def test_checkout_metrics_are_not_what_the_card_reports(params, workdir):
     assert "-123" not in card
 
 
-def test_missing_metadata_is_named_instead_of_failing(params, workdir):
+def test_missing_metadata_is_named_instead_of_failing(params: Params, workdir: Path) -> None:
     (params.paths.serving / "metadata.json").unlink()
 
     card = render(params, collect(params), "v0.1.0")
@@ -117,7 +118,7 @@ def test_missing_metadata_is_named_instead_of_failing(params, workdir):
     assert "Golden metrics: not available." in card
 
 
-def test_metadata_from_an_older_export_is_named(params, workdir):
+def test_metadata_from_an_older_export_is_named(params: Params, workdir: Path) -> None:
     old = metadata(params)
     del old["lineage"], old["params"]
     write_json(params.paths.serving / "metadata.json", old)
@@ -129,7 +130,9 @@ def test_metadata_from_an_older_export_is_named(params, workdir):
     assert "run `make repro` (export stage)" in card
 
 
-def test_command_line_writes_the_card_with_the_given_metadata(params, workdir, capsys):
+def test_command_line_writes_the_card_with_the_given_metadata(
+    params: Params, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = workdir / "image-metadata.json"
     parity = {"passed": False, "reason": "labels differ", "rows": 500}
     other.write_text(json.dumps(metadata(params, "sklearn") | {"parity": parity}))

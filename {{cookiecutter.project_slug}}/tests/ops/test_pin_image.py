@@ -16,12 +16,12 @@ DIGEST = "sha256:" + "ab" * 32
 
 
 @pytest.fixture
-def kustomization(tmp_path):
+def kustomization(tmp_path: Path) -> Path:
     """A copy of the project's own deploy/base/kustomization.yaml."""
     return Path(shutil.copy(PROJECT / "deploy" / "base" / "kustomization.yaml", tmp_path))
 
 
-def test_the_digest_is_written_and_the_comments_stay(kustomization):
+def test_the_digest_is_written_and_the_comments_stay(kustomization: Path) -> None:
     before = kustomization.read_text()
 
     set_digest(kustomization, f"ghcr.io/owner/image@{DIGEST}")
@@ -37,7 +37,9 @@ def test_the_digest_is_written_and_the_comments_stay(kustomization):
 @pytest.mark.parametrize(
     "value", ["latest", "ghcr.io/owner/image:1.2.3", "sha256:abc", "sha256:" + "AB" * 32, ""]
 )
-def test_a_tag_or_a_malformed_digest_is_refused_and_nothing_written(kustomization, value):
+def test_a_tag_or_a_malformed_digest_is_refused_and_nothing_written(
+    kustomization: Path, value: str
+) -> None:
     before = kustomization.read_text()
 
     with pytest.raises(DeployInputError, match="not an image digest"):
@@ -46,14 +48,16 @@ def test_a_tag_or_a_malformed_digest_is_refused_and_nothing_written(kustomizatio
     assert kustomization.read_text() == before
 
 
-def test_a_kustomization_naming_the_image_by_tag_is_refused(kustomization):
+def test_a_kustomization_naming_the_image_by_tag_is_refused(kustomization: Path) -> None:
     kustomization.write_text("images:\n  - name: ghcr.io/owner/image\n    newTag: latest\n")
 
     with pytest.raises(DeployInputError, match="exactly one `images:` entry with a `digest:`"):
         set_digest(kustomization, DIGEST)
 
 
-def test_the_cli_says_what_is_wrong(kustomization, capsys):
+def test_the_cli_says_what_is_wrong(
+    kustomization: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from {{ cookiecutter.package_name }}.cli import main
 
     assert main(["pin-image", "--kustomization", str(kustomization), "--digest", "v1"]) == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -24,7 +26,7 @@ def digest(byte: str) -> str:
     return "sha256:" + byte * 64
 
 
-def deployment(number: int, release: str, image: str, *states: str, **model: str) -> dict:
+def deployment(number: int, release: str, image: str, *states: str, **model: str) -> dict[str, Any]:
     """One deployment as GitHub's REST API returns it, with its statuses (newest first)."""
     payload = {"release": release, "digest": digest(image), **model}
     return {
@@ -45,14 +47,14 @@ HISTORY = [
 ]
 
 
-def test_the_newest_earlier_release_that_worked_is_chosen():
+def test_the_newest_earlier_release_that_worked_is_chosen() -> None:
     current, target = choose(from_github(HISTORY))
 
     assert (current.release, target.release) == ("v1.3.0", "v1.2.0")
     assert target.digest == digest("b")
 
 
-def test_a_redeploy_of_the_same_image_is_not_a_rollback():
+def test_a_redeploy_of_the_same_image_is_not_a_rollback() -> None:
     history = [deployment(3, "v1.2.0", "b", "success"), *HISTORY[2:]]
 
     _, target = choose(from_github(history))
@@ -67,12 +69,12 @@ def test_a_redeploy_of_the_same_image_is_not_a_rollback():
         (HISTORY[:2], "no earlier deployment than v1.3.0 reached success"),
     ],
 )
-def test_nothing_to_return_to_is_said(history, reason):
+def test_nothing_to_return_to_is_said(history: list[dict[str, Any]], reason: str) -> None:
     with pytest.raises(DeployInputError, match=reason):
         choose(from_github(history))
 
 
-def test_the_deployments_are_read_from_githubs_rest_api():
+def test_the_deployments_are_read_from_githubs_rest_api() -> None:
     with github(HISTORY) as (api, state):
         records = deployments(Repository("o/r", GitHub(api, "t0ken")), "production")
 
@@ -82,7 +84,7 @@ def test_the_deployments_are_read_from_githubs_rest_api():
 
 
 @pytest.fixture
-def project(tmp_path, monkeypatch):
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working copy holding deploy/base and params.yaml, with a SQLite MLflow store."""
     shutil.copytree(PROJECT / "deploy" / "base", tmp_path / "deploy" / "base")
     shutil.copy(PROJECT / "params.yaml", tmp_path)
@@ -109,7 +111,7 @@ def registered_versions(count: int) -> tuple[str, list[tuple[str, str]]]:
     return name, versions
 
 
-def test_make_rollback_moves_the_digest_and_champion_back(project):
+def test_make_rollback_moves_the_digest_and_champion_back(project: Path) -> None:
     import mlflow
 
     from {{ cookiecutter.package_name }}.cli import main
@@ -136,7 +138,9 @@ def test_make_rollback_moves_the_digest_and_champion_back(project):
     assert (report["from"]["release"], report["to"]["release"]) == ("v2.0.0", "v1.0.0")
 
 
-def test_a_release_that_names_no_model_changes_nothing(project, capsys):
+def test_a_release_that_names_no_model_changes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from {{ cookiecutter.package_name }}.cli import main
 
     before = (project / "deploy/base/kustomization.yaml").read_text()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, TARGET, feature_names
 from {{ cookiecutter.package_name }}.core.model import features_of, load
+from {{ cookiecutter.package_name }}.core.params import Export, Params
+from {{ cookiecutter.package_name }}.core.records import OnnxServing
 from {{ cookiecutter.package_name }}.pipeline import export as export_stage
 from {{ cookiecutter.package_name }}.scoring.runtime import (
     OnnxModel,
@@ -21,19 +26,19 @@ from ..records_data import serving_details, serving_metadata
 
 
 @pytest.fixture
-def stricter_than_float32(params):
+def stricter_than_float32(params: Params) -> Export:
     """params.yaml's export tolerances, every one set to zero."""
     return params.export.model_copy(update=dict.fromkeys(type(params.export).model_fields, 0.0))
 
 
-def columns_of(frame):
+def columns_of(frame: pd.DataFrame) -> dict[str, Any]:
     """The runtime's input: contract names to values, as the service passes them."""
     return {name: frame[name] for name in feature_names()}
 
 
 def test_exported_onnx_model_matches_scikit_learn_on_unseen_rows(
-    serving_dir, trained_model_path, unseen_table, params
-):
+    serving_dir: Path, trained_model_path: Path, unseen_table: pd.DataFrame, params: Params
+) -> None:
     model, metadata = load_serving(serving_dir)
 
     assert metadata.runtime == "onnx"
@@ -49,9 +54,13 @@ def test_exported_onnx_model_matches_scikit_learn_on_unseen_rows(
 
 
 def test_failed_conversion_falls_back_to_the_skops_model(
-    trained_model_path, unseen_table, params, tmp_path, monkeypatch
-):
-    def unsupported(model, kind):
+    trained_model_path: Path,
+    unseen_table: pd.DataFrame,
+    params: Params,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unsupported(model: object, kind: object) -> NoReturn:
         raise RuntimeError("no converter for this estimator")
 
     monkeypatch.setattr(export_stage, "to_onnx", unsupported)
@@ -73,8 +82,12 @@ def test_failed_conversion_falls_back_to_the_skops_model(
 
 
 def test_parity_beyond_tolerance_falls_back_and_says_why(
-    trained_model_path, unseen_table, params, stricter_than_float32, tmp_path
-):
+    trained_model_path: Path,
+    unseen_table: pd.DataFrame,
+    params: Params,
+    stricter_than_float32: Export,
+    tmp_path: Path,
+) -> None:
     metadata = export_stage.export(
         trained_model_path,
         unseen_table,
@@ -89,12 +102,12 @@ def test_parity_beyond_tolerance_falls_back_and_says_why(
     assert "differ" in metadata.parity.reason
 
 
-def test_missing_serving_artifact_says_how_to_make_it(tmp_path):
+def test_missing_serving_artifact_says_how_to_make_it(tmp_path: Path) -> None:
     with pytest.raises(ServingModelError, match="make repro"):
         load_serving(tmp_path)
 
 
-def test_corrupt_onnx_file_is_refused_clearly(serving_dir, tmp_path):
+def test_corrupt_onnx_file_is_refused_clearly(serving_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "metadata.json").write_text(json.dumps(serving_metadata(runtime="onnx")))
     (tmp_path / "model.onnx").write_bytes(b"not a model")
 
@@ -102,16 +115,17 @@ def test_corrupt_onnx_file_is_refused_clearly(serving_dir, tmp_path):
         load_serving(tmp_path)
 
 
-def test_onnx_inputs_are_mapped_from_the_contract_names(serving_dir):
+def test_onnx_inputs_are_mapped_from_the_contract_names(serving_dir: Path) -> None:
     _, metadata = load_serving(serving_dir)
 
+    assert isinstance(metadata, OnnxServing)
     assert set(metadata.onnx_inputs) == set(feature_names())
     assert all(name.isidentifier() for name in metadata.onnx_inputs.values())
 
 
 def test_missing_values_are_served_like_the_pipeline_serves_them(
-    serving_dir, trained_model_path, unseen_table
-):
+    serving_dir: Path, trained_model_path: Path, unseen_table: pd.DataFrame
+) -> None:
     # Given rows where every feature that may be missing is missing
     rows = unseen_table.head(20).copy()
     for feature in FEATURES:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +27,7 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[2]
 PACKAGE = "{{ cookiecutter.package_name }}"
 SOURCE = PROJECT / "src"
-STAGES: dict[str, dict] = yaml.safe_load((PROJECT / "dvc.yaml").read_text())["stages"]
+STAGES: dict[str, dict[str, Any]] = yaml.safe_load((PROJECT / "dvc.yaml").read_text())["stages"]
 SECTIONS = set(yaml.safe_load((PROJECT / "params.yaml").read_text())) - {"paths"}
 
 
@@ -79,7 +80,7 @@ def project_imports(path: Path) -> set[Path]:
     return found
 
 
-def modules_of(stage: dict) -> set[Path]:
+def modules_of(stage: dict[str, Any]) -> set[Path]:
     """Every project file a stage's command runs, transitively."""
     module = command_modules()[stage["cmd"].removeprefix(COMMAND).split()[0]]
     start = module_file(module)
@@ -120,14 +121,14 @@ def reads_of(path: Path) -> tuple[set[str], set[str]]:
     return sections, paths
 
 
-def declared_params(stage: dict) -> set[str]:
+def declared_params(stage: dict[str, Any]) -> set[str]:
     names = set()
     for entry in stage.get("params", []):
         names |= set(entry) if isinstance(entry, dict) else {entry}
     return names
 
 
-def declared_files(stage: dict) -> str:
+def declared_files(stage: dict[str, Any]) -> str:
     """Every dep, out, metric and plot of a stage, as one text to search `${paths.x}` in."""
     entries = []
     for key in ("deps", "outs", "metrics", "plots"):
@@ -140,7 +141,7 @@ PYTHON_STAGES = [name for name, stage in STAGES.items() if stage["cmd"].startswi
 
 
 @pytest.mark.parametrize("name", PYTHON_STAGES)
-def test_stage_declares_every_module_it_runs(name):
+def test_stage_declares_every_module_it_runs(name: str) -> None:
     stage = STAGES[name]
     deps = set(stage.get("deps", []))
     missing = []
@@ -158,7 +159,7 @@ def test_stage_declares_every_module_it_runs(name):
 
 
 @pytest.mark.parametrize("name", PYTHON_STAGES)
-def test_stage_declares_every_param_and_path_it_reads(name):
+def test_stage_declares_every_param_and_path_it_reads(name: str) -> None:
     stage = STAGES[name]
     declared = declared_params(stage)
     files = declared_files(stage)

@@ -12,17 +12,17 @@ from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.pipeline.sample_data import generate
 
 
-def test_same_seed_gives_the_same_rows():
+def test_same_seed_gives_the_same_rows() -> None:
     pd.testing.assert_frame_equal(generate(500, seed=3), generate(500, seed=3))
 
 
-def test_different_prefixes_never_share_an_id():
+def test_different_prefixes_never_share_an_id() -> None:
     training, golden = generate(500, seed=3), generate(500, seed=3, id_prefix="G")
 
     assert not set(training["customer_id"]) & set(golden["customer_id"])
 
 
-def test_severe_drift_shifts_the_population():
+def test_severe_drift_shifts_the_population() -> None:
     calm, shifted = generate(20_000, seed=3), generate(20_000, seed=3, drift="severe")
 
     assert shifted["monthly_charges"].mean() > calm["monthly_charges"].mean() + 10
@@ -32,7 +32,7 @@ def test_severe_drift_shifts_the_population():
     ).mean()
 
 
-def test_target_depends_on_the_features():
+def test_target_depends_on_the_features() -> None:
     frame = generate(20_000, seed=3)
     month_to_month = frame["contract"] == "month-to-month"
 
@@ -45,6 +45,6 @@ def test_target_depends_on_the_features():
 
 
 @pytest.mark.parametrize(("rows", "prefix"), [(0, "C"), (10, "CC"), (10, "c")])
-def test_bad_arguments_are_refused(rows, prefix):
+def test_bad_arguments_are_refused(rows: int, prefix: str) -> None:
     with pytest.raises(ValueError, match=r"rows|id_prefix"):
         generate(rows, seed=1, id_prefix=prefix)

@@ -11,10 +11,15 @@ from __future__ import annotations
 import fcntl
 import json
 import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 
 from {{ cookiecutter.package_name }}.core.assignment import SHADOW_HEADER, VARIANT_HEADER
 from {{ cookiecutter.package_name }}.core.contract import (
@@ -25,6 +30,7 @@ from {{ cookiecutter.package_name }}.core.contract import (
 )
 from {{ cookiecutter.package_name }}.core.features import (
     CategoricalFeature,
+    Feature,
     NumericFeature,
 )
 from {{ cookiecutter.package_name }}.core.model import features_of, load
@@ -37,6 +43,9 @@ from {{ cookiecutter.package_name }}.serve.settings import (
 
 from ..contract_data import records
 from ..live_service import metric_value
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.core.features import Values  # a type alias only
 
 MAX_ROWS = 50
 MAX_BODY = 64_000
@@ -64,7 +73,7 @@ BAD_FIELDS = [
 
 
 @pytest.fixture(scope="module")
-def client(serving_dir):
+def client(serving_dir: Path) -> Iterator[TestClient]:
     settings = ServeSettings(
         model_dir=serving_dir, max_batch_rows=MAX_ROWS, max_body_bytes=MAX_BODY
     )
@@ -73,29 +82,31 @@ def client(serving_dir):
 
 
 @pytest.fixture
-def record(unseen_table) -> dict:
+def record(unseen_table: pd.DataFrame) -> dict[str, Any]:
     """A valid request record, as JSON would carry it."""
     return records(unseen_table.head(1))[0]
 
 
-def detail_fields(response) -> set[str]:
+def detail_fields(response: Response) -> set[str]:
     return {str(issue["loc"][-1]) for issue in response.json()["detail"]}
 
 
-def post_raw(client, body: str | bytes, content_type: str = "application/json"):
+def post_raw(
+    client: TestClient, body: str | bytes, content_type: str = "application/json"
+) -> Response:
     return client.post("/predict", content=body, headers={"content-type": content_type})
 
 
-def with_value(record: dict, field: str, value: str) -> str:
+def with_value(record: dict[str, Any], field: str, value: str) -> str:
     """`record` as JSON text with `field` set to `value` verbatim (json.dumps cannot say NaN)."""
     return json.dumps({**record, field: "\0"}).replace('"\\u0000"', value)
 
 
-def metric(client, name: str, **labels: str) -> float:
+def metric(client: TestClient, name: str, **labels: str) -> float:
     return metric_value(client.get("/metrics").text, name, **labels)
 
 
-def test_health_answers_without_a_model(tmp_path):
+def test_health_answers_without_a_model(tmp_path: Path) -> None:
     with TestClient(
         create_app(ServeSettings(model_dir=tmp_path, max_batch_rows=MAX_ROWS))
     ) as no_model:
@@ -109,7 +120,7 @@ def test_health_answers_without_a_model(tmp_path):
     assert "metadata.json" not in ready.text
 
 
-def test_ready_reports_version_and_runtime(client):
+def test_ready_reports_version_and_runtime(client: TestClient) -> None:
     assert client.get("/ready").json() == {
         "status": "ready",
         "model_version": "test",
@@ -117,7 +128,7 @@ def test_ready_reports_version_and_runtime(client):
     }
 
 
-def test_metadata_describes_model_and_contract(client):
+def test_metadata_describes_model_and_contract(client: TestClient) -> None:
     metadata = client.get("/metadata").json()
 
     assert metadata["runtime"] == "onnx"
@@ -125,7 +136,7 @@ def test_metadata_describes_model_and_contract(client):
     assert list(metadata["input_schema"]["properties"]) == [*ids, *feature_names()]
 
 
-def test_one_record_gets_one_prediction(client, record):
+def test_one_record_gets_one_prediction(client: TestClient, record: dict[str, Any]) -> None:
     response = client.post("/predict", json=record)
 
     assert response.status_code == 200
@@ -136,7 +147,9 @@ def test_one_record_gets_one_prediction(client, record):
     assert set(body["predictions"][0]) == set(TARGET.task.prediction_model.model_fields) | ids
 
 
-def test_batch_predictions_equal_the_pipeline_predictions(client, unseen_table, trained_model_path):
+def test_batch_predictions_equal_the_pipeline_predictions(
+    client: TestClient, unseen_table: pd.DataFrame, trained_model_path: Path
+) -> None:
     rows = unseen_table.head(MAX_ROWS)
 
     response = client.post("/predict", json=records(rows))
@@ -151,14 +164,19 @@ def test_batch_predictions_equal_the_pipeline_predictions(client, unseen_table, 
 
 
 @pytest.mark.parametrize("feature", [f for f in FEATURES if f.nullable], ids=lambda f: f.name)
-def test_null_is_accepted_where_the_contract_allows_missing_values(client, record, feature):
+def test_null_is_accepted_where_the_contract_allows_missing_values(
+    client: TestClient, record: dict[str, Any], feature: Feature
+) -> None:
     response = client.post("/predict", json={**record, feature.name: None})
 
     assert response.status_code == 200, response.json()
 
 
 @pytest.mark.skipif(ID is None, reason="the contract names no id column")
-def test_rows_as_they_sit_in_the_table_get_their_ids_back_in_order(client, unseen_table):
+def test_rows_as_they_sit_in_the_table_get_their_ids_back_in_order(
+    client: TestClient, unseen_table: pd.DataFrame
+) -> None:
+    assert ID is not None  # skipped without one
     rows = unseen_table.head(MAX_ROWS)
     ids = rows[ID.name]
     sent = [{ID.name: i, **record} for i, record in zip(ids, records(rows), strict=True)]
@@ -171,14 +189,14 @@ def test_rows_as_they_sit_in_the_table_get_their_ids_back_in_order(client, unsee
     assert alone[ID.name] is None  # the id is optional
 
 
-def test_too_many_records_get_413(client, record):
+def test_too_many_records_get_413(client: TestClient, record: dict[str, Any]) -> None:
     response = client.post("/predict", json=[record] * (MAX_ROWS + 1))
 
     assert response.status_code == 413
     assert "SERVE_MAX_BATCH_ROWS" in response.json()["detail"]
 
 
-def test_body_over_the_size_limit_gets_413_before_it_is_parsed(client):
+def test_body_over_the_size_limit_gets_413_before_it_is_parsed(client: TestClient) -> None:
     too_big = b"{" * (MAX_BODY + 1)  # not JSON either: a parser would have said 422
 
     declared = post_raw(client, too_big)
@@ -198,7 +216,9 @@ def test_body_over_the_size_limit_gets_413_before_it_is_parsed(client):
     "content_type",
     ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""],
 )
-def test_body_that_is_not_declared_json_gets_415(client, record, content_type):
+def test_body_that_is_not_declared_json_gets_415(
+    client: TestClient, record: dict[str, Any], content_type: str
+) -> None:
     # a browser posts these cross-origin without a preflight; they are never scored
     response = post_raw(client, json.dumps(record), content_type)
 
@@ -206,13 +226,15 @@ def test_body_that_is_not_declared_json_gets_415(client, record, content_type):
     assert "application/json" in response.json()["detail"]
 
 
-def test_json_with_a_charset_is_accepted(client, record):
+def test_json_with_a_charset_is_accepted(client: TestClient, record: dict[str, Any]) -> None:
     response = post_raw(client, json.dumps(record), "application/json; charset=utf-8")
 
     assert response.status_code == 200
 
 
-def test_json_declared_in_another_charset_gets_415(client, record):
+def test_json_declared_in_another_charset_gets_415(
+    client: TestClient, record: dict[str, Any]
+) -> None:
     response = post_raw(client, json.dumps(record), "application/json; charset=utf-16")
 
     assert response.status_code == 415
@@ -228,7 +250,9 @@ def test_json_declared_in_another_charset_gets_415(client, record):
         ("utf-32", "not UTF-8"),
     ],
 )
-def test_body_not_in_plain_utf8_gets_422_saying_so(client, record, encoding, says):
+def test_body_not_in_plain_utf8_gets_422_saying_so(
+    client: TestClient, record: dict[str, Any], encoding: str, says: str
+) -> None:
     # json.loads alone would accept all of these, guessing the encoding from the first bytes
     response = post_raw(client, json.dumps(record).encode(encoding))
 
@@ -236,7 +260,9 @@ def test_body_not_in_plain_utf8_gets_422_saying_so(client, record, encoding, say
     assert says in response.json()["detail"][0]["msg"]
 
 
-def test_many_bad_rows_get_the_first_problems_and_a_count_of_the_rest(client, record):
+def test_many_bad_rows_get_the_first_problems_and_a_count_of_the_rest(
+    client: TestClient, record: dict[str, Any]
+) -> None:
     row = {**record, **{f"unknown {number}": "x" * 70 for number in range(140)}}
 
     response = client.post("/predict", json=[row] * 4)  # 46 kB, under the test's body limit
@@ -249,7 +275,7 @@ def test_many_bad_rows_get_the_first_problems_and_a_count_of_the_rest(client, re
     assert answer["detail"][0]["loc"] == ["body", 0, "unknown 0"]
 
 
-def test_few_bad_fields_are_all_listed(client, record):
+def test_few_bad_fields_are_all_listed(client: TestClient, record: dict[str, Any]) -> None:
     response = client.post("/predict", json={**record, FIRST.name: BAD_VALUE})
 
     assert response.status_code == 422
@@ -257,7 +283,7 @@ def test_few_bad_fields_are_all_listed(client, record):
 
 
 @pytest.mark.parametrize("path", ["/health", "/predict", "/nowhere"])
-def test_every_answer_forbids_content_sniffing(client, path):
+def test_every_answer_forbids_content_sniffing(client: TestClient, path: str) -> None:
     response = client.post(path, content=b"<html>", headers={"content-type": "application/json"})
 
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -265,7 +291,9 @@ def test_every_answer_forbids_content_sniffing(client, path):
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"])
 @pytest.mark.parametrize("field", NUMBERS)
-def test_non_finite_number_gets_422_naming_the_field(client, record, field, value):
+def test_non_finite_number_gets_422_naming_the_field(
+    client: TestClient, record: dict[str, Any], field: str, value: str
+) -> None:
     response = post_raw(client, with_value(record, field, value))
 
     assert response.status_code == 422
@@ -273,14 +301,18 @@ def test_non_finite_number_gets_422_naming_the_field(client, record, field, valu
 
 
 @pytest.mark.parametrize("field", sorted({*TEXTS, FIRST.name}))
-def test_lone_surrogate_value_gets_422_naming_the_field(client, record, field):
+def test_lone_surrogate_value_gets_422_naming_the_field(
+    client: TestClient, record: dict[str, Any], field: str
+) -> None:
     response = post_raw(client, with_value(record, field, '"\\ud800"'))
 
     assert response.status_code == 422
     assert detail_fields(response) == {field}
 
 
-def test_lone_surrogate_key_gets_422_showing_it_escaped(client, record):
+def test_lone_surrogate_key_gets_422_showing_it_escaped(
+    client: TestClient, record: dict[str, Any]
+) -> None:
     response = post_raw(client, '{"\\ud800": 1, ' + json.dumps(record)[1:])
 
     assert response.status_code == 422
@@ -296,7 +328,7 @@ def test_lone_surrogate_key_gets_422_showing_it_escaped(client, record):
     ],
     ids=["array", "object", "in-a-field"],
 )
-def test_nesting_10000_deep_gets_422(client, record, body):
+def test_nesting_10000_deep_gets_422(client: TestClient, record: dict[str, Any], body: str) -> None:
     if body == "WITH_DEEP_FIELD":
         body = with_value(record, FIRST.name, "[" * DEEP + "]" * DEEP)
 
@@ -306,7 +338,7 @@ def test_nesting_10000_deep_gets_422(client, record, body):
     assert "nested too deeply" in response.json()["detail"][0]["msg"]
 
 
-def test_duplicate_key_gets_422_naming_it(client, record):
+def test_duplicate_key_gets_422_naming_it(client: TestClient, record: dict[str, Any]) -> None:
     again = f", {json.dumps(FIRST.name)}: {json.dumps(record[FIRST.name])}"
     body = json.dumps(record)[:-1] + again + "}"
 
@@ -316,7 +348,9 @@ def test_duplicate_key_gets_422_naming_it(client, record):
     assert f"{FIRST.name!r} appears twice" in response.json()["detail"][0]["msg"]
 
 
-def test_error_echoes_a_long_input_only_in_short(client, record):
+def test_error_echoes_a_long_input_only_in_short(
+    client: TestClient, record: dict[str, Any]
+) -> None:
     response = client.post("/predict", json={**record, FIRST.name: "x" * 50_000})
 
     assert response.status_code == 422
@@ -330,18 +364,17 @@ def test_error_echoes_a_long_input_only_in_short(client, record):
 class FailingModel:
     """A model whose runtime breaks on every call, as a corrupt graph or a full disk might."""
 
-    def predict(self, columns):
+    def predict(self, columns: Mapping[str, Values]) -> NoReturn:
         raise RuntimeError("the runtime broke")
 
 
 def test_unexpected_failure_is_a_500_counted_and_logged_as_one_json_line(
-    serving_dir, record, capsys
-):
-    with TestClient(
-        create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=MAX_ROWS))
-    ) as broken:
+    serving_dir: Path, record: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=MAX_ROWS))
+    with TestClient(app) as broken:
         before = metric(broken, "http_requests_total", method="POST", path="/predict", status="500")
-        broken.app.state.service.model = FailingModel()
+        app.state.service.model = FailingModel()
         capsys.readouterr()
 
         response = broken.post("/predict", json=record)
@@ -360,7 +393,9 @@ def test_unexpected_failure_is_a_500_counted_and_logged_as_one_json_line(
 
 
 @pytest.mark.parametrize(("change", "field"), BAD_FIELDS)
-def test_bad_field_gets_422_naming_it(client, record, change, field):
+def test_bad_field_gets_422_naming_it(
+    client: TestClient, record: dict[str, Any], change: dict[str, object], field: str
+) -> None:
     response = client.post("/predict", json={**record, **change})
 
     assert response.status_code == 422
@@ -368,7 +403,9 @@ def test_bad_field_gets_422_naming_it(client, record, change, field):
 
 
 @pytest.mark.parametrize("feature", FEATURES, ids=lambda f: f.name)
-def test_missing_field_gets_422_naming_it(client, record, feature):
+def test_missing_field_gets_422_naming_it(
+    client: TestClient, record: dict[str, Any], feature: Feature
+) -> None:
     del record[feature.name]
 
     response = client.post("/predict", json=record)
@@ -377,7 +414,9 @@ def test_missing_field_gets_422_naming_it(client, record, feature):
     assert feature.name in detail_fields(response)
 
 
-def test_bad_record_in_a_batch_is_named_by_position(client, record):
+def test_bad_record_in_a_batch_is_named_by_position(
+    client: TestClient, record: dict[str, Any]
+) -> None:
     response = client.post("/predict", json=[record, {**record, FIRST.name: BAD_VALUE}])
 
     assert response.status_code == 422
@@ -385,13 +424,13 @@ def test_bad_record_in_a_batch_is_named_by_position(client, record):
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[]", b'"text"', b"42", b""])
-def test_malformed_body_gets_422(client, body):
+def test_malformed_body_gets_422(client: TestClient, body: bytes) -> None:
     response = client.post("/predict", content=body, headers={"content-type": "application/json"})
 
     assert response.status_code == 422
 
 
-def test_metrics_count_requests_by_status(client, record):
+def test_metrics_count_requests_by_status(client: TestClient, record: dict[str, Any]) -> None:
     client.post("/predict", json=record)
     client.post("/predict", json={**record, FIRST.name: BAD_VALUE})
 
@@ -402,14 +441,16 @@ def test_metrics_count_requests_by_status(client, record):
     assert "prediction_" in metrics
 
 
-def test_openapi_documents_the_batch_limit_of_this_app(client):
+def test_openapi_documents_the_batch_limit_of_this_app(client: TestClient) -> None:
     body = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]
 
     schema = body["content"]["application/json"]["schema"]
     assert MAX_ROWS in {option.get("maxItems") for option in schema["anyOf"]}
 
 
-def test_predictions_are_not_logged_by_default(serving_dir, record, tmp_path, monkeypatch):
+def test_predictions_are_not_logged_by_default(
+    serving_dir: Path, record: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with TestClient(
         create_app(ServeSettings(model_dir=serving_dir, max_batch_rows=MAX_ROWS))
@@ -419,7 +460,9 @@ def test_predictions_are_not_logged_by_default(serving_dir, record, tmp_path, mo
     assert list(tmp_path.iterdir()) == []
 
 
-def test_logged_predictions_carry_inputs_outputs_and_version(serving_dir, unseen_table, tmp_path):
+def test_logged_predictions_carry_inputs_outputs_and_version(
+    serving_dir: Path, unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     log = tmp_path / "logs" / "predictions.jsonl"
     settings = ServeSettings(
         model_dir=serving_dir,
@@ -441,8 +484,8 @@ def test_logged_predictions_carry_inputs_outputs_and_version(serving_dir, unseen
 
 
 def test_logged_rows_carry_the_routers_variant_the_id_and_the_time_taken(
-    serving_dir, unseen_table, tmp_path
-):
+    serving_dir: Path, unseen_table: pd.DataFrame, tmp_path: Path
+) -> None:
     # Given a router that names the variant of each request (README: "Impact of a new model"),
     log = tmp_path / "predictions.jsonl"
     settings = ServeSettings(
@@ -471,8 +514,8 @@ def test_logged_rows_carry_the_routers_variant_the_id_and_the_time_taken(
 
 
 def test_a_request_the_model_fails_is_logged_as_an_error_of_its_variant(
-    serving_dir, record, tmp_path, monkeypatch
-):
+    serving_dir: Path, record: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     log = tmp_path / "predictions.jsonl"
     settings = ServeSettings(
         model_dir=serving_dir,
@@ -484,7 +527,7 @@ def test_a_request_the_model_fails_is_logged_as_an_error_of_its_variant(
     with TestClient(app, raise_server_exceptions=False) as failing_client:
         assert failing_client.post("/predict", json=record).status_code == 200
 
-        def broken(columns):
+        def broken(columns: Mapping[str, Values]) -> NoReturn:
             raise RuntimeError("the runtime crashed")
 
         monkeypatch.setattr(app.state.service.model, "predict", broken)
@@ -501,7 +544,9 @@ def test_a_request_the_model_fails_is_logged_as_an_error_of_its_variant(
     assert not set(feature_names()) & set(lines[1])
 
 
-def test_sampling_logs_about_the_configured_share(serving_dir, record, tmp_path):
+def test_sampling_logs_about_the_configured_share(
+    serving_dir: Path, record: dict[str, Any], tmp_path: Path
+) -> None:
     log = tmp_path / "predictions.jsonl"
     settings = ServeSettings(
         model_dir=serving_dir,
@@ -517,7 +562,9 @@ def test_sampling_logs_about_the_configured_share(serving_dir, record, tmp_path)
     assert 0.15 * 20 * MAX_ROWS < logged < 0.25 * 20 * MAX_ROWS
 
 
-def test_prediction_log_rotates_and_keeps_a_bounded_number_of_files(serving_dir, record, tmp_path):
+def test_prediction_log_rotates_and_keeps_a_bounded_number_of_files(
+    serving_dir: Path, record: dict[str, Any], tmp_path: Path
+) -> None:
     sent = 200  # several rotations whatever the width of a row (4,000 bytes is 10+ rows)
     settings = ServeSettings(
         model_dir=serving_dir,
@@ -549,8 +596,8 @@ def test_prediction_log_rotates_and_keeps_a_bounded_number_of_files(serving_dir,
 
 
 def test_a_stalled_prediction_log_drops_rows_instead_of_stalling_requests(
-    serving_dir, record, tmp_path
-):
+    serving_dir: Path, record: dict[str, Any], tmp_path: Path
+) -> None:
     # Given the log's file lock held elsewhere (a disk that does not answer),
     log = tmp_path / "predictions.jsonl"
     settings = ServeSettings(
@@ -591,14 +638,14 @@ def test_a_stalled_prediction_log_drops_rows_instead_of_stalling_requests(
         ("SERVE_MAX_HEADER_BYTES", "32k"),
     ],
 )
-def test_bad_setting_is_named(monkeypatch, variable, value):
+def test_bad_setting_is_named(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)
 
     with pytest.raises(SettingsError, match=re.escape(f"{variable}={value!r}: use ")):
         ServeSettings.from_env()
 
 
-def test_settings_default_to_the_documented_values(monkeypatch):
+def test_settings_default_to_the_documented_values(monkeypatch: pytest.MonkeyPatch) -> None:
     defaulted = ("SERVE_MAX_BODY_BYTES", "SERVE_WORKERS", "SERVE_PREDICTION_LOG_SAMPLE")
     for variable in (*defaulted, "SERVE_MAX_HEADER_BYTES"):
         monkeypatch.delenv(variable, raising=False)
@@ -615,7 +662,9 @@ def test_settings_default_to_the_documented_values(monkeypatch):
     ("cpu_max", "expected"),
     [("150000 100000\n", 2), ("50000 100000\n", 1), ("max 100000\n", None), ("garbled", None)],
 )
-def test_workers_follow_the_cpu_quota_a_container_is_given(tmp_path, cpu_max, expected):
+def test_workers_follow_the_cpu_quota_a_container_is_given(
+    tmp_path: Path, cpu_max: str, expected: int | None
+) -> None:
     quota = tmp_path / "cpu.max"
     quota.write_text(cpu_max)
     unlimited = available_cores(tmp_path / "absent")

@@ -13,6 +13,8 @@ import re
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -28,14 +30,14 @@ REQUEST_COUNT = r'http_requests_total\{method="\w+",path="[^"]*",status="(\d+)"\
 
 
 @pytest.fixture(scope="module")
-def service_url(serving_dir, tmp_path_factory):
+def service_url(serving_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service as the image runs it (two workers) on a free port, for the whole module."""
     log = tmp_path_factory.mktemp("fuzz") / "service.log"
     with running_service(serving_dir, log, SERVE_WORKERS="2") as url:
         yield url
 
 
-def test_fuzzing_gets_only_documented_schema_valid_answers_and_no_5xx(service_url):
+def test_fuzzing_gets_only_documented_schema_valid_answers_and_no_5xx(service_url: str) -> None:
     # Given the running service, when schemathesis sends what its OpenAPI schema allows
     # and forbids, and the hostile bodies of fuzz_hooks.py, then every check passes
     # (schemathesis.toml configures them and loads the hooks)
@@ -63,7 +65,9 @@ def test_fuzzing_gets_only_documented_schema_valid_answers_and_no_5xx(service_ur
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile=HOSTILE_BODIES)
-def test_every_hostile_body_gets_a_4xx_with_a_short_json_answer(service_url, hostile):
+def test_every_hostile_body_gets_a_4xx_with_a_short_json_answer(
+    service_url: str, hostile: tuple[str, bytes]
+) -> None:
     media_type, body = hostile
     connection = http.client.HTTPConnection("127.0.0.1", urlsplit(service_url).port, timeout=30)
     try:

@@ -16,11 +16,16 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
 
+from {{ cookiecutter.package_name }}.core.task import Predictions
+from {{ cookiecutter.package_name }}.scoring.runtime import ServingModel
 from {{ cookiecutter.package_name }}.serve.app import INLINE_BYTES, create_app
 from {{ cookiecutter.package_name }}.serve.protocol import DeadlineHttpProtocol
 from {{ cookiecutter.package_name }}.serve.schemas import Record
@@ -37,13 +42,40 @@ from ..live_service import (
     worker_that_cannot_start,
 )
 
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.core.features import Values  # a type alias only
+
 TIMEOUT = 1.0  # SERVE_REQUEST_TIMEOUT and SERVE_KEEP_ALIVE_TIMEOUT of the service under test
 RECORD = Record.model_json_schema()["examples"][0]
 BATCHES, ROWS = 40, 2
 
 
+class Port(TypedDict):
+    """Where a helper connects to: the port of `live`, `sturdy` or a server of the test's own."""
+
+    port: int | None
+
+
+class Live(TypedDict):
+    """The `live` service: its URL and port, its log and the folder its prediction log is in."""
+
+    url: str
+    port: int | None
+    log: Path
+    dir: Path
+
+
+class Sturdy(TypedDict):
+    """The `sturdy` service: its URL and port, its log and its server process."""
+
+    url: str
+    port: int | None
+    log: Path
+    process: subprocess.Popen[bytes]
+
+
 @pytest.fixture(scope="module")
-def live(serving_dir, tmp_path_factory):
+def live(serving_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """Two workers with short timeouts and a small prediction log, as a dict of paths and URL."""
     folder = tmp_path_factory.mktemp("live")
     settings = {
@@ -60,7 +92,7 @@ def live(serving_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sturdy(serving_dir, tmp_path_factory):
+def sturdy(serving_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sturdy]:
     """Two workers with the default timeouts and room for a 1,000-row batch of bad rows."""
     folder = tmp_path_factory.mktemp("sturdy")
     log = folder / "service.log"
@@ -69,7 +101,7 @@ def sturdy(serving_dir, tmp_path_factory):
         yield {"url": url, "port": urlsplit(url).port, "log": log, "process": process}
 
 
-def connect(live) -> socket.socket:
+def connect(live: Port) -> socket.socket:
     return socket.create_connection(("127.0.0.1", live["port"]), timeout=10)
 
 
@@ -91,13 +123,13 @@ def seconds_until_closed(connection: socket.socket, drip: bytes = b"", every: fl
     pytest.fail(f"the connection was still open after {time.monotonic() - start:.1f} s")
 
 
-def log_lines(live) -> list[dict]:
+def log_lines(live: Live | Sturdy) -> list[dict[str, Any]]:
     """The service's JSON log lines (uvicorn's own start-up lines are prose)."""
     lines = live["log"].read_text().splitlines()
     return [json.loads(line) for line in lines if line.startswith("{")]
 
 
-def post(live, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+def post(live: Port, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", live["port"], timeout=30)
     try:
         connection.request(
@@ -109,19 +141,19 @@ def post(live, body: bytes, headers: dict[str, str] | None = None) -> tuple[int,
         connection.close()
 
 
-def test_silent_connection_is_closed_after_the_request_timeout(live):
+def test_silent_connection_is_closed_after_the_request_timeout(live: Live) -> None:
     with connect(live) as silent:
         assert seconds_until_closed(silent) < TIMEOUT + 1
 
 
-def test_headers_sent_a_byte_at_a_time_are_cut_off(live):
+def test_headers_sent_a_byte_at_a_time_are_cut_off(live: Live) -> None:
     headers = b"POST /predict HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 1_000
 
     with connect(live) as slow:
         assert seconds_until_closed(slow, headers) < TIMEOUT + 1
 
 
-def test_body_sent_a_byte_at_a_time_is_cut_off(live):
+def test_body_sent_a_byte_at_a_time_is_cut_off(live: Live) -> None:
     with connect(live) as slow:
         slow.sendall(
             b"POST /predict HTTP/1.1\r\nHost: x\r\n"
@@ -130,14 +162,14 @@ def test_body_sent_a_byte_at_a_time_is_cut_off(live):
         assert seconds_until_closed(slow, b" " * 1_000) < TIMEOUT + 1
 
 
-def test_idle_keep_alive_connection_is_closed(live):
+def test_idle_keep_alive_connection_is_closed(live: Live) -> None:
     with connect(live) as idle:
         idle.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         assert b"200 OK" in idle.recv(1024)
         assert seconds_until_closed(idle) < int(TIMEOUT) + 1
 
 
-def test_aborted_upload_is_one_log_line_not_a_traceback(live):
+def test_aborted_upload_is_one_log_line_not_a_traceback(live: Live) -> None:
     with connect(live) as aborted:
         aborted.sendall(
             b"POST /predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
@@ -154,7 +186,7 @@ def test_aborted_upload_is_one_log_line_not_a_traceback(live):
     assert all(line["level"] == "INFO" and line["path"] == "/predict" for line in aborted_lines)
 
 
-def test_oversized_upload_gets_413_and_the_service_stays_healthy(live):
+def test_oversized_upload_gets_413_and_the_service_stays_healthy(live: Live) -> None:
     status, body = post(live, b" " * 20_000_000)
 
     assert status == 413
@@ -163,7 +195,7 @@ def test_oversized_upload_gets_413_and_the_service_stays_healthy(live):
         assert health.status == 200
 
 
-def test_two_workers_share_one_count_and_one_prediction_log(live):
+def test_two_workers_share_one_count_and_one_prediction_log(live: Live) -> None:
     # Given two workers, when batches arrive on fresh connections (each worker takes some),
     def metric(name: str, **labels: str) -> float:
         with urllib.request.urlopen(f"{live['url']}/metrics", timeout=5) as response:
@@ -195,7 +227,7 @@ def test_two_workers_share_one_count_and_one_prediction_log(live):
     assert all(path.stat().st_size <= 5_000 for path in files)
 
 
-def test_a_second_service_on_the_same_port_is_refused(live, serving_dir):
+def test_a_second_service_on_the_same_port_is_refused(live: Live, serving_dir: Path) -> None:
     # Given a service whose workers share its port (each on a socket of its own),
     env = {**os.environ, "SERVE_MODEL_DIR": str(serving_dir), "SERVE_WORKERS": "2"}
 
@@ -215,7 +247,9 @@ def test_a_second_service_on_the_same_port_is_refused(live, serving_dir):
     assert second.stderr.count("\n") == 1
 
 
-def test_unwritable_prediction_log_stops_the_start_in_one_line(serving_dir, tmp_path):
+def test_unwritable_prediction_log_stops_the_start_in_one_line(
+    serving_dir: Path, tmp_path: Path
+) -> None:
     (tmp_path / "a-file").write_text("not a folder")  # unwritable for root too
     env = {
         **os.environ,
@@ -234,18 +268,18 @@ def test_unwritable_prediction_log_stops_the_start_in_one_line(serving_dir, tmp_
 class BlockingModel:
     """The real model, held until released: a long inference, made deterministic."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model: ServingModel) -> None:
         self.model = model
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def predict(self, columns):
+    def predict(self, columns: Mapping[str, Values]) -> Predictions:
         self.entered.set()
         self.release.wait(timeout=30)
         return self.model.predict(columns)
 
 
-def test_health_answers_while_a_prediction_is_running(serving_dir):
+def test_health_answers_while_a_prediction_is_running(serving_dir: Path) -> None:
     # Given one worker whose model is busy with a request too large to score on the event loop
     # (however few and short the contract's features),
     rows = INLINE_BYTES // len(json.dumps(RECORD)) + 2
@@ -276,12 +310,12 @@ def test_health_answers_while_a_prediction_is_running(serving_dir):
         thread.join(timeout=10)
 
 
-def metric(service, name: str, **labels: str) -> float:
+def metric(service: Live | Sturdy, name: str, **labels: str) -> float:
     with urllib.request.urlopen(f"{service['url']}/metrics", timeout=5) as response:
         return metric_value(response.read().decode(), name, **labels)
 
 
-def counted(service, before: float, name: str, **labels: str) -> float:
+def counted(service: Live | Sturdy, before: float, name: str, **labels: str) -> float:
     """How much the metric grew since `before`, once it has (a worker counts after answering)."""
     deadline = time.monotonic() + 10
     while (grown := metric(service, name, **labels) - before) < 1 and time.monotonic() < deadline:
@@ -289,7 +323,7 @@ def counted(service, before: float, name: str, **labels: str) -> float:
     return grown
 
 
-def health_latencies(service, done: threading.Event) -> list[float]:
+def health_latencies(service: Live | Sturdy, done: threading.Event) -> list[float]:
     """Probe /health on a new connection every 20 ms until `done`; each probe's seconds."""
     latencies = []
     while not done.is_set():
@@ -329,7 +363,7 @@ def answer_while_sending(connection: socket.socket, head: bytes, body: bytes) ->
                 sent = len(body)  # nothing more to send; read what came back
 
 
-def test_a_64_mb_header_gets_431_at_once_while_health_keeps_answering(sturdy):
+def test_a_64_mb_header_gets_431_at_once_while_health_keeps_answering(sturdy: Sturdy) -> None:
     # Given a client sending a request whose one header is 64 MB,
     head = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Padding: "
     padding = b"a" * (64 * 2**20)
@@ -358,7 +392,7 @@ def test_a_64_mb_header_gets_431_at_once_while_health_keeps_answering(sturdy):
     assert max(probes) < 5
 
 
-def test_too_many_header_fields_get_431(sturdy):
+def test_too_many_header_fields_get_431(sturdy: Sturdy) -> None:
     fields = b"".join(b"X-Field-%d: 1\r\n" % number for number in range(101))
     head = b"GET /health HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n"
 
@@ -369,7 +403,7 @@ def test_too_many_header_fields_get_431(sturdy):
     assert b"more than 100 header fields" in answer
 
 
-def test_1000_rows_of_140_unknown_keys_get_a_small_422(sturdy):
+def test_1000_rows_of_140_unknown_keys_get_a_small_422(sturdy: Sturdy) -> None:
     row = {**RECORD, **{f"u{number}": 0 for number in range(140)}}
     batch = json.dumps([row] * 1000).encode()
 
@@ -382,7 +416,7 @@ def test_1000_rows_of_140_unknown_keys_get_a_small_422(sturdy):
     assert answer["detail"][0]["loc"] == ["body", 0, "u0"]
 
 
-def test_413_on_a_keep_alive_connection_closes_it_at_once(sturdy):
+def test_413_on_a_keep_alive_connection_closes_it_at_once(sturdy: Sturdy) -> None:
     # Given a keep-alive client that declares a body over the limit and keeps uploading,
     head = (
         b"POST /predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
@@ -401,7 +435,7 @@ def test_413_on_a_keep_alive_connection_closes_it_at_once(sturdy):
     assert seconds < 5
 
 
-def test_parser_errors_are_counted_and_logged_as_json_with_the_client(sturdy):
+def test_parser_errors_are_counted_and_logged_as_json_with_the_client(sturdy: Sturdy) -> None:
     refused = {"method": "-", "path": "other", "status": "400"}
     before = metric(sturdy, "http_requests_total", **refused)
 
@@ -417,7 +451,7 @@ def test_parser_errors_are_counted_and_logged_as_json_with_the_client(sturdy):
     assert "Invalid HTTP request received" not in sturdy["log"].read_text()
 
 
-def test_a_bad_chunk_mid_body_is_counted_as_the_400_the_client_got(sturdy):
+def test_a_bad_chunk_mid_body_is_counted_as_the_400_the_client_got(sturdy: Sturdy) -> None:
     answered = {"method": "POST", "path": "/predict"}
     before = metric(sturdy, "http_requests_total", **answered, status="400")
     head = (
@@ -435,7 +469,7 @@ def test_a_bad_chunk_mid_body_is_counted_as_the_400_the_client_got(sturdy):
     assert metric(sturdy, "http_requests_total", **answered, status="499") == 0
 
 
-def test_answers_name_no_server_and_forbid_sniffing(sturdy):
+def test_answers_name_no_server_and_forbid_sniffing(sturdy: Sturdy) -> None:
     with urllib.request.urlopen(f"{sturdy['url']}/health", timeout=5) as health:
         headers = health.headers
 
@@ -443,7 +477,9 @@ def test_answers_name_no_server_and_forbid_sniffing(sturdy):
     assert headers["x-content-type-options"] == "nosniff"
 
 
-def test_killing_workers_twice_under_load_loses_only_their_requests_in_flight(sturdy):
+def test_killing_workers_twice_under_load_loses_only_their_requests_in_flight(
+    sturdy: Sturdy,
+) -> None:
     # Given clients posting records back to back, each on a new connection,
     clients, outcomes, errors, kills, done = 4, [], [], [], threading.Event()
     record = json.dumps(RECORD).encode()
@@ -502,7 +538,7 @@ def test_killing_workers_twice_under_load_loses_only_their_requests_in_flight(st
     assert [line["exit"] for line in replaced[-2:]] == [-9, -9]
 
 
-def test_supervisor_stops_when_no_worker_can_start(capsys):
+def test_supervisor_stops_when_no_worker_can_start(capsys: pytest.CaptureFixture[str]) -> None:
     # Given workers that fail to start every time (as a broken install would),
     port = free_port()
 

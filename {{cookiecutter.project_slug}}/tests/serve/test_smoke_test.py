@@ -24,7 +24,8 @@ SCRIPT = PROJECT / "scripts" / "smoke_test.py"
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @contextmanager
@@ -60,7 +61,7 @@ def smoke(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_smoke_test_passes_against_a_ready_service(serving_dir):
+def test_smoke_test_passes_against_a_ready_service(serving_dir: Path) -> None:
     with serving(serving_dir) as url:
         result = smoke(url)
 
@@ -68,7 +69,7 @@ def test_smoke_test_passes_against_a_ready_service(serving_dir):
     assert "smoke test passed" in result.stdout
 
 
-def test_smoke_test_fails_when_the_model_is_not_loaded(tmp_path):
+def test_smoke_test_fails_when_the_model_is_not_loaded(tmp_path: Path) -> None:
     with serving(tmp_path) as url:
         result = smoke(url, "--wait", "1")
 

@@ -20,13 +20,13 @@ from {{ cookiecutter.package_name }}.tracking.registry import (
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Tracking:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Tracking:
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
     return Tracking(tracking_uri=uri, experiment="tests", registered_model="tests-model")
 
 
 @pytest.fixture(autouse=True)
-def no_tracking_server(monkeypatch):
+def no_tracking_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
 
@@ -56,7 +56,7 @@ def training_run(store: Tracking, model_version: str | None = None) -> RunInfo:
     )
 
 
-def test_evaluation_of_a_model_trained_elsewhere_gets_its_own_run(store):
+def test_evaluation_of_a_model_trained_elsewhere_gets_its_own_run(store: Tracking) -> None:
     import mlflow
 
     elsewhere = RunInfo(
@@ -76,7 +76,7 @@ def test_evaluation_of_a_model_trained_elsewhere_gets_its_own_run(store):
     assert evaluation.data.metrics["golden_score"] == 0.8
 
 
-def test_evaluation_goes_to_the_training_run_and_tags_its_version_once(store):
+def test_evaluation_goes_to_the_training_run_and_tags_its_version_once(store: Tracking) -> None:
     import mlflow
 
     trained = training_run(store, model_version="new")
@@ -92,7 +92,7 @@ def test_evaluation_goes_to_the_training_run_and_tags_its_version_once(store):
     assert client.get_run(trained.run_id).data.metrics["golden_score"] == 0.8
 
 
-def test_champion_is_set_on_the_version_its_run_trained(store):
+def test_champion_is_set_on_the_version_its_run_trained(store: Tracking) -> None:
     import mlflow
 
     trained = training_run(store, model_version="new")
@@ -107,7 +107,7 @@ def test_champion_is_set_on_the_version_its_run_trained(store):
     assert champion.tags["release"] == "v1"
 
 
-def test_champion_refuses_a_version_another_run_trained(store):
+def test_champion_refuses_a_version_another_run_trained(store: Tracking) -> None:
     trained = training_run(store, model_version="new")
 
     with pytest.raises(RegistryError, match="was trained by run"):
@@ -116,7 +116,9 @@ def test_champion_refuses_a_version_another_run_trained(store):
         set_champion(trained.registered_model, "999", trained.run_id, {}, store)
 
 
-def test_mlflow_tracking_uri_points_the_stages_at_a_server(store, monkeypatch):
+def test_mlflow_tracking_uri_points_the_stages_at_a_server(
+    store: Tracking, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert TrackingSettings.from_env().applied_to(store) == store  # unset: params.yaml
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://mlflow.example.com:5000")
