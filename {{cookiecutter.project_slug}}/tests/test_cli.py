@@ -168,7 +168,9 @@ def test_an_unexpected_error_keeps_its_traceback(
 
 
 @pytest.mark.parametrize("verbose", [False, True])
-def test_progress_goes_to_stderr_and_debug_only_when_verbose(monkeypatch, capsys, verbose):
+def test_progress_goes_to_stderr_and_debug_only_when_verbose(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], verbose: bool
+) -> None:
     def working(args: object) -> int:
         log = logging.getLogger(baseline.__name__)
         log.debug("baseline: the detail behind it")

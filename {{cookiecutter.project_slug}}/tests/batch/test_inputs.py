@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -11,7 +13,9 @@ from {{ cookiecutter.package_name }}.batch.inputs import parquet_batches
 GROUP_ROWS = 40_000  # 320 kB of float64 per row group
 
 
-def test_a_parquet_file_is_read_holding_about_one_row_group_not_the_whole_file(tmp_path):
+def test_a_parquet_file_is_read_holding_about_one_row_group_not_the_whole_file(
+    tmp_path: Path,
+) -> None:
     # pyarrow's default read cache (pre_buffer) holds every row group read so far until the
     # file is closed (apache/arrow#39808): score's memory grew with the input's size.
     numbers = np.random.default_rng(0).random(40 * GROUP_ROWS)  # incompressible

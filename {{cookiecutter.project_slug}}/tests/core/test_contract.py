@@ -6,7 +6,9 @@ import copy
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,13 +22,14 @@ from {{ cookiecutter.package_name }}.core.contract_file import (
     text_of,
 )
 from {{ cookiecutter.package_name }}.core.features import IdColumn
+from {{ cookiecutter.package_name }}.core.targets import BinaryTarget
 
 from ..conftest import PROJECT
 
 ENTRIES = yaml.safe_load(contract.CONTRACT_FILE.read_text())
 
 
-def test_the_contract_file_is_what_the_package_exposes():
+def test_the_contract_file_is_what_the_package_exposes() -> None:
     identity, features, target = read(contract.CONTRACT_FILE)
 
     assert (identity, features, target) == (contract.ID, contract.FEATURES, contract.TARGET)
@@ -34,7 +37,9 @@ def test_the_contract_file_is_what_the_package_exposes():
     assert GUIDE in contract.CONTRACT_FILE.read_text()  # the keys explained in the file itself
 
 
-def test_written_back_as_data_the_contract_and_its_fingerprint_are_unchanged(tmp_path):
+def test_written_back_as_data_the_contract_and_its_fingerprint_are_unchanged(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "contract.yaml"
     written = text_of(contract.ID, list(contract.FEATURES), contract.TARGET, "# a copy\n", path)
     path.write_text(written)
@@ -63,14 +68,14 @@ EXAMPLE = {
 NUMERIC, CATEGORICAL, NAME = 0, 1, "age"
 
 
-def changed(change, entries: dict | None = None) -> str:
+def changed(change: Callable[[Any], None], entries: dict[str, Any] | None = None) -> str:
     """A contract (EXAMPLE unless given) with one change, as YAML text."""
     entries = copy.deepcopy(EXAMPLE if entries is None else entries)
     change(entries)
     return yaml.safe_dump(entries, sort_keys=False)
 
 
-def test_the_example_is_a_valid_contract():
+def test_the_example_is_a_valid_contract() -> None:
     identity, features, target = parse(changed(lambda e: None), Path("contract.yaml"))
 
     assert identity == IdColumn("patient")
@@ -79,6 +84,7 @@ def test_the_example_is_a_valid_contract():
         "CategoricalFeature",
         "BooleanFeature",
     ]
+    assert isinstance(target, BinaryTarget)
     assert target.classes == ("good", "bad")
 
 
@@ -133,15 +139,17 @@ def test_the_example_is_a_valid_contract():
         "unknown target kind",
     ],
 )
-def test_a_wrong_entry_is_refused_by_its_place_in_the_file(change, message):
+def test_a_wrong_entry_is_refused_by_its_place_in_the_file(
+    change: Callable[[Any], None], message: str
+) -> None:
     with pytest.raises(ContractError, match=message) as refused:
         parse(changed(change), Path("contract.yaml"))
 
     assert str(refused.value).startswith("contract.yaml is not a valid contract; fix these")
 
 
-def test_every_wrong_field_is_named_at_once():
-    def two(entries):
+def test_every_wrong_field_is_named_at_once() -> None:
+    def two(entries: Any) -> None:
         entries["features"][NUMERIC]["dtype"] = "integer"
         entries["features"][NUMERIC]["maximum"] = "ten"
         entries["target"]["name"] = ""
@@ -154,12 +162,12 @@ def test_every_wrong_field_is_named_at_once():
     assert str(refused.value).count(".maximum") == 1  # one line a field, not one a type
 
 
-def test_a_file_that_is_not_yaml_is_refused_by_path():
+def test_a_file_that_is_not_yaml_is_refused_by_path() -> None:
     with pytest.raises(ContractError, match=r"contract\.yaml is not YAML"):
         parse("features: [unclosed", Path("contract.yaml"))
 
 
-def test_a_broken_contract_stops_every_command_with_its_message_and_status(tmp_path):
+def test_a_broken_contract_stops_every_command_with_its_message_and_status(tmp_path: Path) -> None:
     """The package reads its contract on import: the CLI's error boundary reports it."""
     package, source = tmp_path / "src", PROJECT / "src"
     shutil.copytree(source, package, ignore=shutil.ignore_patterns("__pycache__"))

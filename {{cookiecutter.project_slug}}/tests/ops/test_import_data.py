@@ -20,8 +20,12 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.core.contract_file import read
-from {{ cookiecutter.package_name }}.core.features import IdColumn
-from {{ cookiecutter.package_name }}.core.targets import NumericTarget
+from {{ cookiecutter.package_name }}.core.features import (
+    CategoricalFeature,
+    IdColumn,
+    NumericFeature,
+)
+from {{ cookiecutter.package_name }}.core.targets import BinaryTarget, NumericTarget
 from {{ cookiecutter.package_name }}.core.task import Regression as RegressionTask
 from {{ cookiecutter.package_name }}.ops import project_text
 
@@ -102,13 +106,17 @@ def test_the_written_contract_is_data_that_reads_the_table_right(project: Path) 
     identity, features, target = read(CONTRACT)
     kinds = {feature.name: feature for feature in features}
     assert identity is None
-    assert kinds["tumour size (mm)"].dtype == "float"
-    assert kinds["visits"].dtype == "int"
-    assert kinds["visits"].max_null_share > 0.05
-    assert kinds["colour"].categories == ("blue", "green", "red")
-    assert kinds["colour"].nullable
+    size, visits, colour = kinds["tumour size (mm)"], kinds["visits"], kinds["colour"]
+    assert isinstance(size, NumericFeature)
+    assert isinstance(visits, NumericFeature)
+    assert isinstance(colour, CategoricalFeature)
+    assert size.dtype == "float"
+    assert visits.dtype == "int"
+    assert visits.max_null_share > 0.05
+    assert colour.categories == ("blue", "green", "red")
+    assert colour.nullable
     assert type(kinds["smoker"]).__name__ == "BooleanFeature"
-    assert type(target).__name__ == "BinaryTarget"
+    assert isinstance(target, BinaryTarget)
     assert target.classes == ("good", "bad")  # the rarer label is the positive class
     entries = yaml.safe_load(CONTRACT.read_text())  # plain data: no code, no tags
     assert entries["target"] == {

@@ -101,7 +101,9 @@ def revision_of_main(registry: Path) -> str:
     return str(labels["org.opencontainers.image.revision"])
 
 
-def test_main_only_moves_forward(repo: Path, registry: Path, capsys) -> None:
+def test_main_only_moves_forward(
+    repo: Path, registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     newer, older = git(repo, "rev-parse", "HEAD"), git(repo, "rev-parse", "HEAD^")
     publish(registry, older)
 
@@ -132,7 +134,7 @@ def test_main_moves_to_the_first_image_and_past_an_unknown_one(repo: Path, regis
 
 
 def test_a_release_tags_the_published_image_by_the_repositorys_tags(
-    repo: Path, registry: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    repo: Path, registry: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     head = git(repo, "rev-parse", "HEAD")
     source = publish(registry, head)
@@ -149,7 +151,7 @@ def test_a_release_tags_the_published_image_by_the_repositorys_tags(
 
 
 def test_tags_and_flags_read_the_tag_on_head_without_release(
-    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("RELEASE", raising=False)
     git(repo, "tag", "v0.9.0", "HEAD^")
@@ -163,7 +165,7 @@ def test_tags_and_flags_read_the_tag_on_head_without_release(
 
 
 def test_a_hostile_release_is_refused_before_any_registry_call(
-    repo: Path, registry: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    repo: Path, registry: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     publish(registry, git(repo, "rev-parse", "HEAD"))
     before = registry.read_text()
@@ -178,7 +180,7 @@ def test_a_hostile_release_is_refused_before_any_registry_call(
 
 
 def test_a_commit_ci_never_published_fails_saying_how_to_recover(
-    repo: Path, registry: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    repo: Path, registry: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RELEASE", "v1.0.0")
     head = git(repo, "rev-parse", "HEAD")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from {{ cookiecutter.package_name }}.ops import yaml_edit
@@ -18,7 +20,7 @@ drift:
 """
 
 
-def test_values_change_and_every_comment_stays(tmp_path):
+def test_values_change_and_every_comment_stays(tmp_path: Path) -> None:
     path = tmp_path / "params.yaml"
     path.write_text(TEXT)
     data = yaml_edit.load(path)
@@ -40,7 +42,7 @@ def test_values_change_and_every_comment_stays(tmp_path):
     )
 
 
-def test_floats_are_written_as_pyyaml_reads_them(tmp_path):
+def test_floats_are_written_as_pyyaml_reads_them(tmp_path: Path) -> None:
     path = tmp_path / "params.yaml"
     path.write_text(TEXT)
     data = yaml_edit.load(path)
