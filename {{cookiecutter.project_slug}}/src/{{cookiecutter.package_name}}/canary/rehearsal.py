@@ -132,15 +132,16 @@ def serving_folder(source: str, params: Params) -> Path:
 
 @contextmanager
 def variant(
-    name: str, url: str | None, source: str, params: Params, folder: Path
+    name: str, url: str | None, source: str, params: Params, folder: Path, *, niceness: int = 0
 ) -> Iterator[Variant]:
-    """A variant answering on 127.0.0.1 (started here) or at a URL given."""
+    """A variant answering on 127.0.0.1 (started here, at `niceness`) or at a URL given."""
     if url:
         found = Variant(name, url.rstrip("/"))
         engines.wait_for(f"{found.url}/ready", 30, None, folder / f"{name}.log")
         yield found
         return
-    with engines.service(name, serving_folder(source, params).resolve(), folder) as started:
+    model = serving_folder(source, params).resolve()
+    with engines.service(name, model, folder, niceness) as started:
         yield started
 
 
@@ -237,8 +238,18 @@ def run(args: argparse.Namespace) -> int:
         champion = stack.enter_context(
             variant("champion", args.champion_url, champion_source, params, folder)
         )
+        # A shadow challenger answers no client: on this machine it must not take the
+        # champion's CPU (on a cluster its own pods keep it off the champion's).
+        niceness = engines.SHADOW_NICENESS if rules.mode == "shadow" else 0
         challenger = stack.enter_context(
-            variant("challenger", args.challenger_url, challenger_source, params, folder)
+            variant(
+                "challenger",
+                args.challenger_url,
+                challenger_source,
+                params,
+                folder,
+                niceness=niceness,
+            )
         )
         models = {each.name: fetch_json(f"{each.url}/metadata") for each in (champion, challenger)}
         warm_up([champion, challenger], bodies[0])
