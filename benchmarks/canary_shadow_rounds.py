@@ -2,12 +2,12 @@
 
     .venv/bin/python canary_shadow_rounds.py PACKAGE PAIRS SECONDS RATE
 
-Starts what `make canary MODE=shadow` starts (the champion and the challenger, each the project's
-service on models/serving, the challenger at the priority shadow mode gives it; Prometheus
-scraping both; nginx in front), then alternates rounds on the same processes: mirroring on
-(shadow), mirroring off (share 0: the same nginx path, nothing mirrored), on, off, ... so the
-machine's other load weighs on both alike. nginx is reloaded between rounds and a second of
-traffic is sent before each round's is measured. Prints one JSON line per round, with the
+Starts what `make canary MODE=shadow` starts (the champion and the challenger, each the
+project's service on models/serving logging every prediction, the challenger at the priority
+shadow mode gives it; Prometheus scraping both; nginx in front), then alternates rounds on
+the same processes: mirroring on (shadow), mirroring off (share 0: the same nginx path,
+nothing mirrored), on, off, ... so the machine's other load weighs on both alike. nginx is
+reloaded between rounds and a second of traffic is sent before each round's is measured. Prints one JSON line per round, with the
 copies the challenger answered (all of the round's requests when mirroring is on).
 """
 
@@ -35,8 +35,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="shadow-rounds-") as temporary:
         folder = Path(temporary)
         with (
-            engines.service("champion", model, folder) as champion,
-            engines.service("challenger", model, folder, engines.SHADOW_NICENESS) as challenger,
+            engines.service("champion", model, folder, log=folder / "a.jsonl") as champion,
+            engines.service(
+                "challenger",
+                model,
+                folder,
+                niceness=engines.SHADOW_NICENESS,
+                log=folder / "b.jsonl",
+            ) as challenger,
             engines.prometheus(folder, champion, challenger),
         ):
             router = engines.Router(folder, champion, challenger)

@@ -113,13 +113,18 @@ class Variant:
 
 
 @contextmanager
-def service(name: str, model_dir: Path, folder: Path, niceness: int = 0) -> Iterator[Variant]:
+def service(
+    name: str, model_dir: Path, folder: Path, *, niceness: int = 0, log: Path | None = None
+) -> Iterator[Variant]:
     """The project's own scoring service (`serve`) on a free port, loading `model_dir`.
 
-    `niceness` above 0 runs it at a lower CPU priority (`nice`): a shadow challenger's.
+    `niceness` above 0 runs it at a lower CPU priority (`nice`): a shadow challenger's. `log`:
+    every row it scores goes to this prediction log (shadow mode pairs the two variants').
     """
     port = free_port()
     env = {**os.environ, "SERVE_MODEL_DIR": str(model_dir), "SERVE_WORKERS": "1"}
+    if log is not None:
+        env |= {"SERVE_PREDICTION_LOG": str(log), "SERVE_PREDICTION_LOG_SAMPLE": "1"}
     command = [sys.executable, "-m", PACKAGE, "serve", "--host", HOST, "--port", str(port)]
     if niceness > 0:
         command = [engine("nice"), "-n", str(niceness), *command]
