@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import socket
 import statistics
 import subprocess
@@ -83,6 +84,19 @@ def faulty(project: Path, kind: str) -> tuple[subprocess.Popen[bytes], str]:
     sys.exit(f"the {kind} challenger did not start")
 
 
+def p99(values: list[float]) -> float:
+    """The 99th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def bootstrap_interval(ratios: list[float], draws: int = 2000) -> tuple[float, float]:
+    """A 90% percentile-bootstrap interval of the median of `ratios` (pairs resampled)."""
+    pick = random.Random(0)
+    medians = sorted(statistics.median(pick.choices(ratios, k=len(ratios))) for _ in range(draws))
+    return medians[int(0.05 * draws)], medians[int(0.95 * draws) - 1]
+
+
 def shadow_cost(project: Path, pairs: int, seconds: float) -> None:
     """Client latency with mirroring on against off, in alternating rounds on one set of engines."""
     command = [".venv/bin/python", str(ROUNDS), "customer_churn", str(pairs), f"{seconds:g}"]
@@ -98,13 +112,19 @@ def shadow_cost(project: Path, pairs: int, seconds: float) -> None:
     medians = [a["p50_ms"] / b["p50_ms"] for a, b in zip(on, off, strict=True)]
     quartiles = statistics.quantiles(ratios, n=4)
     ratio = statistics.median(ratios)
+    low, high = bootstrap_interval(ratios)
+    pooled = p99([x for a in on for x in a["latencies_ms"]]) / p99(
+        [x for b in off for x in b["latencies_ms"]]
+    )
     loads = [each["load"] for each in rounds]
     lost = sum(each["requests"] - each["challenger_answered"] for each in on)
     print(
         f"client_p99 shadow on/off: median ratio {ratio:.3f} over {len(ratios)} pairs of "
-        f"{seconds:g} s rounds at {RATE}/s (~{on[0]['requests']} requests a round); quartiles "
+        f"{seconds:g} s rounds at {RATE}/s (~{on[0]['requests']} requests a round); 90% "
+        f"bootstrap interval of that median {low:.3f}-{high:.3f}; quartiles "
         f"{quartiles[0]:.3f}-{quartiles[2]:.3f}, range {ratios[0]:.3f}-{ratios[-1]:.3f}; "
-        f"median p99 on {statistics.median(a['p99_ms'] for a in on):.2f} ms, off "
+        f"pooled p99 ratio {pooled:.3f}; median p99 on "
+        f"{statistics.median(a['p99_ms'] for a in on):.2f} ms, off "
         f"{statistics.median(b['p99_ms'] for b in off):.2f} ms; p50 ratio "
         f"{statistics.median(medians):.3f}; mirrored copies the challenger did not answer: "
         f"{lost:.0f}; load average {min(loads):.2f}-{max(loads):.2f}; goal<=1.10 "

@@ -7,8 +7,9 @@ project's service on models/serving logging every prediction, the challenger at 
 shadow mode gives it; Prometheus scraping both; nginx in front), then alternates rounds on
 the same processes: mirroring on (shadow), mirroring off (share 0: the same nginx path,
 nothing mirrored), on, off, ... so the machine's other load weighs on both alike. nginx is
-reloaded between rounds and a second of traffic is sent before each round's is measured. Prints one JSON line per round, with the
-copies the challenger answered (all of the round's requests when mirroring is on).
+reloaded between rounds and a second of traffic is sent before each round's is measured.
+Prints one JSON line per round, with the copies the challenger answered (all of the round's
+requests when mirroring is on) and the client's latencies.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> None:
                                 "p50_ms": float(np.quantile(latencies, 0.5)) * 1000,
                                 "p99_ms": float(np.quantile(latencies, 0.99)) * 1000,
                                 "load": os.getloadavg()[0],
+                                "latencies_ms": [round(x * 1000, 3) for x in latencies],
                             }
                         ),
                         flush=True,
