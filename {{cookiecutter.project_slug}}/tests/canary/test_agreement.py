@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.canary.agreement import Agreement, agreement, describe, score
+from {{ cookiecutter.package_name }}.canary.agreement import (
+    Agreement,
+    agreement,
+    describe,
+    score,
+)
 from {{ cookiecutter.package_name }}.core.contract import ID
 
 
