@@ -292,7 +292,7 @@ def run(args: argparse.Namespace) -> int:
             )
         run_log["client_p99_seconds"] = replay.p99()
         run_log["client_statuses"] = dict(replay.statuses)
-    if shadow:  # the services have stopped: their logs are complete
+    if shadow and not (args.champion_url or args.challenger_url):  # both logged here, complete
         paired = agreement(prediction_log(folder, "champion"), prediction_log(folder, "challenger"))
         run_log["shadow_agreement"] = asdict(paired) if paired else None
     action = promote(models["challenger"], params) if verdict is Verdict.PROMOTE else ""
