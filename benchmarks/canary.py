@@ -4,19 +4,23 @@ In one run, on a default project (baked and trained here, or --project of one al
 `make repro`), with the real engines (nginx, Prometheus, the project's service):
 
 - client p99 with shadow mirroring on (MODE=shadow: every request also goes to the challenger)
-  against off (canary mode, share 0: the same nginx path, nothing mirrored), in alternating
-  rounds so the machine's other load weighs on each alike; goal: within 10%;
+  against off (canary mode, share 0: the same nginx path, nothing mirrored), on the same
+  engines in alternating rounds, on, off, on, off, ... (canary_shadow_rounds.py), so the
+  machine's other load weighs on both alike; the figure is the median over pairs of adjacent
+  rounds of p99(on) / p99(off), with their spread and the load average; goal: within 10%;
 - time from the first bad interval to the challenger's share at 0, for a challenger failing
   5% of its requests and one ten times slower (tests/canary_faults.py); goal: <= 2 intervals;
 - false roll backs over --runs rehearsals of an identical challenger; goal: none.
 
-    uv run python benchmarks/canary.py [--project DIR] [--runs 20] [--rounds 3] [--interval 3]
+    uv run python benchmarks/canary.py [--project DIR] [--runs 20] [--pairs 10] [--seconds 8]
+        [--interval 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import socket
 import statistics
 import subprocess
@@ -30,6 +34,8 @@ from typing import Any
 from _project import ENV, bake
 
 FAULTS = Path(__file__).resolve().parents[1] / "tests" / "canary_faults.py"
+ROUNDS = Path(__file__).resolve().with_name("canary_shadow_rounds.py")
+RATE = 100  # requests a second in each shadow round
 
 
 def canary(project: Path, name: str, *options: str) -> dict[str, Any]:
@@ -78,12 +84,65 @@ def faulty(project: Path, kind: str) -> tuple[subprocess.Popen[bytes], str]:
     sys.exit(f"the {kind} challenger did not start")
 
 
+def p99(values: list[float]) -> float:
+    """The 99th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def bootstrap_interval(ratios: list[float], draws: int = 2000) -> tuple[float, float]:
+    """A 90% percentile-bootstrap interval of the median of `ratios` (pairs resampled)."""
+    pick = random.Random(0)
+    medians = sorted(statistics.median(pick.choices(ratios, k=len(ratios))) for _ in range(draws))
+    return medians[int(0.05 * draws)], medians[int(0.95 * draws) - 1]
+
+
+def shadow_cost(project: Path, pairs: int, seconds: float) -> None:
+    """Client latency with mirroring on against off, in alternating rounds on one set of engines."""
+    command = [".venv/bin/python", str(ROUNDS), "customer_churn", str(pairs), f"{seconds:g}"]
+    result = subprocess.run(
+        [*command, str(RATE)], cwd=project, env=ENV, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"the shadow rounds failed:\n{result.stderr[-3000:]}")
+    rounds = [json.loads(line) for line in result.stdout.splitlines()]
+    on = [each for each in rounds if each["mode"] == "shadow"]
+    off = [each for each in rounds if each["mode"] == "canary"]
+    ratios = sorted(a["p99_ms"] / b["p99_ms"] for a, b in zip(on, off, strict=True))
+    medians = [a["p50_ms"] / b["p50_ms"] for a, b in zip(on, off, strict=True)]
+    quartiles = statistics.quantiles(ratios, n=4)
+    ratio = statistics.median(ratios)
+    low, high = bootstrap_interval(ratios)
+    pooled = p99([x for a in on for x in a["latencies_ms"]]) / p99(
+        [x for b in off for x in b["latencies_ms"]]
+    )
+    loads = [each["load"] for each in rounds]
+    lost = sum(each["requests"] - each["challenger_answered"] for each in on)
+    print(
+        f"client_p99 shadow on/off: median ratio {ratio:.3f} over {len(ratios)} pairs of "
+        f"{seconds:g} s rounds at {RATE}/s (~{on[0]['requests']} requests a round); 90% "
+        f"bootstrap interval of that median {low:.3f}-{high:.3f}; quartiles "
+        f"{quartiles[0]:.3f}-{quartiles[2]:.3f}, range {ratios[0]:.3f}-{ratios[-1]:.3f}; "
+        f"pooled p99 ratio {pooled:.3f}; median p99 on "
+        f"{statistics.median(a['p99_ms'] for a in on):.2f} ms, off "
+        f"{statistics.median(b['p99_ms'] for b in off):.2f} ms; p50 ratio "
+        f"{statistics.median(medians):.3f}; mirrored copies the challenger did not answer: "
+        f"{lost:.0f}; load average {min(loads):.2f}-{max(loads):.2f}; goal<=1.10 "
+        f"{'met' if ratio <= 1.1 else 'MISSED'}"
+    )
+    print(
+        "  rounds (p99 ms, on/off): "
+        + ", ".join(f"{a['p99_ms']:.1f}/{b['p99_ms']:.1f}" for a, b in zip(on, off, strict=True))
+    )
+
+
 def main() -> None:
     """Measure, print each figure with its goal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--project", type=Path, help="a default project after make repro")
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=10, help="shadow on/off round pairs")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds a round")
     parser.add_argument("--interval", type=float, default=3.0)
     args = parser.parse_args()
     project = args.project
@@ -91,36 +150,7 @@ def main() -> None:
         project = bake(Path(tempfile.mkdtemp(prefix="bench-canary-")))
         subprocess.run("make install repro", shell=True, cwd=project, env=ENV, check=True)
     interval = ["--interval-seconds", f"{args.interval:g}"]
-
-    on, off = [], []
-    for _ in range(args.rounds):
-        shadow = canary(
-            project, "shadow", "--mode", "shadow", "--intervals", "2", "--rate", "100", *interval
-        )
-        plain = canary(
-            project,
-            "plain",
-            "--mode",
-            "canary",
-            "--share",
-            "0",
-            "--intervals",
-            "2",
-            "--rate",
-            "100",
-            "--min-requests",
-            "1",
-            *interval,
-        )
-        on.append(shadow["run"]["client_p99_seconds"])
-        off.append(plain["run"]["client_p99_seconds"])
-    p99_on, p99_off = statistics.median(on), statistics.median(off)
-    ratio = p99_on / p99_off
-    print(
-        f"client_p99_ms shadow_on={p99_on * 1000:.2f} shadow_off={p99_off * 1000:.2f} "
-        f"ratio={ratio:.3f} (rounds: on {[round(x * 1000, 2) for x in on]}, "
-        f"off {[round(x * 1000, 2) for x in off]}) goal<=1.10 {'met' if ratio <= 1.1 else 'MISSED'}"
-    )
+    shadow_cost(project, args.pairs, args.seconds)
 
     for kind in ("fail", "slow"):
         process, url = faulty(project, kind)

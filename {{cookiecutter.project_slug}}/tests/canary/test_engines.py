@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,7 +29,9 @@ CHALLENGER = Variant("challenger", "http://127.0.0.1:8002/base")
 
 
 def config(mode: str, share: float) -> str:
-    return nginx_config(Path("/srv/canary"), 8000, CHAMPION, CHALLENGER, mode=mode, share=share)
+    return nginx_config(
+        Path("/srv/canary"), (8000, 8003), CHAMPION, CHALLENGER, mode=mode, share=share
+    )
 
 
 def test_canary_splits_the_share_and_keeps_an_assignment_sticky() -> None:
@@ -44,17 +53,97 @@ def test_share_zero_and_shadow_answer_from_the_champion_only(mode: str, share: f
     assert ("mirror /shadow;" in text) == (mode == "shadow")
 
 
-def test_nginx_accepts_each_config(tmp_path: Path) -> None:
+def test_shadow_hands_each_copy_to_a_relay_that_outlives_the_mirror() -> None:
+    text = config("shadow", 0.0)
+    mirror, relay = text.split("location = /shadow")[1].split("listen 127.0.0.1:8003;")
+
+    assert "proxy_pass http://127.0.0.1:8003$request_uri;" in mirror
+    assert "proxy_read_timeout 1ms;" in mirror
+    assert "proxy_ignore_client_abort on;" in relay
+    assert "proxy_set_header X-Shadow 1;" in relay
+    assert "proxy_pass http://challenger;" in relay
+
+
+def needs_nginx() -> None:
     if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
         pytest.skip("nginx is not installed (README: Canary and shadow)")
+
+
+Copy = tuple[str | None, str | None, bytes]  # X-Variant, X-Shadow, body
+
+
+class Stub(BaseHTTPRequestHandler):
+    """A variant that answers /predict after `delay` seconds and keeps what it was sent."""
+
+    protocol_version = "HTTP/1.1"
+    delay = 0.0
+    seen: list[Copy]
+
+    def do_GET(self) -> None:
+        self.answer(b"ok")
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(self.delay)
+        self.seen.append((self.headers["X-Variant"], self.headers["X-Shadow"], body))
+        self.answer(b'{"prediction": 1}')
+
+    def answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def stub(name: str, delay: float) -> Iterator[tuple[Variant, list[Copy]]]:
+    seen: list[Copy] = []
+    handler = type(name, (Stub,), {"delay": delay, "seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Variant(name, f"http://127.0.0.1:{server.server_address[1]}"), seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_slow_shadow_challenger_does_not_hold_the_champions_clients(tmp_path: Path) -> None:
+    # nginx reads a keep-alive connection's next request only once the mirrored copy of the
+    # last one is done: without the relay, each request here would wait for the slow copy.
+    needs_nginx()
+    with (
+        stub("champion", 0.0) as (champion, _),
+        stub("challenger", 1.5) as (challenger, copies),
+        Router(tmp_path, champion, challenger).running("shadow", 0.0) as router,
+    ):
+        connection = http.client.HTTPConnection(router.url.removeprefix("http://"))
+        start = time.monotonic()
+        for n in range(3):
+            connection.request("POST", "/predict", json.dumps({"n": n}).encode())
+            assert connection.getresponse().read() == b'{"prediction": 1}'
+        elapsed = time.monotonic() - start
+        connection.close()
+        deadline = time.monotonic() + 10
+        while len(copies) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    assert elapsed < 1.5  # each copy takes 1.5 s; waiting for them would take over 3 s
+    assert sorted(copies) == [("challenger", "1", json.dumps({"n": n}).encode()) for n in range(3)]
+
+
+def test_nginx_accepts_each_config(tmp_path: Path) -> None:
+    needs_nginx()
     router = Router(tmp_path, CHAMPION, CHALLENGER)
     for mode, share in (("canary", 0.05), ("canary", 0.0), ("canary", 1.0), ("shadow", 0.0)):
         router.write(mode, share)  # runs `nginx -t`: raises CanaryError on a refused config
 
 
 def test_a_config_nginx_refuses_is_an_error_naming_the_file(tmp_path: Path) -> None:
-    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
-        pytest.skip("nginx is not installed (README: Canary and shadow)")
+    needs_nginx()
     broken = Variant("champion", "http://127.0.0.1:notaport")
 
     with pytest.raises(CanaryError, match=r"nginx refused .*nginx\.conf"):

@@ -52,3 +52,31 @@ def test_the_reports_say_the_verdict_why_and_what_followed(params: Params, tmp_p
     assert saved["verdict"] == "roll back"
     assert saved["intervals"][1]["checks"][0]["metric"] == "error_rate"
     assert saved["models"]["challenger"]["version"] == "7"
+
+
+def test_a_shadow_run_reports_how_often_the_two_answered_alike(
+    params: Params, tmp_path: Path
+) -> None:
+    summary = rolled_back(params)
+    paired = {
+        "paired": 1200,
+        "labels_agree": 0.995,
+        "mean_score_difference": 0.0123,
+        "max_score_difference": 0.2,
+    }
+    shadow = report.Summary(
+        Verdict.PROMOTE,
+        "passed",
+        "",
+        params.deploy,
+        summary.intervals,
+        summary.models,
+        {"client_p99_seconds": 0.01, "shadow_agreement": paired},
+    )
+
+    report.write(shadow, tmp_path)
+
+    markdown = (tmp_path / "canary.md").read_text()
+    assert "Paired agreement over 1,200 ids: 99.5% same label" in markdown
+    assert "by 0.0123 on average (at most 0.2000)" in markdown
+    assert json.loads((tmp_path / "canary.json").read_text())["run"]["shadow_agreement"] == paired

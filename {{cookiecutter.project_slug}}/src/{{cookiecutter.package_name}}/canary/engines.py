@@ -5,6 +5,12 @@ X-Assignment-Id when it sends one, so a user stays on one variant, else per requ
 shadow mode answers every request from the champion and `mirror`s it to the challenger, whose
 answer nginx discards. Each forwarded request carries `X-Variant` (the prediction log records
 it). Prometheus scrapes both services' /metrics, each target labelled with its `variant`.
+
+Shadow must cost the champion's clients nothing. nginx reads a client's next request on a
+keep-alive connection only once the mirrored copy of its last one has finished, so the copy
+goes to a relay (a second nginx server) that the mirror leaves as soon as the relay has it;
+the relay carries it on to the challenger. And on one machine the challenger runs at a lower
+CPU priority (`nice`), as its own pods would keep it off the champion's CPUs on a cluster.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import yaml
 HOST = "127.0.0.1"
 SCRAPE_SECONDS = 1.0
 PACKAGE = __name__.split(".")[0]
+SHADOW_NICENESS = 10  # a shadow challenger gets about a tenth of a busy CPU beside the champion
 
 
 class CanaryError(RuntimeError):
@@ -106,11 +113,21 @@ class Variant:
 
 
 @contextmanager
-def service(name: str, model_dir: Path, folder: Path) -> Iterator[Variant]:
-    """The project's own scoring service (`serve`) on a free port, loading `model_dir`."""
+def service(
+    name: str, model_dir: Path, folder: Path, *, niceness: int = 0, log: Path | None = None
+) -> Iterator[Variant]:
+    """The project's own scoring service (`serve`) on a free port, loading `model_dir`.
+
+    `niceness` above 0 runs it at a lower CPU priority (`nice`): a shadow challenger's. `log`:
+    every row it scores goes to this prediction log (shadow mode pairs the two variants').
+    """
     port = free_port()
     env = {**os.environ, "SERVE_MODEL_DIR": str(model_dir), "SERVE_WORKERS": "1"}
+    if log is not None:
+        env |= {"SERVE_PREDICTION_LOG": str(log), "SERVE_PREDICTION_LOG_SAMPLE": "1"}
     command = [sys.executable, "-m", PACKAGE, "serve", "--host", HOST, "--port", str(port)]
+    if niceness > 0:
+        command = [engine("nice"), "-n", str(niceness), *command]
     url = f"http://{HOST}:{port}"
     with started(command, folder / f"{name}.log", env, ready=f"{url}/ready"):
         yield Variant(name, url)
@@ -142,14 +159,30 @@ http {
       proxy_pass http://$variant;
     }
     location = /shadow {
+      # The mirrored copy. nginx reads the client's next request on this connection only when
+      # the copy is done, so the copy is handed to the relay below and left there: the short
+      # read timeout ends the wait (not the copy: the relay ignores the hang-up).
       internal;
-      # nginx holds the client's connection until the mirrored copy is answered: a slow or
-      # dead challenger must not hold the champion's clients for long.
+      proxy_connect_timeout 100ms;
+      proxy_send_timeout 100ms;
+      proxy_read_timeout 1ms;
+      proxy_next_upstream off;
+      error_log @FOLDER@/nginx-shadow-error.log crit;  # each hand-off "times out" by design
+      proxy_pass http://@RELAY@$request_uri;
+    }
+  }
+  server {
+    # The relay: takes each mirrored copy to the challenger; no client waits for it.
+    listen @RELAY@;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    location / {
+      proxy_ignore_client_abort on;
       proxy_connect_timeout 1s;
       proxy_read_timeout 2s;
       proxy_set_header X-Variant challenger;
       proxy_set_header X-Shadow 1;
-      proxy_pass http://challenger$request_uri;
+      proxy_pass http://challenger;
     }
   }
 }
@@ -158,9 +191,18 @@ TEMP_FOLDERS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 def nginx_config(
-    folder: Path, port: int, champion: Variant, challenger: Variant, *, mode: str, share: float
+    folder: Path,
+    ports: tuple[int, int],
+    champion: Variant,
+    challenger: Variant,
+    *,
+    mode: str,
+    share: float,
 ) -> str:
-    """nginx.conf: the split (or the mirror) of traffic between the two variants."""
+    """nginx.conf: the split (or the mirror) of traffic between the two variants.
+
+    `ports`: where clients connect, and the relay of mirrored copies.
+    """
     percent = round(share * 100, 2)
     if mode == "shadow" or percent <= 0:
         route = 'map "" $variant { default champion; }'
@@ -179,8 +221,9 @@ def nginx_config(
         "CHAMPION": urlsplit(champion.url).netloc,
         "CHALLENGER": urlsplit(challenger.url).netloc,
         "ROUTE": route,
-        "LISTEN": f"{HOST}:{port}",
-        "MIRROR": "mirror /shadow;" if mode == "shadow" else "",
+        "LISTEN": f"{HOST}:{ports[0]}",
+        "RELAY": f"{HOST}:{ports[1]}",
+        "MIRROR": "mirror /shadow;\n      mirror_request_body on;" if mode == "shadow" else "",
     }
     text = NGINX_CONFIG
     for name, value in values.items():
@@ -195,6 +238,9 @@ class Router:
         self.folder = folder
         self.champion, self.challenger = champion, challenger
         self.port = free_port()
+        self.relay_port = free_port()
+        while self.relay_port == self.port:
+            self.relay_port = free_port()
         self.config = folder / "nginx.conf"
         self.process: subprocess.Popen[bytes] | None = None
         for kind in TEMP_FOLDERS:
@@ -209,7 +255,12 @@ class Router:
         """Write the config for this mode and share, refusing one nginx finds wrong."""
         self.config.write_text(
             nginx_config(
-                self.folder, self.port, self.champion, self.challenger, mode=mode, share=share
+                self.folder,
+                (self.port, self.relay_port),
+                self.champion,
+                self.challenger,
+                mode=mode,
+                share=share,
             )
         )
         check = subprocess.run(

@@ -23,11 +23,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.canary import engines, report
+from {{ cookiecutter.package_name }}.canary.agreement import agreement
 from {{ cookiecutter.package_name }}.canary.engines import CanaryError, Router, Variant
 from {{ cookiecutter.package_name }}.canary.judge import (
     IntervalResult,
@@ -130,17 +132,36 @@ def serving_folder(source: str, params: Params) -> Path:
     )
 
 
+def prediction_log(folder: Path, name: str) -> Path:
+    """Where a variant started here logs what it scores in shadow mode."""
+    return folder / f"{name}-predictions.jsonl"
+
+
 @contextmanager
 def variant(
-    name: str, url: str | None, source: str, params: Params, folder: Path
+    name: str,
+    url: str | None,
+    source: str,
+    params: Params,
+    folder: Path,
+    *,
+    shadow: bool = False,
 ) -> Iterator[Variant]:
-    """A variant answering on 127.0.0.1 (started here) or at a URL given."""
+    """A variant answering on 127.0.0.1 (started here) or at a URL given.
+
+    In shadow mode a variant started here logs every row it scores, and a challenger runs at
+    a lower CPU priority: it answers no client, and must not take the champion's CPU (on a
+    cluster its own pods keep it off the champion's).
+    """
     if url:
         found = Variant(name, url.rstrip("/"))
         engines.wait_for(f"{found.url}/ready", 30, None, folder / f"{name}.log")
         yield found
         return
-    with engines.service(name, serving_folder(source, params).resolve(), folder) as started:
+    model = serving_folder(source, params).resolve()
+    niceness = engines.SHADOW_NICENESS if shadow and name == "challenger" else 0
+    log = prediction_log(folder, name) if shadow else None
+    with engines.service(name, model, folder, niceness=niceness, log=log) as started:
         yield started
 
 
@@ -233,12 +254,20 @@ def run(args: argparse.Namespace) -> int:
     champion_source = args.champion or f"models:/{params.mlflow.registered_model}@champion"
     challenger_source = args.challenger or str(params.paths.serving)
     run_log: dict[str, Any] = {"mode": rules.mode, "share": rules.share, "rate": args.rate}
+    shadow = rules.mode == "shadow"
     with ExitStack() as stack:
         champion = stack.enter_context(
-            variant("champion", args.champion_url, champion_source, params, folder)
+            variant("champion", args.champion_url, champion_source, params, folder, shadow=shadow)
         )
         challenger = stack.enter_context(
-            variant("challenger", args.challenger_url, challenger_source, params, folder)
+            variant(
+                "challenger",
+                args.challenger_url,
+                challenger_source,
+                params,
+                folder,
+                shadow=shadow,
+            )
         )
         models = {each.name: fetch_json(f"{each.url}/metadata") for each in (champion, challenger)}
         warm_up([champion, challenger], bodies[0])
@@ -263,6 +292,9 @@ def run(args: argparse.Namespace) -> int:
             )
         run_log["client_p99_seconds"] = replay.p99()
         run_log["client_statuses"] = dict(replay.statuses)
+    if shadow and not (args.champion_url or args.challenger_url):  # both logged here, complete
+        paired = agreement(prediction_log(folder, "champion"), prediction_log(folder, "challenger"))
+        run_log["shadow_agreement"] = asdict(paired) if paired else None
     action = promote(models["challenger"], params) if verdict is Verdict.PROMOTE else ""
     if verdict is Verdict.ROLL_BACK:
         action = "the challenger's share is 0 (nginx reloaded)"

@@ -14,6 +14,7 @@ from typing import Any
 import plotly.io
 from plotly.offline import get_plotlyjs
 
+from {{ cookiecutter.package_name }}.canary.agreement import Agreement, describe
 from {{ cookiecutter.package_name }}.canary.judge import IntervalResult, Verdict
 from {{ cookiecutter.package_name }}.core.files import write_json, write_text
 from {{ cookiecutter.package_name }}.core.params import Deploy
@@ -180,6 +181,9 @@ def aftermath(summary: Summary) -> str:
             f"after the reload {run['challenger_requests_after_roll_back']:.0f} requests reached "
             "the challenger."
         )
+    if "shadow_agreement" in run:
+        found = run["shadow_agreement"]
+        text += " " + describe(Agreement(**found) if found is not None else None)
     return text
 
 
