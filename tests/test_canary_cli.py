@@ -131,9 +131,9 @@ def test_a_faulty_challenger_is_rolled_back_within_two_intervals(
     assert metric in failed
     assert verdict["run"]["challenger_requests_after_roll_back"] == 0
     assert "share is 0" in verdict["action"]
-    if kind == "slow":  # the planted delay is what the judge saw
+    if kind == "slow":  # the planted delay is what the judge saw: beyond its 1.5x tolerance
         last = next(c for c in verdict["intervals"][-1]["checks"] if c["metric"] == metric)
-        assert last["challenger"] > 3 * last["champion"]
+        assert last["challenger"] > 1.5 * last["champion"]  # 10x the model's time, not its p99
 
 
 def test_too_little_traffic_is_inconclusive_never_a_promotion(

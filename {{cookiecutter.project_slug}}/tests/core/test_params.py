@@ -99,6 +99,10 @@ def test_a_section_of_the_other_task_is_named_with_the_contracts_task(
         for task in OTHER_TASKS
         if getattr(task, f"{section}_settings") is not own_settings
     )
+    own_fields = getattr(TARGET.task, f"{section}_settings").model_fields
+    foreign = [name for name in settings.model_fields if name not in own_fields]
+    if not foreign:  # regression's export takes classification's one key (atol) too
+        pytest.skip(f"every key of the other task's {section} is one this task takes")
     other = dict.fromkeys(settings.model_fields, 0.5)
     path = write_params(tmp_path, lambda p: p.update({section: other}))
 
