@@ -44,6 +44,18 @@ def test_canary_splits_the_share_and_keeps_an_assignment_sticky() -> None:
     assert "server 127.0.0.1:8002;" in text
 
 
+@pytest.mark.parametrize("mode", ["canary", "shadow"])
+def test_every_proxied_location_keeps_upstream_connections_open(mode: str) -> None:
+    # A location that sets any header drops the server's `Connection ""`: nginx then sent
+    # `Connection: close` and reused a connection the variant was closing (502 under load).
+    text = config(mode, 0.05)
+    locations = [part for part in text.split("location ")[1:] if "internal;" not in part]
+
+    assert locations
+    for location in locations:
+        assert 'proxy_set_header Connection "";' in location, location
+
+
 @pytest.mark.parametrize(("mode", "share"), [("canary", 0.0), ("shadow", 0.5)])
 def test_share_zero_and_shadow_answer_from_the_champion_only(mode: str, share: float) -> None:
     text = config(mode, share)

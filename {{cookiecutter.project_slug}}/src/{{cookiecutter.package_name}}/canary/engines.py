@@ -155,6 +155,7 @@ http {
     proxy_set_header Connection "";
     location / {
       @MIRROR@
+      proxy_set_header Connection "";  # a location's own headers replace the server's
       proxy_set_header X-Variant $variant;
       proxy_pass http://$variant;
     }
@@ -180,6 +181,7 @@ http {
       proxy_ignore_client_abort on;
       proxy_connect_timeout 1s;
       proxy_read_timeout 2s;
+      proxy_set_header Connection "";
       proxy_set_header X-Variant challenger;
       proxy_set_header X-Shadow 1;
       proxy_pass http://challenger;
