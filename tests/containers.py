@@ -20,7 +20,7 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,6 @@ else:  # as containers by tests/docker_cli.py, a script run from tests/
     import buildah
 
 ContainerError = buildah.ContainerError
-default_command = buildah.default_command
-healthcheck_argv = buildah.healthcheck_argv
 TEMPLATE_DOCKERFILE = (
     Path(__file__).resolve().parents[1] / "{{cookiecutter.project_slug}}/Dockerfile"
 )
@@ -41,45 +39,27 @@ TEMPLATE_DOCKERFILE = (
 def engine() -> str:
     """`docker` when a Docker engine answers, else `buildah`."""
     chosen = os.environ.get("MLOPS_TEMPLATE_ENGINE")
+    if chosen not in (None, "", "docker", "buildah"):
+        raise ContainerError(f"MLOPS_TEMPLATE_ENGINE={chosen!r}: use docker or buildah")
     if chosen:
-        if chosen not in ("docker", "buildah"):
-            raise ContainerError(f"MLOPS_TEMPLATE_ENGINE={chosen!r}: use docker or buildah")
         return chosen
     docker = shutil.which("docker")
-    if docker:
-        info = subprocess.run([docker, "info"], capture_output=True, text=True, check=False)
-        if info.returncode == 0:
-            return "docker"
-    return "buildah"
+    info = docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode
+    return "docker" if info == 0 else "buildah"
 
 
-def docker_binary() -> str:
+def _docker(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """The real docker (the harness puts tests/docker_cli.py first on the steps' PATH)."""
-    return os.environ.get("MLOPS_REAL_DOCKER") or shutil.which("docker") or "docker"
-
-
-def _docker(*argv: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
-    docker = docker_binary()
+    docker = os.environ.get("MLOPS_REAL_DOCKER") or shutil.which("docker") or "docker"
     result = subprocess.run(
-        [docker, *argv], capture_output=True, text=True, timeout=timeout, check=False
+        [docker, *argv], capture_output=True, text=True, timeout=1800, check=False
     )
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise ContainerError(
             f"exit {result.returncode}: docker {' '.join(argv)}\n{result.stdout[-4000:]}"
             f"{result.stderr[-4000:]}"
         )
     return result
-
-
-def pinned_base_image(python: str = "3.11") -> str:
-    """The base image the template's Dockerfile pins for `python` (tag and digest)."""
-    text = TEMPLATE_DOCKERFILE.read_text()
-    found = re.search(
-        rf"^FROM (python:{re.escape(python)}-\S+@sha256:[0-9a-f]{{64}}) AS base$", text, re.M
-    )
-    if not found:
-        raise ContainerError(f"no pinned python:{python} base in {TEMPLATE_DOCKERFILE}")
-    return found[1]
 
 
 def ensure_tools() -> None:
@@ -89,12 +69,15 @@ def ensure_tools() -> None:
 
 
 def ensure_base_image() -> str:
-    """The base image builds start from, made (buildah) or pulled (Docker) once."""
+    """The base image builds start from: debootstrapped (buildah) or the pinned one, pulled."""
     if engine() == "buildah":
         return buildah.ensure_base_image()
-    base = pinned_base_image()
-    _docker("pull", "--quiet", base)
-    return base
+    pinned = r"^FROM (python:3\.11-\S+@sha256:[0-9a-f]{64}) AS base$"
+    found = re.search(pinned, TEMPLATE_DOCKERFILE.read_text(), re.M)
+    if not found:
+        raise ContainerError(f"no pinned python:3.11 base in {TEMPLATE_DOCKERFILE}")
+    _docker("pull", "--quiet", found[1])
+    return found[1]
 
 
 def build(
@@ -106,10 +89,7 @@ def build(
     base_image: str | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """Build `dockerfile` in `context` as `tag`; return the build log.
-
-    `labels` are set on the image (docker build --label), as build-push-action's `labels` input
-    does.
+    """Build `dockerfile` in `context` as `tag` with `labels` (build-push-action's); the log.
 
     `base_image` replaces the first `FROM` with buildah (the pinned base is in a registry
     out of reach); Docker builds from the Dockerfile as written.
@@ -119,10 +99,7 @@ def build(
             context, dockerfile, tag, build_args, base_image=base_image, labels=labels
         )
     argv = ["build", "--file", str(dockerfile), "--tag", tag]
-    for key, value in (labels or {}).items():
-        argv += ["--label", f"{key}={value}"]
-    for key, value in (build_args or {}).items():
-        argv += ["--build-arg", f"{key}={value}"]
+    argv += buildah._pairs("--label", labels) + buildah._pairs("--build-arg", build_args)
     result = _docker(*argv, str(context))
     return result.stdout + result.stderr
 
@@ -137,9 +114,7 @@ def tag(source: str, target: str) -> None:
 def image_exists(name: str) -> bool:
     if engine() == "buildah":
         return buildah.image_exists(name)
-    docker = docker_binary()
-    found = subprocess.run([docker, "image", "inspect", name], capture_output=True, check=False)
-    return found.returncode == 0
+    return _docker("image", "inspect", name, check=False).returncode == 0
 
 
 def _docker_inspect(name: str) -> dict[str, Any]:
@@ -173,8 +148,7 @@ def remove_image(name: str) -> None:
     if engine() == "buildah":
         buildah.remove_image(name)
     else:
-        docker = docker_binary()
-        subprocess.run([docker, "rmi", "--force", name], capture_output=True, check=False)
+        _docker("rmi", "--force", name, check=False)
 
 
 @contextlib.contextmanager
@@ -196,55 +170,34 @@ def running(
             yield url
         return
     exposed = next(iter(image_config(name).get("ExposedPorts") or {"8000/tcp": {}}))
-    argv = ["run", "--detach", "--rm", "--publish", f"127.0.0.1:{port}:{exposed.split('/')[0]}"]
-    for key, value in (env or {}).items():
-        argv += ["--env", f"{key}={value}"]
+    publish = f"127.0.0.1:{port}:{exposed.split('/')[0]}"
+    argv = ["run", "--detach", "--rm", "--publish", publish, *buildah._pairs("--env", env)]
     container = _docker(*argv, name).stdout.strip()
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
-        while not buildah._answers(url + path):
+        while not buildah.answers(url + path):
             if time.monotonic() > deadline:
-                logs = subprocess.run(
-                    [docker_binary(), "logs", "--tail", "50", container],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
+                logs = _docker("logs", "--tail", "50", container, check=False)
                 raise ContainerError(
                     f"{name} did not answer within {timeout}s\n{logs.stdout}{logs.stderr}"
                 )
             time.sleep(0.2)
         yield url
     finally:
-        subprocess.run([docker_binary(), "stop", container], capture_output=True, check=False)
-
-
-def run_command(
-    name: str, argv: Sequence[str], *, user: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `argv` in a fresh container of `name` (host network) and return its result."""
-    if engine() == "buildah":
-        container = buildah._working_container(name, "mlops-cmd")
-        try:
-            command = ["buildah", "run", "--isolation", buildah.ISOLATION]
-            if user:
-                command += ["--user", user]
-            return subprocess.run(
-                [*command, container, "--", *argv], capture_output=True, text=True, check=False
-            )
-        finally:
-            subprocess.run(["buildah", "rm", container], capture_output=True, check=False)
-    docker = docker_binary()
-    command = [docker, "run", "--rm", "--network", "host", "--entrypoint", argv[0]]
-    if user:
-        command += ["--user", user]
-    return subprocess.run([*command, name, *argv[1:]], capture_output=True, text=True, check=False)
+        _docker("stop", container, check=False)
 
 
 def run_healthcheck(name: str) -> subprocess.CompletedProcess[str]:
-    """Run the image's HEALTHCHECK once, in the host's network (inside `running`)."""
-    argv = healthcheck_argv(image_config(name))
-    if argv is None:
-        raise ContainerError(f"{name} has no HEALTHCHECK")
-    return run_command(name, argv)
+    """Run the image's HEALTHCHECK once in a fresh container on the host's network.
+
+    Inside `running`, it reaches the server started there.
+    """
+    test = list((image_config(name).get("Healthcheck") or {}).get("Test") or ["NONE"])
+    if test[0] not in ("CMD", "CMD-SHELL"):
+        raise ContainerError(f"{name} has no HEALTHCHECK to run: {test}")
+    argv = test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", " ".join(test[1:])]
+    if engine() == "buildah":
+        return buildah.run_command(name, argv)
+    docker = ["run", "--rm", "--network", "host", "--entrypoint", argv[0], name, *argv[1:]]
+    return _docker(*docker, check=False)
