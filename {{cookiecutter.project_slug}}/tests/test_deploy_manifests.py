@@ -45,6 +45,10 @@ def test_the_pod_runs_the_image_as_its_dockerfile_says() -> None:
     assert f"mkdir -p {Path(log).parent} " in dockerfile  # the folder the image gives its user
     mounted = {mount["mountPath"] for mount in serve["volumeMounts"]}
     assert {str(Path(log).parent), "/tmp"} <= mounted  # writable under a read-only root
+    assert serve["securityContext"]["readOnlyRootFilesystem"] is True
+    assert serve["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    pod = load(DEPLOY / "base" / "deployment.yaml")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False  # the service never calls the API
 
 
 def test_the_probes_ask_the_routes_the_service_has() -> None:
@@ -81,6 +85,13 @@ def test_the_argo_analysis_holds_params_yaml_rules(rules: dict[str, Any]) -> Non
         query = metric["provider"]["prometheus"]["query"]
         assert f">= {rules['min_requests']})" in query, where
         assert set(re.findall(r"\[(\w+)\]", query)) == {f"{rules['interval_seconds']}s"}, where
+        # never a pass on no data: too little traffic answers -1, which is Inconclusive
+        assert query.rstrip().endswith("or on() vector(-1)"), where
+        assert metric["successCondition"].startswith("result[0] >= 0 &&"), where
+        assert metric["inconclusiveLimit"] == 0, where
+    errors = metrics["error-rate"]["provider"]["prometheus"]["query"]
+    # a side without a 5xx series counts 0 errors, not no data
+    assert errors.count('status=~"5..",') == errors.count(")) or vector(0))") == 2
 
 
 def test_the_gateway_canary_sends_params_yaml_share(rules: dict[str, Any]) -> None:
