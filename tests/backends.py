@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
 import os
 import shutil
 import signal
@@ -19,11 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -46,6 +48,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def call(url: str, body: object | None = None) -> tuple[int, Any]:
+    """GET `url`, or POST `body` as JSON; the status and the JSON answer, an error's too."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data, {"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def wait_for_http(
@@ -150,52 +163,32 @@ def postgres(database: str) -> Iterator[str]:
     """
     as_root = os.geteuid() == 0
     owner = "postgres" if as_root else getpass.getuser()
-    prefix = ["runuser", "-u", owner, "--"] if as_root else []
     folder = Path(tempfile.mkdtemp(prefix="mlops-template-postgres-"))
+
+    def pg(program: str, *args: str) -> list[str]:
+        prefix = ["runuser", "-u", owner, "--"] if as_root else []
+        return [*prefix, postgres_bin(program), *args]
+
     try:
         if as_root:
             shutil.chown(folder, owner, owner)
-        data = folder / "data"
-        subprocess.run(
-            [*prefix, postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
-            check=True,
-            capture_output=True,
-        )
+        data = str(folder / "data")
+        initdb = pg("initdb", "-D", data, "-U", "postgres", "-A", "trust")
+        subprocess.run(initdb, check=True, capture_output=True)
         port = free_port()
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}"
-        start = [*prefix, postgres_bin("pg_ctl"), "-D", str(data), "-o", options, "-w"]
-        started = subprocess.run(
-            [*start, "-l", str(folder / "postgres.log"), "start"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        log = folder / "postgres.log"
+        start = pg("pg_ctl", "-D", data, "-o", options, "-w", "-l", str(log), "start")
+        started = subprocess.run(start, capture_output=True, text=True, check=False)
         if started.returncode != 0:
-            log = folder / "postgres.log"
             raise BackendError(f"PostgreSQL did not start: {started.stderr}\n{log.read_text()}")
         try:
-            subprocess.run(
-                [
-                    *prefix,
-                    postgres_bin("createdb"),
-                    "-h",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "-U",
-                    "postgres",
-                    database,
-                ],
-                check=True,
-                capture_output=True,
-            )
+            host = ("-h", "127.0.0.1", "-p", str(port), "-U", "postgres")
+            subprocess.run(pg("createdb", *host, database), check=True, capture_output=True)
             yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
         finally:
-            subprocess.run(
-                [*prefix, postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                capture_output=True,
-                check=False,
-            )
+            stop = pg("pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+            subprocess.run(stop, capture_output=True, check=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from .backends import free_port, process_group, wait_for_http
 from .conftest import TRAINED, project_env, run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(TRAINED)]
@@ -54,34 +51,16 @@ def report(project: Path) -> dict[str, Any]:
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
-def faulty_challenger(project: Path, kind: str) -> Iterator[str]:
+def faulty_challenger(project: Path, kind: str, log: Path) -> Iterator[str]:
     """The project's service with a planted fault, on its own port; yields its URL."""
     port = free_port()
     env = {**project_env(), "SERVE_MODEL_DIR": str(project / "models/serving")}
     command = [str(project / ".venv/bin/python"), str(FAULTS), "customer_churn", kind, str(port)]
-    quiet = subprocess.DEVNULL  # its log: a JSON line per request
-    process = subprocess.Popen(command, cwd=project, env=env, stdout=quiet, stderr=quiet)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/ready", timeout=1):
-                    break
-            except OSError:
-                assert process.poll() is None, f"the {kind} challenger exited"
-                time.sleep(0.1)
+    with process_group(command, log, cwd=project, env=env) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{url}/ready", process, log, seconds=30)
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_an_identical_challenger_is_promoted(project: Path, registry: dict[str, str]) -> None:
@@ -111,9 +90,9 @@ def test_an_identical_challenger_is_promoted(project: Path, registry: dict[str, 
 
 @pytest.mark.parametrize("kind", ["fail", "slow"])
 def test_a_faulty_challenger_is_rolled_back_within_two_intervals(
-    project: Path, registry: dict[str, str], kind: str
+    project: Path, registry: dict[str, str], kind: str, tmp_path: Path
 ) -> None:
-    with faulty_challenger(project, kind) as url:
+    with faulty_challenger(project, kind, tmp_path / "challenger.log") as url:
         result = run(
             f"{RUN} {HALF} INTERVALS=4 CHALLENGER_URL={url}", project, env=registry, check=False
         )

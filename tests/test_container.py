@@ -13,16 +13,15 @@ from __future__ import annotations
 import json
 import re
 import time
-import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from . import containers
+from .backends import call
 from .conftest import TRAINED, run
 
 # The default project after `make install repro` that the drift and batch modules read too:
@@ -30,16 +29,6 @@ from .conftest import TRAINED, run
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(TRAINED)]
 TAG = f"localhost/customer-churn:test-{uuid.uuid4().hex[:8]}"
 BATCH = 1000
-
-
-def call(url: str, body: object | None = None) -> tuple[int, Any]:  # a JSON answer
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data, {"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 @pytest.fixture(scope="module")

@@ -29,16 +29,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 import pytest
 
+from .backends import call, free_port, process_group, wait_for_http
 from .conftest import bake, project_env, run
 
 pytestmark = pytest.mark.e2e
@@ -189,23 +185,6 @@ def fresh_import_passes_lint_and_its_gate(root: Path, *, lint: bool) -> None:
     assert "## Model gate: PASSED" in output
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def post(url: str, body: object) -> tuple[int, Any]:  # a JSON answer
-    request = urllib.request.Request(
-        url, json.dumps(body).encode(), {"content-type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def golden_row_is_served_by_onnx_runtime(root: Path, classes: list[str] | list[int] | None) -> None:
     """Uvicorn on a free port, as `make serve` runs it; a golden row, and one with a null.
 
@@ -223,26 +202,18 @@ def golden_row_is_served_by_onnx_runtime(root: Path, classes: list[str] | list[i
     )
     row, nullable = json.loads(run(f'uv run --locked python -c "{script}"', root).stdout)
     port = free_port()
-    server = subprocess.Popen(
-        ["uv", "run", "--locked", "uvicorn", f"{package}.serve.app:app", "--port", str(port)],
-        cwd=root,
-        env=project_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        ready = wait_until_ready(base)
-        assert ready["runtime"] == "onnx", ready
-        status, answer = post(f"{base}/predict", row)
+    command = ["uv", "run", "--locked", "uvicorn", f"{package}.serve.app:app", "--port", str(port)]
+    log = root.parent / "uvicorn.log"
+    with process_group(command, log, cwd=root, env=project_env()) as server:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/ready", server, log, seconds=60)
+        assert call(f"{base}/ready")[1]["runtime"] == "onnx"
+        status, answer = call(f"{base}/predict", row)
         assert status == 200, answer
         answered_in_the_tables_labels(answer["predictions"][0], classes)
         for name in nullable:  # a null where the contract allows one (penguins: sex)
-            status, answer = post(f"{base}/predict", {**row, name: None})
+            status, answer = call(f"{base}/predict", {**row, name: None})
             assert status == 200, answer
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def answered_in_the_tables_labels(
@@ -277,19 +248,6 @@ def whole_table_is_scored(root: Path, data: Path, unscorable: int) -> None:
     rows = json.loads(out.with_name("table.manifest.json").read_text())["rows"]
     assert rows["quarantined"] == unscorable, result.stderr
     assert rows["scored"] == rows["input"] - unscorable > 0
-
-
-def wait_until_ready(base: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/ready", timeout=2) as response:
-                ready: dict[str, Any] = json.loads(response.read())
-                return ready
-        except (OSError, ValueError):
-            if time.monotonic() > deadline:
-                pytest.fail("the service was not ready within 60 s")
-            time.sleep(0.5)
 
 
 def held_out_rows_raise_no_drift_alarm(root: Path) -> list[str]:
