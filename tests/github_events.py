@@ -223,27 +223,6 @@ def schedule(repository: Repository, *, sha: str, cron: str) -> Event:
     return Event("schedule", ref, sha, {"schedule": cron}, repository, actor="octocat")
 
 
-def workflow_dispatch(
-    repository: Repository,
-    *,
-    ref: str,
-    sha: str,
-    workflow_path: str,
-    inputs: dict[str, str] | None = None,
-    actor: str = "octocat",
-) -> Event:
-    """`workflow_dispatch`: GITHUB_REF is the branch or tag the run was started on."""
-    payload = {
-        "inputs": dict(inputs or {}),
-        "ref": ref,
-        "repository": repository.payload(),
-        "sender": user(actor),
-        "workflow": workflow_path,
-    }
-    event = Event("workflow_dispatch", ref, sha, payload, repository, actor=actor)
-    return event
-
-
 def merge_group(
     repository: Repository,
     *,

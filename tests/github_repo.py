@@ -134,15 +134,5 @@ class GitHubRepo:
         default = self.repository.default_branch
         return events.schedule(self.repository, sha=self.sha(f"origin/{default}"), cron=cron)
 
-    def dispatch(self, workflow: str, inputs: dict[str, str] | None = None) -> events.Event:
-        default = self.repository.default_branch
-        return events.workflow_dispatch(
-            self.repository,
-            ref=f"refs/heads/{default}",
-            sha=self.sha(f"origin/{default}"),
-            workflow_path=f".github/workflows/{workflow}",
-            inputs=inputs,
-        )
-
     def workflow(self, name: str) -> Path:
         return self.clone / ".github" / "workflows" / name

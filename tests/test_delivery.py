@@ -1,28 +1,25 @@
-"""`make delivery-kpis` against GitHub's REST API served on loopback, in GitHub's own shapes.
+"""The generated project's fake GitHub answers in GitHub's own shapes (its OpenAPI description).
 
 The generated project's tests/delivery/github_fake.py serves a repository's delivery record; its
 answers are validated here against GitHub's OpenAPI description (the npm package
 @octokit/openapi, fetched at test time and never committed), so the known answers the project's
-tests check are answers to what GitHub really sends. Then the make target runs end to end in a
-trained project against that server.
+tests check are answers to what GitHub really sends. (The make target runs end to end against
+that fake in delivery.yml's run, tests/test_workflow_scheduled.py; the command's known answers
+are the project's tests/delivery/test_kpis.py.)
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
 import tarfile
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import jsonschema
 import pytest
 
-from .conftest import TEMPLATE, TRAINED, project_env, run
+from .conftest import TEMPLATE, run
+from .workflow_fixtures import generated_module
 
 OPENAPI = "@octokit/openapi@23.0.2"  # GitHub's REST description (github/rest-api-description)
 FAKE = TEMPLATE / "{{cookiecutter.project_slug}}" / "tests" / "delivery" / "github_fake.py"
@@ -30,13 +27,7 @@ FAKE = TEMPLATE / "{{cookiecutter.project_slug}}" / "tests" / "delivery" / "gith
 
 def load_fake() -> ModuleType:
     """The generated project's fake GitHub, imported from the template (it needs no package)."""
-    spec = importlib.util.spec_from_file_location("github_fake", FAKE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["github_fake"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return generated_module(FAKE)
 
 
 @pytest.fixture(scope="module")
@@ -107,46 +98,3 @@ def test_a_broken_payload_is_caught(description: dict[str, Any]) -> None:
     messages = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(deployments)]
     assert "'sha' is a required property" in messages
     assert "20261006 is not of type 'string'" in messages
-
-
-@pytest.fixture
-def github(trained_project: Path) -> Iterator[str]:
-    """The fake GitHub, served from the project by its own module, on 127.0.0.1."""
-    server = subprocess.Popen(
-        ["uv", "run", "--locked", "python", "-m", "tests.delivery.github_fake"],
-        cwd=trained_project,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=project_env(),
-    )
-    try:
-        assert server.stdout is not None
-        yield server.stdout.readline().strip()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-@pytest.mark.e2e
-@pytest.mark.xdist_group(TRAINED)
-def test_make_delivery_kpis_reports_the_known_answers(trained_project: Path, github: str) -> None:
-    env = (
-        f"GITHUB_API_URL={github} GITHUB_REPOSITORY=octo-org/churn GITHUB_TOKEN=test"
-        " make delivery-kpis UNTIL=2026-11-02 DAYS=28"
-    )
-    result = run(env, trained_project)
-
-    assert "report in reports/delivery.md" in result.stdout
-    report = json.loads((trained_project / "reports" / "delivery.json").read_text())
-    metrics = report["metrics"]
-    assert report["complete"] is True
-    assert metrics["deployment_frequency"]["value"] == pytest.approx(1.25)
-    assert metrics["lead_time"]["value"] == pytest.approx(24.0)
-    assert metrics["change_failure_rate"]["value"] == pytest.approx(3 / 7)
-    assert metrics["recovery_time"]["counts"] == {"recovered": 2, "not_recovered": 1}
-    markdown = (trained_project / "reports" / "delivery.md").read_text()
-    assert "| Change failure rate ([chart](delivery-change-failure-rate.png)) | 43% | low |" in (
-        markdown
-    )
-    charts = sorted(p.name for p in (trained_project / "reports").glob("delivery-*.png"))
-    assert len(charts) == 7, charts

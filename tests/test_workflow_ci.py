@@ -28,16 +28,8 @@ from . import github_events as events
 from .conftest import run
 from .github_events import Event
 from .github_repo import GitHubRepo
-from .test_gate_override import REASON, labelled_by
-from .workflow_fixtures import IMAGE, published_project, runner_for
-from .workflow_harness import (
-    GitHubApi,
-    JobRun,
-    Runner,
-    github_script,
-    run_workflow,
-    show,
-)
+from .workflow_fixtures import IMAGE, REPOSITORY, github_api, published_project, runner_for
+from .workflow_harness import JobRun, Runner, run_workflow, show
 
 pytestmark = pytest.mark.e2e
 CHAIN = pytest.mark.xdist_group("workflow-ci")  # the tests sharing one pull request and merge
@@ -60,7 +52,6 @@ def runner(repo: GitHubRepo, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture(scope="module")
 def pull_request_run(repo: GitHubRepo, runner: Runner) -> dict[str, JobRun]:
-    runner.emulators["actions/github-script"] = github_script(GitHubApi({}))  # no label
     runs = run_workflow("ci.yml", repo.pull_request("stricter-export", number=1), runner)
     show(runs)
     return runs
@@ -245,9 +236,9 @@ def test_an_override_must_re_baseline_and_then_main_passes_without_it(
     weak = "model:\n  kind: gradient_boosting\n  max_iter: 5\n  max_depth: 2\n\n"
     params.write_text(re.sub(r"(?ms)^model:.*?\n\n", weak, params.read_text(), count=1))
     repo.commit("Try gradient boosting")
-    runner.emulators["actions/github-script"] = github_script(GitHubApi(labelled_by("lead")))
 
-    refused = run_workflow("ci.yml", labelled(repo), runner, jobs=GATE_JOBS, check=False)
+    with github_api(event := labelled(repo), OVERRIDE_API):
+        refused = run_workflow("ci.yml", event, runner, jobs=GATE_JOBS, check=False)
     show(refused)
 
     summary = refused["gate"].summary
@@ -269,7 +260,8 @@ def test_an_override_must_re_baseline_and_then_main_passes_without_it(
     relax_limits(params, scores)
     repo.commit("Re-baseline: gradient boosting is the accepted model")
 
-    accepted = run_workflow("ci.yml", labelled(repo), runner, jobs=GATE_JOBS)
+    with github_api(event := labelled(repo), OVERRIDE_API):
+        accepted = run_workflow("ci.yml", event, runner, jobs=GATE_JOBS)
     show(accepted)
 
     summary = accepted["gate"].summary
@@ -286,6 +278,19 @@ def test_an_override_must_re_baseline_and_then_main_passes_without_it(
 
 
 GATE_JOBS = ["override", "remote", "gate", "gate-comment"]
+REASON = "the golden set was relabelled (#41); new baseline in this change"
+OWNER_REPO = f"/repos/{REPOSITORY.full_name}"
+LABEL_EVENT = {  # @lead applied the label after the last push (no other CI run of the commit)
+    "event": "labeled",
+    "label": {"name": "gate-override"},
+    "actor": {"login": "lead"},
+    "created_at": "2026-12-01T10:30:00Z",
+}
+OVERRIDE_API = {  # what `make gate-override` asks GitHub, and its answers
+    f"GET {OWNER_REPO}/issues/2/events": [LABEL_EVENT],
+    f"GET {OWNER_REPO}/actions/runs": {"total_count": 0, "workflow_runs": []},
+    f"GET {OWNER_REPO}/collaborators/lead/permission": {"permission": "write"},
+}
 
 
 def relax_limits(params: Path, scores: dict[str, float]) -> None:

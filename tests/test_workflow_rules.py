@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 import yaml
@@ -67,19 +66,22 @@ def step(document: Workflow, job: str, name: str) -> dict[str, Any]:
 # --- 1. the schedule payload -------------------------------------------------------------
 
 
-def test_scheduled_retraining_gates_against_the_default_branch(project: Path) -> None:
-    retrain = workflow(project, "retrain.yml")
-    gate = step(retrain, "retrain", "Gate against")
-    schedule = events.schedule(REPOSITORY, sha=SHA, cron="41 5 * * 1")
+@pytest.mark.parametrize(("name", "step_name", "variable", "value"), [
+    ("retrain.yml", "Gate against", "GATE_BASELINE_REF", "origin/main"),
+    ("monitor.yml", "Start the retrain workflow", "BRANCH", "main"),
+])  # fmt: skip
+def test_a_scheduled_run_finds_the_default_branch_without_a_repository_object(
+    project: Path, name: str, step_name: str, variable: str, value: str
+) -> None:
+    """Each job named `retrain`: retraining's gate, and the monitor starting retraining."""
+    document = workflow(project, name)
+    cron = on_of(document)["schedule"][0]["cron"]
+    schedule = events.schedule(REPOSITORY, sha=SHA, cron=cron)
 
-    assert interpolate(gate["env"]["GATE_BASELINE_REF"], contexts(schedule)) == "origin/main"
-
-
-def test_a_scheduled_monitor_starts_retraining_on_the_default_branch(project: Path) -> None:
-    start = step(workflow(project, "monitor.yml"), "retrain", "Start the retrain workflow")
-    schedule = events.schedule(REPOSITORY, sha=SHA, cron="23 6 * * *")
-
-    assert interpolate(start["env"]["BRANCH"], contexts(schedule)) == "main"
+    assert (
+        interpolate(step(document, "retrain", step_name)["env"][variable], contexts(schedule))
+        == value
+    )
 
 
 def test_no_workflow_reads_the_repository_object_where_a_schedule_can_start_it(
@@ -324,12 +326,8 @@ def test_uv_is_pinned_once_and_every_consumer_reads_that_pin(project: Path) -> N
                 assert "version" not in setup["with"], path.name
                 assert setup["with"]["version-file"] == "uv.lock", path.name
     dockerfile = (project / "Dockerfile").read_text()
-    assert "--require-hashes" in dockerfile
+    assert "--require-hashes" in dockerfile  # the line: the generated tests/test_ci_scripts.py
     assert "uv==" not in dockerfile
-    lock = project / "uv.lock"
-    if lock.is_file():  # the post-gen hook writes it when uv reaches the index
-        line = run("python3 scripts/uv_requirement.py uv.lock", project).stdout
-        assert line.startswith(f"uv=={pins[0]} --hash=sha256:")
 
 
 def test_dependabot_watches_the_base_image_without_jumping_python_versions(project: Path) -> None:
@@ -343,83 +341,42 @@ def test_dependabot_watches_the_base_image_without_jumping_python_versions(proje
     ]} in docker["ignore"]  # fmt: skip
 
 
-def test_uv_requirement_names_the_fix_when_the_lock_has_no_uv(
-    project: Path, tmp_path: Path
+# ci.yml's events: a push to main, a pull request, and a merge queue, whose base commit may be
+# ahead of main (the groups queued before this one).
+CI_EVENTS = {
+    "push": events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after="b" * 40),
+    "pull_request": events.pull_request(
+        REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA, merge_sha="d" * 40
+    ),
+    "merge_group": events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA),
+}
+IDENTITIES = {  # the repository variables naming the remote's read-write and read-only identities
+    "AWS_ROLE_ARN": "write", "AWS_READ_ROLE_ARN": "read",
+    "GCP_SERVICE_ACCOUNT": "write", "GCP_READ_SERVICE_ACCOUNT": "read",
+    "AZURE_CLIENT_ID": "write", "AZURE_READ_CLIENT_ID": "read",
+    "MLFLOW_TRACKING_URI": "https://mlflow.example.com",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("event", "base", "identity"), [
+    ("push", "origin/main", "write"),
+    ("pull_request", "origin/main", "read"),
+    ("merge_group", SHA, "read"),
+])  # fmt: skip
+def test_each_event_gates_against_its_own_base_and_only_main_may_write_the_remote(
+    project: Path, event: str, base: str, identity: str
 ) -> None:
-    lock = tmp_path / "uv.lock"
-    lock.write_text('version = 1\n[[package]]\nname = "numpy"\nversion = "2.1.0"\n')
-
-    result = subprocess.run(
-        ["python3", "scripts/uv_requirement.py", str(lock)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-    assert result.returncode != 0
-    assert "uv add --group uv uv==" in result.stderr
-
-
-def test_each_event_gates_against_its_own_base(project: Path) -> None:
-    """A merge queue's base commit may be ahead of main (the groups queued before this one)."""
     ci = workflow(project, "ci.yml")
     gate = ci["jobs"]["gate"]  # the gate and the pull request's report read one ref
-    queued = events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA)
-    pull = events.pull_request(
-        REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA, merge_sha="d" * 40
-    )
-    pushed = events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after="b" * 40)
-    ref = gate["env"]["GATE_BASELINE_REF"]
+    scope = contexts(CI_EVENTS[event], IDENTITIES)
 
-    assert triggers(ci, queued)
-    assert queued.github()["base_ref"] == ""  # only pull requests set it
-    assert interpolate(ref, contexts(queued)) == SHA
-    assert interpolate(ref, contexts(pull)) == "origin/main"
-    assert interpolate(ref, contexts(pushed)) == "origin/main"
-
-
-@pytest.mark.parametrize(("event", "identity"), [
-    ("push", "write"), ("pull_request", "read"), ("merge_group", "read"),
-])  # fmt: skip
-def test_only_main_signs_in_with_the_identity_that_may_write_the_remote(
-    project: Path, event: str, identity: str
-) -> None:
-    gate = workflow(project, "ci.yml")["jobs"]["gate"]
-    variables = {
-        "AWS_ROLE_ARN": "write", "AWS_READ_ROLE_ARN": "read",
-        "GCP_SERVICE_ACCOUNT": "write", "GCP_READ_SERVICE_ACCOUNT": "read",
-        "AZURE_CLIENT_ID": "write", "AZURE_READ_CLIENT_ID": "read",
-        "MLFLOW_TRACKING_URI": "https://mlflow.example.com",
-    }  # fmt: skip
-    made = {
-        "push": events.push(REPOSITORY, ref="refs/heads/main", before=SHA, after="b" * 40),
-        "pull_request": events.pull_request(
-            REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA, merge_sha="d" * 40
-        ),
-        "merge_group": events.merge_group(REPOSITORY, number=7, head_sha="c" * 40, base_sha=SHA),
-    }[event]
-    scope = contexts(made, variables)
-
+    assert triggers(ci, CI_EVENTS[event])
+    assert interpolate(gate["env"]["GATE_BASELINE_REF"], scope) == base
     for name in ("AWS_ROLE", "GCP_ACCOUNT", "AZURE_CLIENT"):
         assert interpolate(gate["env"][name], scope) == identity, name
     # Only main logs to (and registers versions in) the team's MLflow server.
-    expected = variables["MLFLOW_TRACKING_URI"] if event == "push" else ""
+    expected = IDENTITIES["MLFLOW_TRACKING_URI"] if event == "push" else ""
     assert interpolate(gate["env"]["MLFLOW_TRACKING_URI"], scope) == expected
-
-
-def test_the_release_is_marked_latest_and_pre_release_as_make_release_flags_says(
-    project: Path,
-) -> None:
-    """Which release is Latest: the generated tests/ops/test_release.py; here, the wiring."""
-    release = workflow(project, "release.yml")
-    flags = step(release, "release", "Latest or pre-release?")
-    create = step(release, "release", "Create the GitHub release")
-
-    assert flags["run"] == 'make -s release-flags >> "$GITHUB_OUTPUT"'
-    assert '--latest="$LATEST" --prerelease="$PRERELEASE"' in create["run"]
-    assert create["env"]["LATEST"] == "${{ steps.flags.outputs.latest }}"
-    assert create["env"]["PRERELEASE"] == "${{ steps.flags.outputs.prerelease }}"
 
 
 def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeline(
@@ -571,79 +528,3 @@ def test_a_failure_skips_every_job_below_it_in_the_needs_chain(tmp_path: Path) -
         "aggregate": "success",
     }
     assert runs["aggregate"].contexts["needs"]["below"]["result"] == "skipped"
-
-
-# --- the scripts the remote and required jobs run -------------------------------------------
-
-
-class ScriptRun(NamedTuple):
-    status: int
-    stdout: str
-    outputs: dict[str, str]  # what it wrote to GITHUB_OUTPUT
-
-
-def script_outputs(project: Path, script: str, cwd: Path, env: dict[str, str]) -> ScriptRun:
-    """Run one of the project's CI scripts as its job does; its GITHUB_OUTPUT and exit status."""
-    output = cwd / "github-output"
-    output.write_text("")
-    result = subprocess.run(
-        ["python3", str(project / "scripts" / script)],
-        cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = output.read_text().splitlines()
-    outputs = dict(line.split("=", 1) for line in lines)
-    return ScriptRun(result.returncode, result.stdout, outputs)
-
-
-def test_a_fork_cannot_drop_the_base_branchs_dvc_files_to_run_without_the_remote(
-    project: Path, tmp_path: Path
-) -> None:
-    """The fork deletes the base's only .dvc file: the base commit's tree still decides."""
-    fork = tmp_path / "fork"
-    (fork / "data").mkdir(parents=True)
-    (fork / "data" / "customers.csv.dvc").write_text("outs:\n- path: customers.csv\n")
-    run("git init --quiet -b main && git add -A && git commit --quiet -m base", fork)
-    base = run("git rev-parse HEAD", fork).stdout.strip()
-    run("git rm --quiet data/customers.csv.dvc && git commit --quiet -m 'No DVC here'", fork)
-
-    forked = script_outputs(project, "remote_access.py", fork, {"FORK": "true", "BASE_SHA": base})
-    same = script_outputs(project, "remote_access.py", fork, {"FORK": "false", "BASE_SHA": base})
-
-    assert (forked.outputs["trusted"], forked.outputs["pipeline"]) == ("false", "false")
-    assert "data/customers.csv.dvc" in forked.outputs["message"]
-    assert (same.outputs["trusted"], same.outputs["pipeline"]) == ("true", "true")
-
-
-def needs(**results: str) -> str:
-    every = dict.fromkeys(
-        ("override", "remote", "lint", "test", "gate", "gate-comment", "image"), "success"
-    )
-    every |= {"publish": "skipped", "promote": "skipped"}
-    return json.dumps(
-        {job: {"result": result, "outputs": {}} for job, result in (every | results).items()}
-    )
-
-
-@pytest.mark.parametrize(("event", "results", "fails"), [
-    ("pull_request", {}, []),
-    ("pull_request", {"gate-comment": "skipped"}, []),  # a fork's or Dependabot's
-    ("pull_request", {"gate": "skipped", "image": "skipped"}, ["gate", "image"]),
-    ("pull_request", {"override": "failure", "image": "skipped"}, ["override", "image"]),
-    ("merge_group", {"lint": "cancelled"}, ["lint"]),
-    ("push", {}, ["publish", "promote"]),  # main that shipped nothing is red
-    ("push", {"publish": "success", "promote": "success"}, []),
-])  # fmt: skip
-def test_the_required_check_fails_unless_every_job_ended_as_it_must(
-    project: Path, tmp_path: Path, event: str, results: dict[str, str], fails: list[str]
-) -> None:
-    outcome = script_outputs(
-        project, "required_checks.py", tmp_path, {"NEEDS": needs(**results), "EVENT": event}
-    )
-
-    assert outcome.status == (1 if fails else 0)
-    reported = re.findall(r"^::error title=Required::([\w-]+):", outcome.stdout, re.M)
-    assert reported == fails

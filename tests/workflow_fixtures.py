@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from . import buildah, containers
-from .github_events import Repository
+from .conftest import TEMPLATE
+from .github_events import DEFAULT_TOKEN, Event, Repository
 from .github_repo import GitHubRepo
 from .workflow_harness import Runner, image_build
 
@@ -52,3 +58,30 @@ def list_images(prefix: str) -> list[str]:
     else:
         found = containers._docker("images", "--format", "{{.Repository}}:{{.Tag}}")
     return [line for line in found.stdout.split() if line.startswith(prefix)]
+
+
+def generated_module(path: Path) -> ModuleType:
+    """A module of the generated project's tests, imported from the template (no package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+STAND_IN = TEMPLATE / "{{cookiecutter.project_slug}}" / "tests" / "ops" / "github_stand_in.py"
+
+
+@contextmanager
+def github_api(event: Event, answers: dict[str, Any]) -> Iterator[list[tuple[str, str, Any]]]:
+    """GitHub's REST API for `event`'s run, on loopback: the generated project's stand-in.
+
+    It answers `answers` ("GET /repos/o/r/issues": JSON); yields the calls it got.
+    """
+    stand_in = generated_module(STAND_IN)
+    state = stand_in.Answers(answers)
+    with stand_in.github(state=state, token=DEFAULT_TOKEN) as (url, _):
+        event.extra["api_url"] = url
+        yield state.calls

@@ -33,7 +33,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,7 +51,6 @@ GITHUB_ONLY = (
     "marocchino/sticky-pull-request-comment",
     "docker/login-action",
     "actions/attest-build-provenance",
-    "actions/github-script",  # our scripts only call GitHub's API (the drift issue)
     "peter-evans/create-pull-request",
     # OIDC sign-in to the DVC remote's cloud: only GitHub issues the token.
     "aws-actions/configure-aws-credentials",
@@ -103,7 +101,6 @@ class JobRun:
     job_outputs: dict[str, str] = field(default_factory=dict)  # jobs.<id>.outputs
     result: str = "success"  # success, failure or skipped, as needs.<id>.result reads it
     failure: str | None = None
-    step_env: dict[str, str] = field(default_factory=dict)  # the `uses:` step's own `env:`
 
     @property
     def artifacts(self) -> Path:
@@ -413,14 +410,13 @@ class Runner:
     """What the hosted runner provides, here.
 
     Where runs happen, the environment that differs from GitHub's (a free port, short waits),
-    repository variables and secrets, and the emulators a test adds (the image build).
+    repository variables, and the emulators a test adds (the image build).
     """
 
     root: Path
     origin: Path
     env: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, str] = field(default_factory=dict)
     emulators: dict[str, Emulator] = field(default_factory=dict)
 
     def docker_command(self) -> dict[str, str]:
@@ -557,7 +553,7 @@ def run_job(
         "github": {**event.github(), "job": job_id, "workspace": str(workspace)},
         "env": {},
         "vars": dict(runner.variables),
-        "secrets": {"GITHUB_TOKEN": DEFAULT_TOKEN, **runner.secrets},
+        "secrets": {"GITHUB_TOKEN": DEFAULT_TOKEN},
         "inputs": dict(event.payload.get("inputs") or {}),
         "needs": needs,
         "job": {"status": "success"},
@@ -674,7 +670,6 @@ def emulate(
     """Stand in for a `uses:` step; its outputs land where `steps.<id>.outputs` reads them."""
     action = step["uses"].split("@")[0]
     inputs = {k: run.substitute(v) for k, v in (step.get("with") or {}).items()}
-    run.step_env = {k: run.substitute(v) for k, v in (step.get("env") or {}).items()}
     if action in NO_OP:
         return StepResult(job_id, name, "emulated", inputs=inputs)
     if action not in emulators and action in GITHUB_ONLY:
@@ -721,69 +716,3 @@ def show(runs: Mapping[str, JobRun] | list[JobRun]) -> None:
             print(f"{run.job_id:<10} {'skipped (if)':<24}            (job)")
         for result in run.results:
             print(f"{result.job:<10} {result.status:<24} {result.seconds:7.1f} s  {result.name}")
-
-
-@dataclass
-class GitHubApi:
-    """GitHub's REST API as a test states it.
-
-    Answers by endpoint (`issues.listEvents`), and the calls and messages a github-script step made.
-    """
-
-    answers: dict[str, Any]
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    messages: list[dict[str, str]] = field(default_factory=list)
-
-
-def github_script(api: GitHubApi) -> Emulator:
-    """actions/github-script: the step's own script, run by node (tests/github_script.js).
-
-    Against the run's event payload and `api`.
-    """
-    runner = TESTS / "github_script.js"
-
-    def script(run: JobRun, inputs: Mapping[str, str]) -> dict[str, str]:
-        github = run.contexts["github"]
-        owner, name = github["repository"].split("/")
-        context = {
-            "payload": run.event.payload,
-            "eventName": github["event_name"],
-            "actor": github.get("actor", ""),
-            "repo": {"owner": owner, "repo": name},
-            "runId": int(github["run_id"]),
-            "serverUrl": github["server_url"],
-        }
-        with tempfile.TemporaryDirectory() as tmp:
-            script_file, state = Path(tmp) / "script.js", Path(tmp) / "run.json"
-            script_file.write_text(inputs["script"])
-            state.write_text(json.dumps({"context": context, "api": api.answers}))
-            result = subprocess.run(
-                ["node", str(runner), str(script_file), str(state)],
-                capture_output=True,
-                text=True,
-                check=False,
-                env={**os.environ, **run.step_env},  # the step's `env:`, as the action gets it
-                cwd=run.workspace,  # as on GitHub: relative paths are the workspace's
-            )
-            done: dict[str, Any] = json.loads(state.read_text())
-        api.calls += done["calls"]
-        api.messages += done["messages"]
-        if result.returncode != 0:
-            failed = [m["message"] for m in done["messages"] if m["level"] == "failed"]
-            raise StepFailed(f"github-script failed: {failed or result.stderr}")
-        outputs: dict[str, str] = done["outputs"]
-        return outputs
-
-    return script
-
-
-def run_job_file(workflow: Path, job_id: str, event: Event, runner: Runner) -> JobRun:
-    """One job of a workflow file as it stands (not as committed).
-
-    For jobs that check out nothing (the gate-override check). Needs read as skipped.
-    """
-    document = yaml.safe_load(workflow.read_text())
-    event = event.for_workflow(document.get("name", workflow.name))
-    store = runner.root / f"job-{job_id}-{time.monotonic_ns()}"
-    (store / "artifacts").mkdir(parents=True)
-    return run_job(document, job_id, event, runner, store=store, previous={})

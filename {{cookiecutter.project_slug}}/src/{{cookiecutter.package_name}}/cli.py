@@ -46,6 +46,7 @@ COMMANDS = {
     "evaluate": Command("pipeline.evaluate", "DVC stage evaluate: score on the golden set"),
     "export": Command("pipeline.export", "DVC stage export: the serving model (ONNX or skops)"),
     "gate": Command("gate.check", "judge the model by the target branch's baseline (make gate)"),
+    "gate-override": Command("ops.gate_override", "may the gate-override label pass the gate"),
     "baseline": Command("gate.baseline", "accept the golden metrics as the baseline"),
     "batch": Command("monitor.demo_batch", "write a demo batch of held-out rows (make batch)"),
     "drift": Command("monitor.drift", "compare a batch with the training data (make drift)"),
@@ -63,6 +64,11 @@ COMMANDS = {
     "rollback": Command("ops.rollback", "production back to the previous release (make rollback)"),
     "release": Command("ops.release_command", "tag, promote and read the published image"),
     "template-update": Command("ops.template_update", "take the template's latest changes (cruft)"),
+    "report-issue": Command("ops.report_issue", "open, update or close a report's issue"),
+    "retrain-body": Command("ops.retrain_body", "write the retraining pull request's body"),
+    "pull-request-refused": Command(
+        "ops.pull_request_refused", "say how to let a workflow open its pull request"
+    ),
 }
 
 

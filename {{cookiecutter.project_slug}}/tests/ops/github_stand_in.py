@@ -1,4 +1,4 @@
-"""A stand-in for GitHub's deployments API on 127.0.0.1: what deploy.yml's steps call."""
+"""A stand-in for GitHub's REST API on 127.0.0.1: deployments as kept, or fixed answers."""
 
 from __future__ import annotations
 
@@ -34,19 +34,42 @@ class Deployments:
         return body
 
 
+class Answers:
+    """Fixed answers by method and path ("GET /repos/o/r/pulls/7", query left out), and the calls.
+
+    A path with no answer gets GitHub's 404.
+    """
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, str, Any]] = []
+
+    def answer(self, method: str, path: str, body: Any) -> Any:
+        self.calls.append((method, path, body))
+        return self.answers[f"{method} {path.split('?', 1)[0]}"]
+
+
 @contextmanager
-def github(records: list[dict[str, Any]] | None = None) -> Iterator[tuple[str, Deployments]]:
-    """The API's base URL, and its state."""
-    state = Deployments(records)
+def github(
+    records: list[dict[str, Any]] | None = None,
+    state: Deployments | Answers | None = None,
+    token: str = "t0ken",
+) -> Iterator[tuple[str, Any]]:
+    """The API's base URL, and its state: deployments made of `records`, or `state`."""
+    answering = state or Deployments(records)
 
     class Handler(BaseHTTPRequestHandler):
         def reply(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
-            if self.headers["Authorization"] != "Bearer t0ken":
+            if self.headers["Authorization"] != f"Bearer {token}":
                 self.send_error(401)
                 return
-            data = json.dumps(state.answer(method, self.path, body)).encode()
+            try:
+                data = json.dumps(answering.answer(method, self.path, body)).encode()
+            except KeyError:
+                self.send_error(404)
+                return
             self.send_response(201 if method == "POST" else 200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -59,13 +82,19 @@ def github(records: list[dict[str, Any]] | None = None) -> Iterator[tuple[str, D
         def do_POST(self) -> None:
             self.reply("POST")
 
+        def do_PATCH(self) -> None:
+            self.reply("PATCH")
+
+        def do_DELETE(self) -> None:
+            self.reply("DELETE")
+
         def log_message(self, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", state
+        yield f"http://127.0.0.1:{server.server_port}", answering
     finally:
         server.shutdown()
         server.server_close()

@@ -58,6 +58,14 @@ class GitHub:
         """POST `body` as JSON to `path` below api_url; the JSON answer."""
         return self._call(self._url(path, None), json.dumps(body).encode())[0]
 
+    def patch(self, path: str, body: Mapping[str, Any]) -> Any:
+        """PATCH `body` as JSON to `path` below api_url; the JSON answer."""
+        return self._call(self._url(path, None), json.dumps(body).encode(), "PATCH")[0]
+
+    def delete(self, path: str) -> Any:
+        """DELETE `path` below api_url; the JSON answer."""
+        return self._call(self._url(path, None), None, "DELETE")[0]
+
     def get_or_none(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """As get, but None when GitHub answers 404 or 422 (an unknown commit or file)."""
         try:
@@ -90,12 +98,12 @@ class GitHub:
     def _get(self, url: str) -> tuple[Any, Message]:
         return self._call(url, None)
 
-    def _call(self, url: str, data: bytes | None) -> tuple[Any, Message]:
-        """GET `url`, or POST `data` to it; retried when the rate limit was waited out."""
+    def _call(self, url: str, data: bytes | None, method: str | None = None) -> tuple[Any, Message]:
+        """GET `url`, POST `data` to it, or `method`; retried when the rate limit was waited out."""
         while True:
             self._wait_for_budget()
             headers = self._headers() | ({"Content-Type": "application/json"} if data else {})
-            request = urllib.request.Request(url, data=data, headers=headers)
+            request = urllib.request.Request(url, data=data, headers=headers, method=method)
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                     self.requests += 1
