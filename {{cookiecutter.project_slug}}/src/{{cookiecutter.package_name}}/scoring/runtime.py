@@ -60,7 +60,9 @@ class OnnxModel:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # a request is small; parallelism comes from requests
+        # A request is small; parallelism comes from requests. One thread also means no
+        # intra-op pool, so no thread spins between runs eating a neighbour's CPU.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         try:
             self.session = onnxruntime.InferenceSession(
