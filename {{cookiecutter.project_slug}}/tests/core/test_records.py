@@ -10,21 +10,26 @@ import pytest
 
 from {{ cookiecutter.package_name }}.core.records import (
     Baseline,
+    DataValidation,
     DriftReport,
     FeatureDrift,
     GateOverride,
     GateReport,
     GateRuleChange,
-    GateVerdict,
     GoldenReport,
     GoldenSet,
     Histogram,
     InvalidDriftInput,
     MetricCheck,
+    MetricVerdict,
     OnnxServing,
     Outside,
     Performance,
     PredictionDrift,
+    Problem,
+    RecordError,
+    RollbackReport,
+    RolledDeployment,
     SklearnServing,
     Source,
     load_drift_report,
@@ -147,7 +152,7 @@ GATE = GateReport(
     passed=False,
     failed_checks=True,
     verdicts=[
-        GateVerdict(
+        MetricVerdict(
             metric="roc_auc",
             direction="higher",
             baseline=0.91,
@@ -156,8 +161,6 @@ GATE = GateReport(
             tolerance=0.01,
             limit=0.6,
             reasons=["candidate value is missing or not a finite number"],
-            passed=False,
-            delta=None,
         )
     ],
     problems=[],
@@ -176,6 +179,10 @@ def test_a_gate_report_reads_back_with_its_verdicts(tmp_path: Path) -> None:
 
     content = json.loads(path.read_text())
     assert (content["schema_version"], content["passed"]) == (1, False)  # what `jq .passed` reads
+    verdict = content["verdicts"][0]
+    assert verdict["passed"] is False  # derived, for the file's readers
+    assert math.isnan(verdict["delta"])
+    assert verdict["reasons"] == ["candidate value is missing or not a finite number"]
     read = GateReport.load(path)
     candidate = read.verdicts[0].candidate
     assert candidate is not None
@@ -198,13 +205,24 @@ def test_a_gate_report_without_a_version_reads_and_another_version_is_refused(
     assert f"{path} is a gate report of schema version 2" in str(refused.value)
 
 
+def test_a_verdicts_passed_and_delta_are_derived_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "gate.json"
+    content = GATE.model_dump(mode="json")
+    content["verdicts"][0].update(candidate=0.95, passed=True, delta=-1.0)  # an edited file
+    path.write_text(json.dumps(content))
+
+    verdict = GateReport.load(path).verdicts[0]
+    assert verdict.passed is False  # its reasons still say it fails
+    assert verdict.delta == pytest.approx(0.04)
+
+
 def test_a_gate_report_of_a_wrong_shape_names_the_field(tmp_path: Path) -> None:
     path = tmp_path / "gate.json"
     content = GATE.model_dump(mode="json")
-    content["verdicts"][0]["passed"] = "no"  # text is never read as a boolean
+    content["verdicts"][0]["tolerance"] = "0.01"  # text is never read as a number
     path.write_text(json.dumps(content))
 
-    with pytest.raises(ValueError, match=r"verdicts\.0\.passed"):
+    with pytest.raises(ValueError, match=r"verdicts\.0\.tolerance"):
         GateReport.load(path)
 
 
@@ -288,3 +306,62 @@ def test_a_drift_report_of_a_wrong_shape_or_version_is_refused(tmp_path: Path) -
     path.write_text(json.dumps({**drift_report().model_dump(mode="json"), "schema_version": 9}))
     with pytest.raises(ValueError, match="drift report of schema version 9"):
         load_drift_report(path)
+
+
+def test_a_data_validation_report_reads_back_and_an_old_one_reads_too(tmp_path: Path) -> None:
+    path = tmp_path / "data_validation.json"
+    problem = Problem("data/raw.csv", "tenure", "in_range(0, 120)", 2, ["line 7 = 412"])
+    DataValidation(status="failed", problems=[problem]).save(path)
+    assert json.loads(path.read_text())["problems"][0]["column"] == "tenure"  # CI's artifact
+    assert DataValidation.load(path).problems == [problem]
+
+    path.write_text(json.dumps({"status": "passed", "problems": []}))  # before versions
+    assert DataValidation.load(path).status == "passed"
+
+
+def test_a_data_validation_report_of_a_wrong_shape_or_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "data_validation.json"
+    path.write_text(json.dumps({"status": "passed", "problems": [{"column": "tenure"}]}))
+    with pytest.raises(RecordError, match=r"problems\.0\.source.*make repro") as refused:
+        DataValidation.load(path)
+    assert str(path) in str(refused.value)
+
+    path.write_text(json.dumps({"schema_version": 2, "status": "ok", "problems": []}))
+    with pytest.raises(RecordError, match="data validation report of schema version 2"):
+        DataValidation.load(path)
+
+
+ROLLED_BACK = {
+    "deployment": 7,
+    "release": "v1.4.0",
+    "digest": "sha256:" + "e" * 64,
+    "registered_model": "demo-model",
+    "version": "4",
+    "run_id": "0123abcd",
+}
+
+
+def test_a_rollback_report_keeps_from_and_to_and_reads_an_old_file(tmp_path: Path) -> None:
+    path = tmp_path / "rollback.json"
+    kept = {"deployment": 5, "release": "v1.3.0", "digest": "sha256:" + "f" * 64}  # no model
+    path.write_text(json.dumps({"environment": "production", "from": ROLLED_BACK, "to": kept}))
+
+    report = RollbackReport.load(path)  # as `make rollback` wrote it before versions
+    assert (report.rolled_back.deployment, report.restored.release) == (7, "v1.3.0")
+    assert report.restored.payload() == {"release": "v1.3.0", "digest": kept["digest"]}
+
+    report.save(path)
+    content = json.loads(path.read_text())
+    assert (content["from"]["release"], content["to"]["release"]) == ("v1.4.0", "v1.3.0")
+    assert RollbackReport.load(path) == report
+
+
+def test_a_rollback_report_of_a_wrong_shape_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "rollback.json"
+    restored = RolledDeployment(deployment=5, release="v1.3.0", digest="sha256:" + "f" * 64)
+    content = {"environment": "production", "from": {**ROLLED_BACK, "deployment": "7"}}
+    path.write_text(json.dumps({**content, "to": restored.model_dump()}))
+
+    with pytest.raises(RecordError, match=r"from\.deployment.*make rollback") as refused:
+        RollbackReport.load(path)
+    assert str(path) in str(refused.value)

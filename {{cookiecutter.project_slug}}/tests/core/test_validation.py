@@ -7,7 +7,6 @@ a null. Nothing here names a column, so the tests hold for any contract.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.contract import FEATURES, ID, TARGET
 from {{ cookiecutter.package_name }}.core.features import Feature
 from {{ cookiecutter.package_name }}.core.params import Params
+from {{ cookiecutter.package_name }}.core.records import DataValidation
 from {{ cookiecutter.package_name }}.core.validation import (
     DataValidationError,
     check_no_leakage,
@@ -193,6 +193,6 @@ def test_data_stage_writes_no_split_and_a_report_when_data_is_bad(
     # Then it stops with the status of invalid data, writes no split, and leaves a report
     assert status == 7  # DataValidationError (cli.py)
     assert not params.paths.prepared.exists()
-    report = json.loads(Path(params.paths.reports / "data_validation.json").read_text())
-    assert report["status"] == "failed"
-    assert report["problems"][0]["column"] == feature.name
+    report = DataValidation.load(params.paths.reports / "data_validation.json")
+    assert report.status == "failed"
+    assert report.problems[0].column == feature.name

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from {{ cookiecutter.package_name }}.core.github import GitHub
+from {{ cookiecutter.package_name }}.core.records import RollbackReport
 from {{ cookiecutter.package_name }}.ops.github_deployments import (
     Repository,
     deployments,
@@ -134,8 +135,11 @@ def test_make_rollback_moves_the_digest_and_champion_back(project: Path) -> None
     assert kustomization["images"][0]["digest"] == digest("f")
     champion = client.get_model_version_by_alias(name, CHAMPION)
     assert (champion.version, champion.tags["rolled_back_from"]) == (old, "v2.0.0")
-    report = json.loads((project / "reports/rollback.json").read_text())
+    report = json.loads((project / "reports/rollback.json").read_text())  # as deploy.yml's step
     assert (report["from"]["release"], report["to"]["release"]) == ("v2.0.0", "v1.0.0")
+    restored = RollbackReport.load(project / "reports/rollback.json").restored
+    served = {key: str(value) for key, value in served_before.items()}  # GitHub's JSON: text
+    assert restored.payload() == {"release": "v1.0.0", "digest": digest("f"), **served}
 
 
 def test_a_release_that_names_no_model_changes_nothing(

@@ -11,11 +11,14 @@ the field and the fix (`RecordError`, a `JsonFileError`: exit status 6). A file 
     OnnxServing or   models/serving/metadata.json   export -> service, champion, model card
     SklearnServing   (`load_serving_metadata`: the file's runtime decides which)
     GateReport       reports/gate.json              gate -> scripts (gate.md: its rendering)
+    DataValidation   reports/data_validation.json   data -> PR report, CI artifact
+    RollbackReport   reports/rollback.json          rollback -> deployment rolled-back
     DriftReport or   reports/drift.json             drift -> monitor.yml, score.yml (`jq .status`)
     InvalidDriftInput  (`load_drift_report`: the file's status decides which)
 
-The drift report's parts (Histogram, FeatureDrift, ...) are plain frozen dataclasses: the
-monitor builds them as it measures, and pydantic checks them strictly when a file is read.
+The drift report's parts (Histogram, FeatureDrift, ...) and the data stage's Problem are plain
+frozen dataclasses: the code builds them as it measures, and pydantic checks them strictly when
+a file is read.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    computed_field,
+    model_validator,
+)
 
 from {{ cookiecutter.package_name }}.core.files import (
     JsonFileError,
@@ -56,7 +67,7 @@ class Record(BaseModel):
 
     def save(self, path: Path) -> None:
         """Write the record (atomically) with its schema version."""
-        write_json(path, {VERSION_KEY: self.VERSION, **self.model_dump()})
+        write_json(path, {VERSION_KEY: self.VERSION, **self.model_dump(by_alias=True)})
 
     @classmethod
     def load(cls, path: Path) -> Self:
@@ -176,8 +187,12 @@ ServingMetadata = Annotated[OnnxServing | SklearnServing, Field(discriminator="r
 SERVING_METADATA: TypeAdapter[OnnxServing | SklearnServing] = TypeAdapter(ServingMetadata)
 
 
-class GateVerdict(Record):
-    """One gated metric: its values, its rules, every rule the candidate breaks."""
+class MetricVerdict(Record):
+    """One metric judged (core/rules.py): its values, its rules, every rule the candidate breaks.
+
+    The gate reports it as it is; `passed` and `delta` follow from the fields, are written
+    for the readers of reports/gate.json and are derived again when a file is read.
+    """
 
     metric: str
     direction: str
@@ -186,9 +201,34 @@ class GateVerdict(Record):
     trivial: float | None
     tolerance: float
     limit: float
-    reasons: list[str]  # empty when it passes
-    passed: bool
-    delta: float | None  # candidate minus baseline
+    reasons: list[str]  # every rule the candidate breaks; empty when it passes
+
+    @model_validator(mode="before")
+    @classmethod
+    def derived_again(cls, content: Any) -> Any:
+        """A file's `passed` and `delta` are not read: they follow from the other fields."""
+        if isinstance(content, dict):
+            return {k: v for k, v in content.items() if k not in ("passed", "delta")}
+        return content
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        """True when the candidate breaks none of the metric's rules."""
+        return not self.reasons
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def delta(self) -> float | None:
+        """Candidate minus baseline; None when either is missing."""
+        if self.baseline is None or self.candidate is None:
+            return None
+        return self.candidate - self.baseline
+
+    @property
+    def reason(self) -> str:
+        """The broken rules in one line, or "ok"."""
+        return "; ".join(self.reasons) or "ok"
 
 
 class GateOverride(Record):
@@ -215,7 +255,7 @@ class GateReport(Record):
 
     passed: bool  # accepted: nothing failed, or an override accepts the failure
     failed_checks: bool  # a metric or an input check failed, overridden or not
-    verdicts: list[GateVerdict]
+    verdicts: list[MetricVerdict]
     problems: list[str]
     notes: list[str]
     baseline_source: str
@@ -223,6 +263,64 @@ class GateReport(Record):
     golden_sha256: str | None
     override: GateOverride
     rule_changes: list[GateRuleChange]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule in one column, with the CSV lines (header is line 1) that break it."""
+
+    source: str
+    column: str
+    check: str
+    rows: int
+    examples: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for people: where, which check, and example lines."""
+        where = f" in {self.rows} row(s)" if self.rows else ""
+        shown = f": {', '.join(self.examples)}" if self.examples else ""
+        return f"{self.source}: column '{self.column}' fails {self.check}{where}{shown}"
+
+
+class DataValidation(Record):
+    """The data stage's verdict on the raw table and the golden set, with every problem."""
+
+    NAME: ClassVar[str] = "data validation report"
+    FIX: ClassVar[str] = "run `make repro` (data stage)"
+
+    status: Literal["passed", "failed"]
+    problems: list[Problem]  # empty when it passed
+
+
+class RolledDeployment(Record):
+    """One side of a rollback: a GitHub deployment and what its payload (deploy.yml's) named."""
+
+    deployment: int
+    release: str
+    digest: str
+    registered_model: str | None = None  # a release deployed without a model's name
+    version: str | None = None
+    run_id: str | None = None
+
+    def payload(self) -> dict[str, str]:
+        """The deployment payload that runs this release again (what deploy.yml records)."""
+        return {
+            key: value
+            for key, value in self.model_dump(exclude={"deployment"}).items()
+            if value is not None
+        }
+
+
+class RollbackReport(Record):
+    """What `make rollback` did (reports/rollback.json): from which release to which."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    NAME: ClassVar[str] = "rollback report"
+    FIX: ClassVar[str] = "run `make rollback`"
+
+    environment: str
+    rolled_back: RolledDeployment = Field(validation_alias="from", serialization_alias="from")
+    restored: RolledDeployment = Field(validation_alias="to", serialization_alias="to")
 
 
 ColumnStatus = Literal["ok", "drift", "insufficient_data"]

@@ -8,43 +8,14 @@ the drift monitor a labelled batch's (monitor/performance.py).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from {{ cookiecutter.package_name }}.core.params import MetricRule
-from {{ cookiecutter.package_name }}.core.records import GoldenReport
+from {{ cookiecutter.package_name }}.core.records import (
+    GoldenReport,
+    MetricVerdict,
+)
 
 EPSILON = 1e-12  # float noise below this is a tie
-
-
-@dataclass(frozen=True)
-class MetricVerdict:
-    """One metric judged: its values, its rules and every rule the candidate breaks."""
-
-    metric: str
-    direction: str
-    baseline: float | None
-    candidate: float | None
-    trivial: float | None
-    tolerance: float
-    limit: float
-    reasons: tuple[str, ...]  # every rule the candidate breaks; empty when it passes
-
-    @property
-    def passed(self) -> bool:
-        """True when the candidate breaks none of the metric's rules."""
-        return not self.reasons
-
-    @property
-    def reason(self) -> str:
-        """The broken rules in one line, or "ok"."""
-        return "; ".join(self.reasons) or "ok"
-
-    @property
-    def delta(self) -> float | None:
-        """Candidate minus baseline; None when either is missing."""
-        if self.baseline is None or self.candidate is None:
-            return None
-        return self.candidate - self.baseline
 
 
 def within_limit(rule: MetricRule, value: float) -> bool:
@@ -91,7 +62,7 @@ def judge(
         trivial=trivial,
         tolerance=rule.tolerance,
         limit=rule.limit,
-        reasons=tuple(reasons),
+        reasons=reasons,
     )
 
 

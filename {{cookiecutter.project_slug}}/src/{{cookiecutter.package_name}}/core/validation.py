@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -10,26 +9,10 @@ import pandera.errors
 
 from {{ cookiecutter.package_name }}.core.contract import ID, feature_names
 from {{ cookiecutter.package_name }}.core.params import Validation
+from {{ cookiecutter.package_name }}.core.records import Problem
 from {{ cookiecutter.package_name }}.core.schema import table_schema
 
 EXAMPLES_PER_PROBLEM = 5
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule in one column, with the CSV lines (header is line 1) that break it."""
-
-    source: str
-    column: str
-    check: str
-    rows: int
-    examples: list[str] = field(default_factory=list)
-
-    def describe(self) -> str:
-        """One line for people: where, which check, and example lines."""
-        where = f" in {self.rows} row(s)" if self.rows else ""
-        shown = f": {', '.join(self.examples)}" if self.examples else ""
-        return f"{self.source}: column '{self.column}' fails {self.check}{where}{shown}"
 
 
 class DataValidationError(ValueError):

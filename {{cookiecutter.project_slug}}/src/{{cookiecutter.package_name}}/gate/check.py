@@ -33,10 +33,10 @@ from {{ cookiecutter.package_name }}.core.records import (
     GateOverride,
     GateReport,
     GateRuleChange,
-    GateVerdict,
     GoldenReport,
+    MetricVerdict,
 )
-from {{ cookiecutter.package_name }}.core.rules import MetricVerdict, judge_metrics
+from {{ cookiecutter.package_name }}.core.rules import judge_metrics
 from {{ cookiecutter.package_name }}.core.settings import GateSettings
 from {{ cookiecutter.package_name }}.core.target_branch import (
     GateInputError,
@@ -240,10 +240,7 @@ def to_record(decision: GateDecision) -> GateReport:
     return GateReport(
         passed=decision.passed,
         failed_checks=decision.failed,
-        verdicts=[
-            GateVerdict(**{**asdict(v), "reasons": list(v.reasons)}, passed=v.passed, delta=v.delta)
-            for v in decision.verdicts
-        ],
+        verdicts=decision.verdicts,
         problems=decision.problems,
         notes=decision.notes,
         baseline_source=decision.baseline_source,

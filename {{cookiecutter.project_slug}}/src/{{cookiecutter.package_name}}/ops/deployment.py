@@ -17,9 +17,12 @@ import os
 import sys
 from pathlib import Path
 
-from {{ cookiecutter.package_name }}.core.files import JsonFileError, read_json
+from {{ cookiecutter.package_name }}.core.files import JsonFileError
 from {{ cookiecutter.package_name }}.core.github import GitHubError
-from {{ cookiecutter.package_name }}.core.records import load_serving_metadata
+from {{ cookiecutter.package_name }}.core.records import (
+    RollbackReport,
+    load_serving_metadata,
+)
 from {{ cookiecutter.package_name }}.ops.github_deployments import (
     Repository,
     set_state,
@@ -87,13 +90,12 @@ def payload(release: str) -> dict[str, str]:
 
 def rolled_back(github: Repository) -> None:
     """Record `make rollback`'s report: the older release live again, the newer inactive."""
-    report = read_json(REPORT)
-    before, after = report["from"], report["to"]
-    record = {key: str(value) for key, value in after.items() if key != "deployment"}
-    number = start(github, str(report.get("environment", "production")), after["release"], record)
-    set_state(github, number, "success", f"rollback from {before['release']}")
-    set_state(github, int(before["deployment"]), "inactive", f"rolled back to {after['release']}")
-    print(f"deployment: {after['release']} deployed again ({number}), {before['release']} inactive")
+    report = RollbackReport.load(REPORT)
+    before, after = report.rolled_back, report.restored
+    number = start(github, report.environment, after.release, after.payload())
+    set_state(github, number, "success", f"rollback from {before.release}")
+    set_state(github, before.deployment, "inactive", f"rolled back to {after.release}")
+    print(f"deployment: {after.release} deployed again ({number}), {before.release} inactive")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.core.files import read_json, write_text
 from {{ cookiecutter.package_name }}.core.params import load_params
+from {{ cookiecutter.package_name }}.core.records import DataValidation
 from {{ cookiecutter.package_name }}.core.settings import GateSettings
 from {{ cookiecutter.package_name }}.core.target_branch import chosen_ref
 
@@ -39,16 +40,15 @@ def data_summary(validation: Path, data_metrics: Path) -> str:
     """Passed with row counts, failed with the first problems, or missing."""
     if not validation.is_file():
         return f"No data validation report (`{validation}`): the data stage did not run."
-    report = read_json(validation)
-    if report.get("status") != "passed":
-        problems = report.get("problems", [])
+    report = DataValidation.load(validation)
+    if report.status != "passed":
+        problems = report.problems
         lines = [f"**Failed**: {len(problems)} problem(s) (first {SHOWN_PROBLEMS} shown)."]
         for problem in problems[:SHOWN_PROBLEMS]:
-            examples = ", ".join(problem.get("examples", []))
+            examples = ", ".join(problem.examples)
             lines.append(
-                f"- `{problem.get('source')}`: column `{problem.get('column')}` fails "
-                f"{problem.get('check')} in {problem.get('rows')} row(s)"
-                + (f": {examples}" if examples else "")
+                f"- `{problem.source}`: column `{problem.column}` fails "
+                f"{problem.check} in {problem.rows} row(s)" + (f": {examples}" if examples else "")
             )
         return "\n".join(lines)
     if not data_metrics.is_file():

@@ -1,16 +1,20 @@
 """After `make import-data`, the project's own words describe the imported table, not the demo.
 
-The README's paragraph between ABOUT_START and ABOUT_END is rewritten; the demo's `generate`
-stage row leaves the README's pipeline table; the project description the template wrote
-by default (the demo's: customers who churn, or their lifetime value) is replaced in
-pyproject.toml, the Dockerfile's image label, the package docstring and the README. A
-description of your own is kept as it is.
+The README's block between ABOUT_START and ABOUT_END is replaced whole (everything outside
+it is yours and kept; a README without exactly one such block keeps its text, with a warning
+that says how to get the block back); the demo's `generate` stage row leaves the README's
+pipeline table; the project description the template wrote by default (the demo's: customers
+who churn, or their lifetime value) is replaced in pyproject.toml, the Dockerfile's image
+label, the package docstring and the README. A description of your own is kept as it is.
+Plain string operations throughout: no pattern can match more than it should.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 ABOUT_START = "<!-- about the data: make import-data rewrites this paragraph -->"
 ABOUT_END = "<!-- end of about the data -->"
@@ -19,6 +23,8 @@ DEMO_DESCRIPTIONS = (  # cookiecutter.json's default description, for each demo 
     "Predict each customer's lifetime value, with a reproducible, gated ML pipeline.",
 )
 DESCRIBED = ("pyproject.toml", "Dockerfile", "README.md")  # files holding the description
+GENERATE_ROW = "| `generate` |"  # the demo's stage in the README's pipeline table
+UNQUOTABLE = str.maketrans("", "", '"\\$`')  # characters no quoted string may hold here
 TASK_WORDS = {
     "classification": "a yes/no label",
     "multiclass": "one of several classes",
@@ -28,7 +34,7 @@ TASK_WORDS = {
 
 def plain(text: str) -> str:
     """Text safe inside any quoted string the described files hold (TOML, Dockerfile)."""
-    return re.sub(r"[\"\\$`]", "", text)
+    return text.translate(UNQUOTABLE)
 
 
 def description(target: str, source: str) -> str:
@@ -69,7 +75,18 @@ def rewritten(
 
 
 def readme(text: str, paragraph: str) -> str:
-    """The README with the paragraph about the data replaced and no demo `generate` stage."""
-    pattern = re.compile(rf"{re.escape(ABOUT_START)}\n.*?{re.escape(ABOUT_END)}", re.DOTALL)
-    text = pattern.sub(lambda _: f"{ABOUT_START}\n{paragraph}\n{ABOUT_END}", text, count=1)
-    return re.sub(r"(?m)^\| `generate` \|.*\n", "", text, count=1)
+    """The README with the block about the data replaced and no demo `generate` stage."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.strip() == ABOUT_START]
+    ends = [i for i, line in enumerate(lines) if line.strip() == ABOUT_END]
+    if len(starts) == 1 and len(ends) == 1 and starts[0] < ends[0]:
+        block = [f"{ABOUT_START}\n", f"{paragraph}\n", lines[ends[0]]]
+        lines[starts[0] : ends[0] + 1] = block
+    else:
+        log.warning(
+            "import-data: README.md has no single block between the lines\n"
+            f"  {ABOUT_START}\n  {ABOUT_END}\n"
+            "so its text about the data was left as it is: edit it by hand, or put those two "
+            "lines back around the paragraph for the next import to rewrite it"
+        )
+    return "".join(line for line in lines if not line.startswith(GENERATE_ROW))

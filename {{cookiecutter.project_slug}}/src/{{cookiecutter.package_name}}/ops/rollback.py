@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.package_name }}.core.files import write_json
 from {{ cookiecutter.package_name }}.core.github import GitHubError
+from {{ cookiecutter.package_name }}.core.records import (
+    RollbackReport,
+    RolledDeployment,
+)
 from {{ cookiecutter.package_name }}.ops.github_deployments import (
     Repository,
     deployments,
@@ -70,6 +73,7 @@ def from_github(records: list[dict[str, Any]]) -> list[Deployment]:
         payload = record.get("payload") or {}
         if isinstance(payload, str):  # GitHub returns a payload sent as a string unparsed
             payload = json.loads(payload) if payload.strip() else {}
+        payload = {str(key): str(value) for key, value in payload.items()}  # e.g. version 3
         states = tuple(str(status["state"]) for status in record.get("statuses", []))
         found.append(Deployment(int(record["id"]), str(record["created_at"]), payload, states))
     return sorted(found, key=lambda one: (one.created_at, one.id), reverse=True)
@@ -146,12 +150,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"rollback: champion is {target.payload['version']} again in {uri}")
     set_digest(args.kustomization, target.digest)
     print(f"rollback: {args.kustomization} runs {target.release} ({target.digest}) again")
-    write_json(
-        REPORT,
-        {"environment": args.environment, "from": _record(current), "to": _record(target)},
-    )
+    RollbackReport(
+        environment=args.environment, rolled_back=recorded(current), restored=recorded(target)
+    ).save(REPORT)
     return 0
 
 
-def _record(deployment: Deployment) -> dict[str, Any]:
-    return {"deployment": deployment.id, "release": deployment.release, **deployment.payload}
+def recorded(deployment: Deployment) -> RolledDeployment:
+    """The deployment as the rollback report names it."""
+    return RolledDeployment(
+        deployment=deployment.id,
+        release=deployment.release,
+        digest=deployment.digest,
+        registered_model=deployment.payload.get("registered_model"),
+        version=deployment.payload.get("version"),
+        run_id=deployment.payload.get("run_id"),
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import asdict
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
@@ -16,6 +15,7 @@ from sklearn.model_selection import train_test_split
 from {{ cookiecutter.package_name }}.core.contract import TARGET
 from {{ cookiecutter.package_name }}.core.files import write_atomically, write_json
 from {{ cookiecutter.package_name }}.core.params import Params, Split, load_params
+from {{ cookiecutter.package_name }}.core.records import DataValidation
 from {{ cookiecutter.package_name }}.core.validation import (
     DataValidationError,
     check_no_leakage,
@@ -79,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = prepare(params)
     except DataValidationError as error:
-        write_json(report, {"status": "failed", "problems": [asdict(p) for p in error.problems]})
+        DataValidation(status="failed", problems=error.problems).save(report)
         error.add_note(f"Full list: {report}")
         raise
-    write_json(report, {"status": "passed", "problems": []})
+    DataValidation(status="passed", problems=[]).save(report)
     write_json(params.paths.data_metrics, summary)
     print(f"data: {summary['rows']}")
     return 0
