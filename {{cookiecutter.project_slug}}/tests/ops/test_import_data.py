@@ -49,8 +49,8 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def tracked(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The tables import-data hands to `dvc add`, which is recorded here, not run.
 
-    Each `dvc add` is a process importing DVC (a CPU-second): the tests of tracking below run it
-    for real, in a DVC repository and outside one; the other tests check what is written.
+    Each `dvc add` is a process importing DVC (a CPU-second): the two tests of tracking at the
+    end run it for real, succeeding and failing; the other tests check what is written.
     """
     tables: list[Path] = []
     monkeypatch.setattr(import_data, "track", tables.append)
@@ -439,7 +439,10 @@ def test_the_training_table_is_put_under_dvc(scratch: Path) -> None:
 def test_a_failed_dvc_add_is_a_warning_and_the_import_stands(
     scratch: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Outside a DVC repository `dvc add` fails: the import is kept, with how to track it."""
+    """A `dvc add` that fails (here on a broken DVC config) leaves the import, and says so."""
+    (scratch / ".dvc").mkdir()
+    (scratch / ".dvc" / "config").write_text("[core\n")
+
     assert run(table(), "--target", "outcome") == 0
 
     raw = yaml.safe_load(Path("params.yaml").read_text())["paths"]["raw"]
