@@ -255,8 +255,11 @@ def test_a_small_reference_raises_no_alarm_on_its_own_population(
 def test_missing_column_is_named_and_no_old_verdict_is_left(
     drift: Callable[..., Outcome], tmp_path: Path
 ) -> None:
-    drift(batch(2_000, seed=104))
-    (tmp_path / "reports" / "drift.html").write_text("an old report")
+    old = tmp_path / "reports"  # an earlier run's verdict, in each of the three reports
+    old.mkdir()
+    (old / "drift.json").write_text('{"status": "no_drift"}')
+    (old / "drift.md").write_text("## Drift check: NO DRIFT")
+    (old / "drift.html").write_text("an old report")
     missing = FEATURES[0]
 
     status, report, stderr = drift(batch(2_000, seed=104).drop(columns=[missing.name]), ".csv")

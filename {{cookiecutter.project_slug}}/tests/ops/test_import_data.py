@@ -27,7 +27,7 @@ from {{ cookiecutter.package_name }}.core.features import (
 )
 from {{ cookiecutter.package_name }}.core.targets import BinaryTarget, NumericTarget
 from {{ cookiecutter.package_name }}.core.task import Regression as RegressionTask
-from {{ cookiecutter.package_name }}.ops import project_text
+from {{ cookiecutter.package_name }}.ops import import_data, project_text
 
 from ..conftest import PROJECT
 
@@ -36,13 +36,31 @@ KEPT = (Path("params.yaml"), Path("dvc.yaml"), CONTRACT)
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The files import-data reads and rewrites, copied to a scratch folder."""
     for path in KEPT:
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PROJECT / path, tmp_path / path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def tracked(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The tables import-data hands to `dvc add`, which is recorded here, not run.
+
+    Each `dvc add` is a process importing DVC (a CPU-second): the two tests of tracking at the
+    end run it for real, succeeding and failing; the other tests check what is written.
+    """
+    tables: list[Path] = []
+    monkeypatch.setattr(import_data, "track", tables.append)
+    return tables
+
+
+@pytest.fixture
+def project(scratch: Path, tracked: list[Path]) -> Path:
+    """The scratch folder, with `dvc add` recorded (`tracked`)."""
+    return scratch
 
 
 def table(rows: int = 400, seed: int = 0) -> pd.DataFrame:
@@ -75,7 +93,7 @@ def run(frame: pd.DataFrame, *args: str, name: str = "table.csv") -> int:
 
 
 def test_a_table_becomes_contract_data_and_settings(
-    project: Path, capsys: pytest.CaptureFixture[str]
+    project: Path, tracked: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     status = run(table(), "--target", "outcome")
 
@@ -83,6 +101,7 @@ def test_a_table_becomes_contract_data_and_settings(
     output = capsys.readouterr().out
     assert "dropped 5 row(s) without a target and 3 exact duplicate(s)" in output
     params = yaml.safe_load(Path("params.yaml").read_text())  # either task's sections
+    assert tracked == [Path(params["paths"]["raw"])]  # the training table, once
     raw, golden = pd.read_csv(params["paths"]["raw"]), pd.read_csv(params["paths"]["golden"])
     assert len(raw) + len(golden) == 400 - 5
     assert len(golden) == 79  # 20% of 395 rows, rounded up
@@ -402,3 +421,30 @@ def test_drop_takes_any_column_name(project: Path) -> None:
     assert run(table, "--target", "target", *drop) == 0
 
     assert set(written_contract()) == {"age", "sex", "bmi", "bp", "s4", "s5", "s6"}
+
+
+def test_the_training_table_is_put_under_dvc(scratch: Path) -> None:
+    """In a DVC repository (made as `dvc init --no-scm` makes it), `dvc add` runs for real."""
+    (scratch / ".dvc").mkdir()
+    (scratch / ".dvc" / "config").write_text("[core]\n    no_scm = True\n")
+
+    assert run(table(), "--target", "outcome") == 0
+
+    raw = Path(yaml.safe_load(Path("params.yaml").read_text())["paths"]["raw"])
+    entry = yaml.safe_load(raw.with_name(raw.name + ".dvc").read_text())
+    assert [out["path"] for out in entry["outs"]] == [raw.name]
+    assert entry["outs"][0]["md5"] == hashlib.md5(raw.read_bytes()).hexdigest()
+
+
+def test_a_failed_dvc_add_is_a_warning_and_the_import_stands(
+    scratch: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `dvc add` that fails (here on a broken DVC config) leaves the import, and says so."""
+    (scratch / ".dvc").mkdir()
+    (scratch / ".dvc" / "config").write_text("[core\n")
+
+    assert run(table(), "--target", "outcome") == 0
+
+    raw = yaml.safe_load(Path("params.yaml").read_text())["paths"]["raw"]
+    assert f"`dvc add {raw}` failed" in capsys.readouterr().err
+    assert Path(raw).is_file()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import skops.io
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
@@ -57,11 +56,18 @@ def features_of(frame: pd.DataFrame) -> pd.DataFrame:
 
 def save(model: Pipeline, path: Path) -> None:
     """Write the skops file in one step; `load` reads it back with the trusted types only."""
+    import skops.io  # here: it imports every scikit-learn estimator (seconds), see `load`
+
     write_atomically(path, lambda tmp: skops.io.dump(model, tmp))
 
 
 def load(path: Path) -> Pipeline:
     """Load a model saved by `save`, refusing anything outside TRUSTED_TYPES."""
+    # Imported here, not with this module: skops.io imports every estimator of scikit-learn to
+    # list the types it trusts (about two CPU-seconds), which the commands that only build
+    # features or read TRUSTED_TYPES (drift's metrics, the registry) never need.
+    import skops.io
+
     path = Path(path)
     if not path.is_file():
         raise ModelLoadError(f"{path} not found: run `make repro` to train the model")
