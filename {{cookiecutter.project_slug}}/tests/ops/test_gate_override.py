@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.ops.gate_override import Verdict, decide
 
 from .github_stand_in import Answers, github
 
-REPOSITORY = "acme/customer-churn"
+REPOSITORY = "acme/forecast"
 REPO = f"/repos/{REPOSITORY}"
 REASON = "the golden set was relabelled (#41); new baseline in this change"
 HEAD_SHA = "4" * 40
@@ -86,7 +86,7 @@ def test_a_maintainer_label_with_a_reason_grants_the_override() -> None:
 @pytest.mark.parametrize(("payload", "answers", "refusal"), [
     (pull_request(), labelled_by("mallory", permission="read"),
      "@mallory applied the gate-override label with read access"),
-    (pull_request(head_repo="mallory/customer-churn"), {}, "from a fork cannot be overridden"),
+    (pull_request(head_repo="mallory/forecast"), {}, "from a fork cannot be overridden"),
     (pull_request(author="dependabot[bot]"), {}, "a Dependabot pull request cannot be overridden"),
     (pull_request(body="trust me"), labelled_by("bob"), 'a line "Gate-Override-Reason: <why>"'),
     (pull_request(), {**labelled_by("bob"), f"GET {REPO}/issues/7/events": []},

@@ -11,7 +11,7 @@ from {{ cookiecutter.package_name }} import cli
 
 from .github_stand_in import Answers, github
 
-REPOSITORY = "acme/customer-churn"
+REPOSITORY = "acme/forecast"
 ISSUES = f"/repos/{REPOSITORY}/issues"
 RUN = f"https://github.com/{REPOSITORY}/actions/runs/42"
 REPORT = (
