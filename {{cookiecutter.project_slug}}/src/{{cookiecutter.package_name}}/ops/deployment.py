@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.core.records import (
     RollbackReport,
     load_serving_metadata,
 )
+from {{ cookiecutter.package_name }}.ops import actions
 from {{ cookiecutter.package_name }}.ops.github_deployments import (
     Repository,
     set_state,
@@ -53,9 +54,7 @@ def output(**values: str) -> None:
     """Step outputs for the workflow (GITHUB_OUTPUT), and the same lines on stdout."""
     lines = "".join(f"{key}={value}\n" for key, value in values.items())
     sys.stdout.write(lines)
-    if os.environ.get("GITHUB_OUTPUT"):
-        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as out:
-            out.write(lines)
+    actions.append("GITHUB_OUTPUT", lines)
 
 
 def check() -> int:
@@ -63,9 +62,8 @@ def check() -> int:
     configured = bool(os.environ.get("KUBECONFIG_DATA", "").strip())
     if not configured:
         log.warning(NOT_CONFIGURED)
-        if os.environ.get("GITHUB_STEP_SUMMARY"):
-            with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as summary:
-                summary.write(f"## Deploy: no cluster configured\n\n```\n{NOT_CONFIGURED}\n```\n")
+        summary = f"## Deploy: no cluster configured\n\n```\n{NOT_CONFIGURED}\n```\n"
+        actions.append("GITHUB_STEP_SUMMARY", summary)
     output(configured=str(configured).lower())
     return 0
 

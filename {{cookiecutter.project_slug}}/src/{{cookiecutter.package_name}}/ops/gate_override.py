@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.github import GitHub, GitHubError
+from {{ cookiecutter.package_name }}.ops import actions
 from {{ cookiecutter.package_name }}.ops.github_deployments import Repository
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,5 @@ def run(args: argparse.Namespace) -> int:
     elif verdict.reason:
         print(f"::notice title=Gate override::Gate override by {verdict.by}: {verdict.reason}")
     lines = f"reason={verdict.reason}\nby={verdict.by}\nrefused={verdict.refused}\n"
-    if os.environ.get("GITHUB_OUTPUT"):
-        with Path(os.environ["GITHUB_OUTPUT"]).open("a", encoding="utf-8") as out:
-            out.write(lines)
+    actions.append("GITHUB_OUTPUT", lines)
     return 0

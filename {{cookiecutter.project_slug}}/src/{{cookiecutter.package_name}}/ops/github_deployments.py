@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.github import GitHub, GitHubError
+from {{ cookiecutter.package_name }}.ops import actions
 
 API = "https://api.github.com"
 
@@ -75,8 +76,7 @@ def start(github: Repository, environment: str, ref: str, payload: dict[str, str
 def set_state(github: Repository, number: int, state: str, description: str) -> None:
     """Add a status to a deployment (success makes GitHub set the older ones inactive)."""
     body: dict[str, Any] = {"state": state, "description": description[:140]}
-    run = os.environ.get("GITHUB_RUN_ID")
-    if run:  # the workflow run that did it
-        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-        body["log_url"] = f"{server}/{github.name}/actions/runs/{run}"
+    log_url = actions.run_url(github.name)
+    if log_url:  # the workflow run that did it
+        body["log_url"] = log_url
     github.call(f"deployments/{number}/statuses", body)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-from pathlib import Path
+
+from {{ cookiecutter.package_name }}.ops import actions
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,5 @@ def run(args: argparse.Namespace) -> int:
     annotation, how, summary = explain(args.secret)
     print(annotation)
     log.error(how)
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        with Path(os.environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as out:
-            out.write(summary)
+    actions.append("GITHUB_STEP_SUMMARY", summary)
     return 1

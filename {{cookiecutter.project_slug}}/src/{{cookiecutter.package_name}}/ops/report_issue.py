@@ -11,23 +11,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.github import GitHub
+from {{ cookiecutter.package_name }}.ops import actions
 from {{ cookiecutter.package_name }}.ops.github_deployments import Repository
 
 log = logging.getLogger(__name__)
 
 RELATIVE_LINK = re.compile(r" \(\[[^\]]*\]\((?![a-z]+:)[^)]*\)\)")  # " ([chart](x.png))"
-
-
-def run_url() -> str:
-    """This workflow run's address, as Actions sets its parts."""
-    server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-    return f"{server}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
 
 
 def open_issues(github: GitHub, repository: str, label: str) -> list[dict[str, Any]]:
@@ -83,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
         log.error("report-issue: give --label, and to open: --report <file.md> and --title")
         return 2
     repository = Repository.from_env()
-    address = run_url()
+    address = actions.run_url(repository.name)
+    if address is None:
+        log.error("report-issue: GITHUB_RUN_ID is not set: the footer links the workflow run")
+        return 2
     comment = f"{args.comment} {address}" if args.comment else None
     if args.action == "close":
         done = close(repository.github, repository.name, args.label, comment or address)
