@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.ops.github_deployments import (
     deployments,
 )
 from {{ cookiecutter.package_name }}.ops.pin_image import DeployInputError
-from {{ cookiecutter.package_name }}.ops.rollback import choose, from_github
+from {{ cookiecutter.package_name }}.ops.rollback import choose, from_github, model_of
 
 from ..conftest import PROJECT
 from .github_stand_in import github
@@ -53,6 +53,15 @@ def test_the_newest_earlier_release_that_worked_is_chosen() -> None:
 
     assert (current.release, target.release) == ("v1.3.0", "v1.2.0")
     assert target.digest == digest("b")
+
+
+def test_a_null_model_version_is_named_missing_not_read_as_text() -> None:
+    record = deployment(1, "v1.1.0", "a", "success", registered_model="churn", run_id="r1")
+    record["payload"]["version"] = None  # deploy.yml's payload for an unregistered model
+    (found,) = from_github([record])
+
+    with pytest.raises(DeployInputError, match=r"version missing"):
+        model_of(found)
 
 
 def test_a_redeploy_of_the_same_image_is_not_a_rollback() -> None:

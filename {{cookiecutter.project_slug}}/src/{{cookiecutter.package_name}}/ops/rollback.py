@@ -73,7 +73,9 @@ def from_github(records: list[dict[str, Any]]) -> list[Deployment]:
         payload = record.get("payload") or {}
         if isinstance(payload, str):  # GitHub returns a payload sent as a string unparsed
             payload = json.loads(payload) if payload.strip() else {}
-        payload = {str(key): str(value) for key, value in payload.items()}  # e.g. version 3
+        # Text, as the payload was sent (an MLflow version may come back as 3); a null (an
+        # unregistered model's version) stays absent, so model_of names it missing.
+        payload = {str(key): str(value) for key, value in payload.items() if value is not None}
         states = tuple(str(status["state"]) for status in record.get("statuses", []))
         found.append(Deployment(int(record["id"]), str(record["created_at"]), payload, states))
     return sorted(found, key=lambda one: (one.created_at, one.id), reverse=True)
