@@ -185,7 +185,7 @@ def main() -> None:
     """Time the README's main job and the inner loop of a change in a fresh clone."""
     print(f"machine: {os.cpu_count()} cores; load average (1/5/15 min) at start {load()}")
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        print("PYTHONDONTWRITEBYTECODE is set: make install compiles every library's bytecode")
+        print("PYTHONDONTWRITEBYTECODE is set: make install compiles what make repro imports")
     print(f"{'':<46}{'seconds':>8}{'cpu':>8}   goal", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "template"

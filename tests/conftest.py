@@ -121,9 +121,9 @@ def bake(where: Path, *, offline: bool = False, **answers: str) -> Path:
 
 
 # Set on this machine, not on GitHub's runners nor in most shells: every fresh project's
-# `make install` would then compile the bytecode of all its libraries (1.3 GB, about 30
-# CPU-seconds) instead of Python caching what it imports. The default journey sets it again
-# to test that path.
+# `make install` would then compile the bytecode of what `make repro` imports (about 10
+# CPU-seconds) instead of Python caching what it imports as it goes. The default journey sets
+# it again to test that path.
 UNLIKE_A_RUNNER = ("VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
 
 

@@ -59,7 +59,7 @@ def test_user_journey(variant: str, tmp_path: Path) -> None:
         "own_checks": variant != "default",
     }
     if variant == "default":  # the paths other tests leave aside (see conftest.runner_env)
-        install_compiles_bytecode_where_python_would_not_cache_it(project)
+        install_caches_bytecode_where_python_would_not(project)
     else:
         run("make install", root)
 
@@ -81,11 +81,15 @@ def test_user_journey(variant: str, tmp_path: Path) -> None:
     corrupt_raw_file_fails_the_data_stage_naming_the_column(project)
 
 
-def install_compiles_bytecode_where_python_would_not_cache_it(project: Journey) -> None:
+def install_caches_bytecode_where_python_would_not(project: Journey) -> None:
     root = project["root"]
     output = run("make install", root, env={"PYTHONDONTWRITEBYTECODE": "1"}).stdout
-    assert "compiling bytecode" in output
-    assert list(root.glob(".venv/lib/python*/site-packages/sklearn/ensemble/__pycache__/*.pyc"))
+    assert "caching the bytecode make repro imports" in output
+    cached = root / ".venv" / "pycache"  # PYTHONPYCACHEPREFIX: none in the source tree
+    assert list(cached.glob("**/site-packages/sklearn/ensemble/*.pyc"))  # what training imports
+    assert list(cached.glob(f"**/src/{project['answers']['package_name']}/pipeline/*.pyc"))
+    assert not list(cached.glob("**/site-packages/plotly/*.pyc"))  # not every library: drift's
+    assert not list((root / "src").glob("**/__pycache__"))
 
 
 def set_params(root: Path, section: str, **values: object) -> None:
