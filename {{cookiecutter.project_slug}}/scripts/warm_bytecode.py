@@ -19,11 +19,12 @@ import yaml
 
 from {{ cookiecutter.package_name }}.cli import PACKAGE, PROG, available
 
-# What DVC imports to reproduce, and what the stages import inside functions (slow to
-# import: MLflow's logging, skops): one process imports these, the other the stages.
-INSIDE_FUNCTIONS = (
+# What the stages import inside functions (slow to import): the model file's skops, which
+# imports every scikit-learn estimator, goes with the stages; DVC's repro and MLflow's logging
+# (the other half of the work) are imported by the other process.
+WITH_THE_STAGES = ("skops.io",)
+DVC_AND_MLFLOW = (
     "dvc.repo.reproduce",
-    "skops.io",
     "mlflow.sklearn",
     "mlflow.models",
     "mlflow.store.tracking.sqlalchemy_store",
@@ -53,9 +54,10 @@ def load(modules: list[str]) -> None:
 
 
 def main() -> None:
-    """Import the stages' modules in one process, DVC's and the stages' lazy ones in another."""
+    """Import the stages' modules in one process, DVC's and MLflow's in the other."""
+    stages = [*stage_modules(Path("dvc.yaml")), *WITH_THE_STAGES]
     with ProcessPoolExecutor(2) as pool:
-        list(pool.map(load, [stage_modules(Path("dvc.yaml")), list(INSIDE_FUNCTIONS)]))
+        list(pool.map(load, [stages, list(DVC_AND_MLFLOW)]))
 
 
 if __name__ == "__main__":
