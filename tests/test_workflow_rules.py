@@ -391,7 +391,7 @@ def test_the_code_tests_run_for_every_pull_request_with_no_secrets_and_no_pipeli
     assert test["permissions"] == {"contents": "read"}
     assert "secrets." not in json.dumps(test)
     assert "vars." not in json.dumps(test)
-    assert commands == ["make install", "make test", "make fuzz"]
+    assert commands == ["make install", "make coverage", "make fuzz"]
 
 
 # --- OIDC trust policies ------------------------------------------------------------------

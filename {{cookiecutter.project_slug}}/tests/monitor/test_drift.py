@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import yaml
+from scipy.stats import wasserstein_distance
 
 from {{ cookiecutter.package_name }}.batch.rows import Scorer, score_record_batch
 from {{ cookiecutter.package_name }}.cli import main
@@ -31,6 +32,7 @@ from {{ cookiecutter.package_name }}.core.metrics import score
 from {{ cookiecutter.package_name }}.core.params import Params, load_params
 from {{ cookiecutter.package_name }}.core.records import load_drift_report
 from {{ cookiecutter.package_name }}.core.targets import NumericTarget
+from {{ cookiecutter.package_name }}.monitor import measures
 from {{ cookiecutter.package_name }}.monitor.demo_batch import demo_batch
 from {{ cookiecutter.package_name }}.monitor.drift import outputs
 from {{ cookiecutter.package_name }}.monitor.measures import (
@@ -39,6 +41,7 @@ from {{ cookiecutter.package_name }}.monitor.measures import (
     normalized_wasserstein,
     psi,
     quantile_edges,
+    wasserstein_counts,
     wasserstein_rows,
 )
 from {{ cookiecutter.package_name }}.monitor.report_html import anchor
@@ -138,6 +141,34 @@ def test_vectorized_wasserstein_agrees_with_scipy() -> None:
 
     expected = [normalized_wasserstein(a, b) * a.std() for a, b in zip(first, second, strict=True)]
     np.testing.assert_allclose(wasserstein_rows(first, second), expected, rtol=1e-9)
+
+
+def test_wasserstein_of_counts_per_value_agrees_with_scipy() -> None:
+    rng = np.random.default_rng(2)
+    values = np.array([0.0, 1.0, 2.0, 5.0, 7.5])
+    first, second = rng.integers(0, 40, (3, 5)), rng.integers(0, 9, (3, 5))
+
+    expected = [
+        wasserstein_distance(values, values, a, b) for a, b in zip(first, second, strict=True)
+    ]
+    np.testing.assert_allclose(wasserstein_counts(values, first, second), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("reference_rows", "current_rows"), [(16_000, 2_000), (3_000, 60)])
+def test_noise_drawn_as_counts_per_value_matches_noise_drawn_as_rows(
+    monkeypatch: pytest.MonkeyPatch, reference_rows: int, current_rows: int
+) -> None:
+    """A feature with few distinct values (a count, an age) gets the same threshold either way."""
+    rng = np.random.default_rng(3)
+    reference = rng.poisson(6, reference_rows).astype(float)
+    current = rng.poisson(6, current_rows).astype(float)
+
+    by_counts = measures.distance_noise(reference, current, np.random.default_rng(4), 0.001)
+    monkeypatch.setattr(measures, "FEW_VALUES", 0)  # every feature resampled as rows
+    by_rows = measures.distance_noise(reference, current, np.random.default_rng(4), 0.001)
+
+    assert by_counts != by_rows  # two computations, not one path taken twice
+    assert by_counts == pytest.approx(by_rows, rel=0.15)
 
 
 def test_point_masses_merge_bins_and_empty_bins_keep_psi_finite() -> None:
@@ -287,7 +318,8 @@ MEASURED = {"below the minimum", "above the maximum", "an unknown category"}
 def test_values_outside_the_contract_are_measured_and_wrong_types_are_bad_input(
     drift: Callable[..., Outcome], feature: Feature, case: str, value: Any
 ) -> None:
-    frame = batch(2_000, seed=105)
+    # Unlabelled: the labels' metrics, which the values do not concern, are left to other tests.
+    frame = batch(2_000, seed=105).drop(columns=[TARGET.name])
     frame[feature.name] = frame[feature.name].astype(object)
     frame.loc[:9, feature.name] = value
 

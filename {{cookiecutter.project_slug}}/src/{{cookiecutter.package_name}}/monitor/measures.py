@@ -22,9 +22,11 @@ the sampling noise of the measure at these two sample sizes, so that a small bat
 small reference, does not raise an alarm by chance. The noise is what the measure reaches,
 with probability `false_alarm_rate`, when both samples come from one population: simulated
 from the pooled shares (multinomial draws on the bins or categories, cheap at any size) or,
-for the Wasserstein distance, from pooled resamples of at most NOISE_ROWS rows rescaled to
-the real sizes (the distance shrinks as sqrt(1/n + 1/m)). A gamma (PSI, squared JS distance)
-or a log-normal (Wasserstein) fitted to the simulated values gives the tail quantile.
+for the Wasserstein distance, from pooled resamples: as counts per distinct value at the real
+sizes when the feature has few values (counts, ages: as cheap as the bins), else as at most
+NOISE_ROWS rows rescaled to the real sizes (the distance shrinks as sqrt(1/n + 1/m)). A gamma
+(PSI, squared JS distance) or a log-normal (Wasserstein) fitted to the simulated values gives
+the tail quantile.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ EPSILON = 1e-4  # the share an empty bin counts as, so that PSI stays finite
 REPLICATES = 1_000  # simulated no-drift pairs per binned measure (multinomial draws)
 DISTANCE_REPLICATES = 500  # ... per Wasserstein distance (resampled rows)
 NOISE_ROWS = 2_000  # rows per resample for the Wasserstein noise; rescaled to the real sizes
+# Up to this many distinct values, a resample is drawn as counts per value (multinomial): one
+# draw per value instead of sorting NOISE_ROWS rows (benchmarks/drift_noise.py).
+FEW_VALUES = 500
 UNKNOWN = "(not in the contract)"  # the bin of a batch's unknown categories
 
 
@@ -194,16 +199,35 @@ def wasserstein_rows(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return distances
 
 
+def wasserstein_counts(values: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Wasserstein distance between samples given as counts per value (a row per sample).
+
+    `values` sorted and distinct. In one dimension the distance is also the area between the
+    two cumulative distribution functions, steps at `values`: no row needs sorting.
+    """
+    below_first = np.cumsum(first, axis=1)[:, :-1] / first.sum(axis=1, keepdims=True)
+    below_second = np.cumsum(second, axis=1)[:, :-1] / second.sum(axis=1, keepdims=True)
+    distances: np.ndarray = np.abs(below_first - below_second) @ np.diff(values)
+    return distances
+
+
 def distance_noise(
     reference: np.ndarray, current: np.ndarray, rng: np.random.Generator, rate: float
 ) -> float:
     """The normalized Wasserstein distance that chance alone reaches with probability `rate`."""
     pooled = np.concatenate([reference, current])
-    n, m = min(len(reference), NOISE_ROWS), min(len(current), NOISE_ROWS)
-    draws = rng.choice(pooled, size=(DISTANCE_REPLICATES, n + m))
-    distances = wasserstein_rows(draws[:, :n], draws[:, n:]) / (float(np.std(reference)) or 1.0)
-    shrink = math.sqrt((1 / len(reference) + 1 / len(current)) / (1 / n + 1 / m))
-    return lognormal_tail(distances, rate) * shrink
+    values, counts = np.unique(pooled, return_counts=True)
+    if len(values) <= FEW_VALUES:  # each sample drawn as counts per value, at its real size
+        shares = counts / counts.sum()
+        first = rng.multinomial(len(reference), shares, size=DISTANCE_REPLICATES)
+        second = rng.multinomial(len(current), shares, size=DISTANCE_REPLICATES)
+        distances, shrink = wasserstein_counts(values, first, second), 1.0
+    else:
+        n, m = min(len(reference), NOISE_ROWS), min(len(current), NOISE_ROWS)
+        draws = rng.choice(pooled, size=(DISTANCE_REPLICATES, n + m))
+        distances = wasserstein_rows(draws[:, :n], draws[:, n:])
+        shrink = math.sqrt((1 / len(reference) + 1 / len(current)) / (1 / n + 1 / m))
+    return lognormal_tail(distances / (float(np.std(reference)) or 1.0), rate) * shrink
 
 
 def verdict(batch_rows: int, drifted: bool | None, rules: DriftRules) -> ColumnStatus:
