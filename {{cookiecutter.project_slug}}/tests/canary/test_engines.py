@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +23,9 @@ from {{ cookiecutter.package_name }}.canary.engines import (
     Router,
     Variant,
     nginx_config,
+    pinned,
     prometheus_config,
+    shadow_cpus,
 )
 from {{ cookiecutter.package_name }}.canary.prometheus import query
 
@@ -186,3 +191,32 @@ def test_a_variant_without_any_5xx_series_reads_zero_errors() -> None:
     assert errors.endswith(" or vector(0)")
     assert 'variant="challenger"' in errors
     assert "[60s]" in errors
+
+
+def test_a_shadow_challenger_gets_a_cpu_the_others_do_not_share() -> None:
+    split = shadow_cpus()
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        assert split is None  # `nice` alone keeps the challenger behind
+        return
+    assert split is not None
+    challenger, others = split
+
+    assert len(challenger) == 1
+    assert challenger.isdisjoint(others)
+    assert challenger | others == os.sched_getaffinity(0)
+
+
+def test_a_process_started_while_pinned_keeps_the_cpus_and_this_thread_gets_its_own_back() -> None:
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU, or no CPU affinity on this system")
+    before = os.sched_getaffinity(0)
+    last = {max(before)}
+    program = "import os, time; time.sleep(0.2); print(sorted(os.sched_getaffinity(0)))"
+
+    with pinned(last):
+        child = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE)
+        assert os.sched_getaffinity(0) == last
+    answer, _ = child.communicate(timeout=30)
+
+    assert json.loads(answer) == sorted(last)
+    assert os.sched_getaffinity(0) == before

@@ -146,12 +146,12 @@ def variant(
     folder: Path,
     *,
     shadow: bool = False,
+    niceness: int = 0,
 ) -> Iterator[Variant]:
     """A variant answering on 127.0.0.1 (started here) or at a URL given.
 
-    In shadow mode a variant started here logs every row it scores, and a challenger runs at
-    a lower CPU priority: it answers no client, and must not take the champion's CPU (on a
-    cluster its own pods keep it off the champion's).
+    In shadow mode a variant started here logs every row it scores. `niceness` above 0 starts
+    it at a lower CPU priority.
     """
     if url:
         found = Variant(name, url.rstrip("/"))
@@ -159,7 +159,6 @@ def variant(
         yield found
         return
     model = serving_folder(source, params).resolve()
-    niceness = engines.SHADOW_NICENESS if shadow and name == "challenger" else 0
     log = prediction_log(folder, name) if shadow else None
     with engines.service(name, model, folder, niceness=niceness, log=log) as started:
         yield started
@@ -255,20 +254,29 @@ def run(args: argparse.Namespace) -> int:
     challenger_source = args.challenger or str(params.paths.serving)
     run_log: dict[str, Any] = {"mode": rules.mode, "share": rules.share, "rate": args.rate}
     shadow = rules.mode == "shadow"
+    # A shadow challenger answers no client and must not take the champion's CPU (on a
+    # cluster its own pods keep it off): started here, it gets a CPU of its own and the rest
+    # run on the others; where that cannot be, it runs at a lower priority instead. (Pinned
+    # and lowered, any other load on its CPU would slow it, and the judge blame the model.)
+    split = engines.shadow_cpus() if shadow and not args.challenger_url else None
+    lowered = engines.SHADOW_NICENESS if shadow and split is None else 0
     with ExitStack() as stack:
+        stack.enter_context(engines.pinned(split[1] if split else None))
         champion = stack.enter_context(
             variant("champion", args.champion_url, champion_source, params, folder, shadow=shadow)
         )
-        challenger = stack.enter_context(
-            variant(
-                "challenger",
-                args.challenger_url,
-                challenger_source,
-                params,
-                folder,
-                shadow=shadow,
+        with engines.pinned(split[0] if split else None):
+            challenger = stack.enter_context(
+                variant(
+                    "challenger",
+                    args.challenger_url,
+                    challenger_source,
+                    params,
+                    folder,
+                    shadow=shadow,
+                    niceness=lowered,
+                )
             )
-        )
         models = {each.name: fetch_json(f"{each.url}/metadata") for each in (champion, challenger)}
         warm_up([champion, challenger], bodies[0])
         prometheus = Prometheus(
