@@ -120,7 +120,8 @@ def stub(name: str, delay: float) -> Iterator[tuple[Variant, list[Copy]]]:
     seen: list[Copy] = []
     handler = type(name, (Stub,), {"delay": delay, "seen": seen})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # serve_forever polls for shutdown every 0.5 s by default: each test would wait it out.
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield Variant(name, f"http://127.0.0.1:{server.server_address[1]}"), seen
     finally:
