@@ -136,7 +136,7 @@ def test_a_slow_shadow_challenger_does_not_hold_the_champions_clients(tmp_path: 
     needs_nginx()
     with (
         stub("champion", 0.0) as (champion, _),
-        stub("challenger", 1.5) as (challenger, copies),
+        stub("challenger", 1.0) as (challenger, copies),
         Router(tmp_path, champion, challenger).running("shadow", 0.0) as router,
     ):
         connection = http.client.HTTPConnection(router.url.removeprefix("http://"))
@@ -150,7 +150,7 @@ def test_a_slow_shadow_challenger_does_not_hold_the_champions_clients(tmp_path: 
         while len(copies) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
 
-    assert elapsed < 1.5  # each copy takes 1.5 s; waiting for them would take over 3 s
+    assert elapsed < 1.0  # each copy takes 1 s; waiting for them would take over 2 s
     assert sorted(copies) == [("challenger", "1", json.dumps({"n": n}).encode()) for n in range(3)]
     assert "[error]" not in (tmp_path / "nginx-error.log").read_text()
 
