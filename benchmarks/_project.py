@@ -49,3 +49,23 @@ def timed(command: str, cwd: Path, env: dict[str, str] | None = None) -> tuple[f
     if code != "0":
         sys.exit(f"`{command}` failed in {cwd} (exit {code})")
     return float(seconds), float(peak)
+
+
+def run_inside(project: Path, script: Path, inner: str, *args: str) -> str:
+    """Run `inner` (a script templated on `{package}`) in the project's environment.
+
+    It is written to `script` and run with `args`; returns what it printed, or exits with
+    its error output when it fails.
+    """
+    script.write_text(inner.format(package=project.name.replace("-", "_")))
+    result = subprocess.run(
+        ["uv", "run", "--locked", "python", str(script), *args],
+        cwd=project,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(result.stderr[-3000:])
+    return result.stdout

@@ -20,12 +20,11 @@ measures, only the thresholds differ.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _project import ENV, bake, timed
+from _project import bake, run_inside, timed
 
 SEEDS = 20
 INNER = r'''
@@ -111,19 +110,8 @@ def main() -> None:
         for command in ("make install", "make repro"):
             seconds, _ = timed(command, project)
             print(f"  {command}: {seconds:.0f} s", flush=True)
-        script = project / "sweep.py"
-        script.write_text(INNER.format(package=project.name.replace("-", "_")))
-        result = subprocess.run(
-            ["uv", "run", "--locked", "python", str(script), str(seeds)],
-            cwd=project,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(result.stderr[-3000:])
-    report(result.stdout)
+        output = run_inside(project, project / "sweep.py", INNER, str(seeds))
+    report(output)
 
 
 def report(csv: str) -> None:

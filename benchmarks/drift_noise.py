@@ -16,12 +16,11 @@ several hundred, and thresholds within 15% of the rows'.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _project import ENV, bake, timed
+from _project import bake, run_inside, timed
 
 INNER = r"""
 import time
@@ -66,23 +65,12 @@ def main() -> None:
             project = bake(Path(tmp))
             seconds, _ = timed("make install", project)
             print(f"  make install: {seconds:.0f} s", flush=True)
-        script = Path(tmp) / "noise.py"
-        script.write_text(INNER.format(package=project.name.replace("-", "_")))
-        result = subprocess.run(
-            ["uv", "run", "--locked", "python", str(script)],
-            cwd=project,
-            env=ENV,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(result.stderr[-3000:])
+        output = run_inside(project, Path(tmp) / "noise.py", INNER)
     print(
         f"\n{'feature':>34}{'distinct':>9}{'counts ms':>11}{'rows ms':>9}{'x':>6}"
         f"{'threshold':>11}{'(rows)':>8}"
     )
-    for line in result.stdout.strip().splitlines():
+    for line in output.strip().splitlines():
         name, distinct, counts_ms, rows_ms, counts_noise, rows_noise = line.split(";")
         print(
             f"{name:>34}{int(distinct):>9}{float(counts_ms):>11.1f}{float(rows_ms):>9.1f}"
