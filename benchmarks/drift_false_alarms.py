@@ -37,7 +37,7 @@ import pandas as pd
 from {package}.core.contract import FEATURES
 from {package}.monitor.drift import conclude, outputs
 from {package}.core.features import NumericFeature
-from {package}.monitor.measures import Measures, compare_predictions
+from {package}.monitor.measures import Measures, compare_outputs
 from {package}.core.params import load_params
 from {package}.pipeline.sample_data import generate
 from {package}.scoring.runtime import load_serving
@@ -66,9 +66,9 @@ def fixed(feature):
     return replace(feature, verdict="drift" if drifted else "ok")
 
 
-def judge(reference, batch, expected_psi):
+def judge(reference, batch, expected):
     features = [f.drift(reference[f.name], batch[f.name], measures) for f in FEATURES]
-    prediction = compare_predictions("output", expected_psi, outputs(model, batch), rules)
+    prediction = compare_outputs("output", expected, outputs(model, batch), rules)
     aware = conclude(len(batch), features, prediction, None, rules)
     peer_prediction = replace(
         prediction,
