@@ -8,7 +8,7 @@ from types import ModuleType
 
 import yaml
 
-from {{ cookiecutter.package_name }}.cli import PACKAGE
+from {{ cookiecutter.package_name }}.cli import PACKAGE, PROG
 
 from .conftest import PROJECT
 
@@ -36,11 +36,6 @@ def test_it_imports_the_module_of_every_stage_of_dvc_yaml() -> None:
 
 def test_a_stage_that_is_not_a_command_of_the_project_is_left_out(tmp_path: Path) -> None:
     dvc_yaml = tmp_path / "dvc.yaml"
-    dvc_yaml.write_text(
-        "stages:\n"
-        "  mine:\n"
-        "    cmd: python my_step.py\n"
-        "  unknown:\n"
-        "    cmd: {{ cookiecutter.project_slug }} nothing\n"
-    )
+    stages = {"mine": {"cmd": "python my_step.py"}, "unknown": {"cmd": f"{PROG} nothing"}}
+    dvc_yaml.write_text(yaml.safe_dump({"stages": stages}))
     assert warm_script().stage_modules(dvc_yaml) == []
